@@ -1,0 +1,90 @@
+# pam_jwt - a Linux-PAM module that accepts a JSON Web Token as the password.
+#
+#   make            pam_jwt.so and pamjwt
+#   make check      every test (unit, vectors, libpam integration, sanitizers,
+#                   valgrind, and the suites the other *.mk files add)
+#   make demo       install what it needs, build, show a real authentication
+#   make install    DESTDIR, PREFIX
+#   make clean
+
+PREFIX  ?= /usr
+DESTDIR ?=
+BUILD   ?= build
+SAN     ?=
+CC      ?= cc
+PKGS    := pam libsodium libjwt jansson openssl
+
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+ifeq ($(MULTIARCH),)
+PAMDIR  ?= /lib/security
+else
+PAMDIR  ?= /lib/$(MULTIARCH)/security
+endif
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+SYSCONF ?= /etc/security
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs libsodium jansson openssl 2>/dev/null)
+
+WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wconversion -Werror
+CFLAGS  ?= -O2 -g
+CFLAGS  += $(WARN) -std=gnu11 -fPIC -D_GNU_SOURCE -fstack-protector-strong \
+           -fno-strict-aliasing $(PKG_CFLAGS)
+ifeq ($(SAN),1)
+CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all \
+           -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+else
+CFLAGS  += -D_FORTIFY_SOURCE=2
+endif
+LDFLAGS += -Wl,-z,relro,-z,now
+
+LIB_SRC := $(sort $(wildcard lib/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIBA    := $(BUILD)/libpamjwt.a
+MODULE  := $(BUILD)/pam_jwt.so
+
+.PHONY: all module clean install check demo
+all: module tool
+
+module: $(MODULE)
+
+$(BUILD)/%.o: %.c $(wildcard lib/*.h) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIBA): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(MODULE): $(BUILD)/pam_jwt.o $(LIBA) pam_jwt.map
+	$(CC) -shared -o $@ $(BUILD)/pam_jwt.o $(LIBA) $(LDFLAGS) \
+	    -Wl,--version-script=pam_jwt.map -Wl,--no-undefined $(PKG_LIBS) -lpam
+
+# Further targets live beside what they build.
+-include tools/tools.mk
+-include tests/tests.mk
+-include fuzz/fuzz.mk
+-include bench/bench.mk
+
+install: all
+	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONF)
+	install -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_jwt.so
+	if [ -f $(BUILD)/pamjwt ]; then \
+	    install -m 0755 $(BUILD)/pamjwt $(DESTDIR)$(BINDIR)/pamjwt; \
+	    ln -sf pamjwt $(DESTDIR)$(BINDIR)/pamjwt-askpass; fi
+	for m in man/*.[158]; do [ -f "$$m" ] || continue; \
+	    s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	[ -e $(DESTDIR)$(SYSCONF)/pam_jwt.conf ] || \
+	    install -m 0644 conf/pam_jwt.conf $(DESTDIR)$(SYSCONF)/pam_jwt.conf
+
+clean:
+	rm -rf build build-* 
+
+# Every suite file above appends its targets to CHECK_TARGETS; they run in
+# that order.  Defined last so that all of them are known.
+check: all $(CHECK_TARGETS)
+	@echo "make check: every suite passed ($(words $(CHECK_TARGETS)) suites)"

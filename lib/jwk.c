@@ -1,0 +1,402 @@
+/* jwk.c - RFC 7517 JSON Web Keys and Key Sets */
+#include "jwk.h"
+#include "alg.h"
+#include "b64url.h"
+#include "err.h"
+#include "key.h"
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/param_build.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define JWK_MEMBER_MAX 4096  /* base64url characters of one key member */
+
+/* Decode a base64url string member; PJ_E_KEY if absent or malformed. */
+static int
+member_b64(json_t *jwk, const char *name, unsigned char **out, size_t *outlen,
+    char *reason, size_t rlen)
+{
+	json_t *v = json_object_get(jwk, name);
+	int r;
+
+	*out = NULL;
+	*outlen = 0;
+	if (!json_is_string(v))
+		return pj_reason(PJ_E_KEY, reason, rlen,
+		    "JWK member '%s' missing or not a string", name);
+	if (json_string_length(v) == 0 || json_string_length(v) > JWK_MEMBER_MAX)
+		return pj_reason(PJ_E_KEY, reason, rlen,
+		    "JWK member '%s' has a bad length", name);
+	r = pj_b64url_decode_alloc(json_string_value(v), json_string_length(v),
+	    out, outlen);
+	if (r == PJ_E_MALFORMED)
+		return pj_reason(PJ_E_KEY, reason, rlen,
+		    "JWK member '%s' is not strict base64url", name);
+	return r;
+}
+
+static const char *
+member_str(json_t *jwk, const char *name, int *bad)
+{
+	json_t *v = json_object_get(jwk, name);
+
+	if (v == NULL)
+		return NULL;
+	if (!json_is_string(v)) {
+		*bad = 1;
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+static int
+rsa_from_jwk(json_t *jwk, EVP_PKEY **out, char *reason, size_t rlen)
+{
+	unsigned char *n = NULL, *e = NULL;
+	size_t nlen = 0, elen = 0;
+	BIGNUM *bn_n = NULL, *bn_e = NULL;
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	int r;
+
+	*out = NULL;
+	if ((r = member_b64(jwk, "n", &n, &nlen, reason, rlen)) != PJ_OK ||
+	    (r = member_b64(jwk, "e", &e, &elen, reason, rlen)) != PJ_OK)
+		goto out;
+	if (n[0] == 0 || e[0] == 0) {
+		/* RFC 7518 6.3.1: unsigned big-endian, no leading zero octet */
+		r = pj_reason(PJ_E_KEY, reason, rlen,
+		    "JWK RSA member with a leading zero octet");
+		goto out;
+	}
+	r = PJ_E_NOMEM;
+	bn_n = BN_bin2bn(n, (int)nlen, NULL);
+	bn_e = BN_bin2bn(e, (int)elen, NULL);
+	bld = OSSL_PARAM_BLD_new();
+	if (bn_n == NULL || bn_e == NULL || bld == NULL ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn_e) ||
+	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
+	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL)
+		goto out;
+	if (EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+		r = pj_reason(PJ_E_KEY, reason, rlen, "JWK RSA key is malformed");
+		goto out;
+	}
+	r = PJ_OK;
+out:
+	free(n);
+	free(e);
+	BN_free(bn_n);
+	BN_free(bn_e);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	EVP_PKEY_CTX_free(ctx);
+	return r;
+}
+
+static int
+ec_from_jwk(json_t *jwk, const char *crv, EVP_PKEY **out, char *reason,
+    size_t rlen)
+{
+	unsigned char *x = NULL, *y = NULL, *pt = NULL;
+	size_t xlen = 0, ylen = 0, flen;
+	const char *group;
+	OSSL_PARAM params[3];
+	EVP_PKEY_CTX *ctx = NULL;
+	int r;
+
+	*out = NULL;
+	if (strcmp(crv, "P-256") == 0) {
+		group = "prime256v1";
+		flen = 32;
+	} else if (strcmp(crv, "P-384") == 0) {
+		group = "secp384r1";
+		flen = 48;
+	} else if (strcmp(crv, "P-521") == 0) {
+		group = "secp521r1";
+		flen = 66;
+	} else {
+		return PJ_E_ALG; /* caller marks the key unusable */
+	}
+	if ((r = member_b64(jwk, "x", &x, &xlen, reason, rlen)) != PJ_OK ||
+	    (r = member_b64(jwk, "y", &y, &ylen, reason, rlen)) != PJ_OK)
+		goto out;
+	if (xlen != flen || ylen != flen) {
+		r = pj_reason(PJ_E_KEY, reason, rlen,
+		    "JWK EC coordinates must be %zu bytes for %s", flen, crv);
+		goto out;
+	}
+	pt = malloc(1 + 2 * flen);
+	if (pt == NULL) {
+		r = PJ_E_NOMEM;
+		goto out;
+	}
+	pt[0] = 0x04;
+	memcpy(pt + 1, x, flen);
+	memcpy(pt + 1 + flen, y, flen);
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+	    (char *)group, 0);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pt,
+	    1 + 2 * flen);
+	params[2] = OSSL_PARAM_construct_end();
+	ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	if (ctx == NULL) {
+		r = PJ_E_NOMEM;
+		goto out;
+	}
+	/* OpenSSL decodes the point and refuses one that is not on the curve */
+	if (EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+		r = pj_reason(PJ_E_KEY, reason, rlen,
+		    "JWK EC point is not on curve %s", crv);
+		goto out;
+	}
+	r = PJ_OK;
+out:
+	free(x);
+	free(y);
+	free(pt);
+	EVP_PKEY_CTX_free(ctx);
+	return r;
+}
+
+/* Narrow a key's algorithms by the JWK's alg, use and key_ops. */
+static int
+apply_jwk_limits(json_t *jwk, struct pj_key *k, char *note, size_t nlen,
+    char *reason, size_t rlen)
+{
+	json_t *ops = json_object_get(jwk, "key_ops"), *op;
+	const char *alg, *use;
+	unsigned int bit;
+	size_t i;
+	int bad = 0, verify = 0;
+
+	alg = member_str(jwk, "alg", &bad);
+	use = member_str(jwk, "use", &bad);
+	if (bad)
+		return pj_reason(PJ_E_KEY, reason, rlen,
+		    "JWK 'alg' or 'use' is not a string");
+	if (ops != NULL) {
+		if (!json_is_array(ops))
+			return pj_reason(PJ_E_KEY, reason, rlen,
+			    "JWK 'key_ops' is not an array");
+		json_array_foreach(ops, i, op) {
+			if (!json_is_string(op))
+				return pj_reason(PJ_E_KEY, reason, rlen,
+				    "JWK 'key_ops' holds a non-string");
+			if (strcmp(json_string_value(op), "verify") == 0)
+				verify = 1;
+		}
+		if (!verify) {
+			k->algs = 0;
+			(void)snprintf(note, nlen, "key_ops does not allow verify");
+			return PJ_OK;
+		}
+	}
+	if (use != NULL && strcmp(use, "sig") != 0) {
+		k->algs = 0;
+		(void)snprintf(note, nlen, "use is '%.16s', not 'sig'", use);
+		return PJ_OK;
+	}
+	if (alg != NULL) {
+		bit = pj_alg_from_name(alg, strlen(alg));
+		if ((bit & k->algs) == 0) {
+			(void)snprintf(note, nlen, "alg '%.16s' does not fit the key",
+			    alg);
+			k->algs = 0;
+			return PJ_OK;
+		}
+		k->algs = bit;
+	}
+	return PJ_OK;
+}
+
+static const char *const private_members[] = {
+	"d", "p", "q", "dp", "dq", "qi", "oth",
+};
+
+int
+pj_jwk_to_key(json_t *jwk, int allow_private, struct pj_key *out, char *reason,
+    size_t rlen)
+{
+	EVP_PKEY *pkey = NULL;
+	unsigned char *raw = NULL;
+	size_t rawlen = 0, i;
+	const char *kty, *crv, *kid;
+	char note[128] = "", sub[160] = "";
+	int r = PJ_E_INTERNAL, bad = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!json_is_object(jwk)) {
+		r = pj_reason(PJ_E_KEY, reason, rlen, "JWK is not an object");
+		goto out;
+	}
+	kty = member_str(jwk, "kty", &bad);
+	crv = member_str(jwk, "crv", &bad);
+	kid = member_str(jwk, "kid", &bad);
+	if (bad || kty == NULL) {
+		r = pj_reason(PJ_E_KEY, reason, rlen,
+		    "JWK 'kty' missing, or 'kty'/'crv'/'kid' not a string");
+		goto out;
+	}
+	if (!allow_private && strcmp(kty, "oct") != 0)
+		for (i = 0; i < sizeof(private_members) / sizeof(private_members[0]); i++)
+			if (json_object_get(jwk, private_members[i]) != NULL) {
+				r = pj_reason(PJ_E_KEY, reason, rlen,
+				    "JWK%s%s holds private key material ('%s'): "
+				    "publish only the public key",
+				    kid ? " " : "", kid ? kid : "", private_members[i]);
+				goto out;
+			}
+	if (strcmp(kty, "oct") == 0) {
+		if ((r = member_b64(jwk, "k", &raw, &rawlen, reason, rlen)) != PJ_OK)
+			goto out;
+		r = pj_key_from_secret(raw, rawlen, out, sub, sizeof(sub));
+		if (r == PJ_E_KEY) {
+			out->algs = 0;
+			(void)snprintf(note, sizeof(note), "%s", sub);
+			r = PJ_OK;
+		}
+		if (r != PJ_OK)
+			goto out;
+		out->type = PJ_KEY_HMAC;
+	} else if (strcmp(kty, "RSA") == 0) {
+		if ((r = rsa_from_jwk(jwk, &pkey, reason, rlen)) != PJ_OK)
+			goto out;
+	} else if (strcmp(kty, "EC") == 0) {
+		if (crv == NULL) {
+			r = pj_reason(PJ_E_KEY, reason, rlen, "JWK EC key without 'crv'");
+			goto out;
+		}
+		r = ec_from_jwk(jwk, crv, &pkey, reason, rlen);
+		if (r == PJ_E_ALG) {
+			(void)snprintf(note, sizeof(note),
+			    "curve '%.16s' is not supported", crv);
+			out->type = PJ_KEY_EC;
+			r = PJ_OK;
+		} else if (r != PJ_OK) {
+			goto out;
+		}
+	} else if (strcmp(kty, "OKP") == 0) {
+		if (crv == NULL || strcmp(crv, "Ed25519") != 0) {
+			(void)snprintf(note, sizeof(note),
+			    "OKP curve '%.16s' is not supported (Ed25519 is)",
+			    crv ? crv : "(none)");
+			out->type = PJ_KEY_ED25519;
+		} else {
+			if ((r = member_b64(jwk, "x", &raw, &rawlen, reason, rlen)) != PJ_OK)
+				goto out;
+			if (rawlen != sizeof(out->ed25519)) {
+				r = pj_reason(PJ_E_KEY, reason, rlen,
+				    "JWK Ed25519 'x' must be 32 bytes");
+				goto out;
+			}
+			memcpy(out->ed25519, raw, rawlen);
+			out->type = PJ_KEY_ED25519;
+			out->algs = PJ_ALG_EDDSA;
+			out->sig_len = 64;
+		}
+	} else {
+		(void)snprintf(note, sizeof(note), "kty '%.16s' is not supported", kty);
+	}
+	if (pkey != NULL) {
+		r = pj_key_from_pkey(pkey, out, sub, sizeof(sub));
+		pkey = NULL; /* transferred */
+		if (r == PJ_E_KEY) {
+			/* well-formed but refused (weak RSA, odd curve) */
+			(void)snprintf(note, sizeof(note), "%s", sub);
+			r = PJ_OK;
+		}
+		if (r != PJ_OK)
+			goto out;
+	}
+	if (note[0] == '\0' && out->algs != 0) {
+		r = apply_jwk_limits(jwk, out, note, sizeof(note), reason, rlen);
+		if (r != PJ_OK)
+			goto out;
+	}
+	if (note[0] != '\0') {
+		out->algs = 0;
+		if ((out->note = strdup(note)) == NULL) {
+			r = PJ_E_NOMEM;
+			goto out;
+		}
+	}
+	if (kid != NULL && (out->kid = strdup(kid)) == NULL) {
+		r = PJ_E_NOMEM;
+		goto out;
+	}
+	r = PJ_OK;
+out:
+	if (raw != NULL) {
+		sodium_memzero(raw, rawlen);
+		free(raw);
+	}
+	EVP_PKEY_free(pkey);
+	if (r != PJ_OK)
+		pj_key_clear(out);
+	return r;
+}
+
+int
+pj_jwks_parse(const char *text, size_t len, struct pj_keyset *ks, char *reason,
+    size_t rlen)
+{
+	json_error_t jerr;
+	json_t *root = NULL, *keys, *jwk;
+	struct pj_key k;
+	size_t i, j, usable = 0, first = ks->n;
+	int r = PJ_E_INTERNAL;
+
+	memset(&k, 0, sizeof(k));
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		r = pj_reason(PJ_E_KEY, reason, rlen,
+		    "JWK Set is not valid JSON (line %d: %.80s)", jerr.line,
+		    jerr.text);
+		goto out;
+	}
+	keys = json_object_get(root, "keys");
+	if (!json_is_object(root) || !json_is_array(keys)) {
+		r = pj_reason(PJ_E_KEY, reason, rlen,
+		    "JWK Set must be an object with a 'keys' array");
+		goto out;
+	}
+	json_array_foreach(keys, i, jwk) {
+		char sub[200] = "";
+
+		r = pj_jwk_to_key(jwk, 0, &k, sub, sizeof(sub));
+		if (r != PJ_OK) {
+			if (r == PJ_E_KEY)
+				(void)pj_reason(r, reason, rlen, "key %zu: %s", i, sub);
+			goto out;
+		}
+		for (j = first; j < ks->n; j++)
+			if (k.kid != NULL && ks->keys[j].kid != NULL &&
+			    strcmp(k.kid, ks->keys[j].kid) == 0) {
+				r = pj_reason(PJ_E_KEY, reason, rlen,
+				    "duplicate kid '%.64s' (keys %zu and %zu)", k.kid,
+				    j - first, i);
+				goto out;
+			}
+		if (k.algs != 0)
+			usable++;
+		if ((r = pj_keyset_add(ks, &k)) != PJ_OK)
+			goto out;
+	}
+	if (usable == 0) {
+		r = pj_reason(PJ_E_KEY, reason, rlen, "JWK Set has no usable key");
+		goto out;
+	}
+	r = PJ_OK;
+out:
+	pj_key_clear(&k);
+	json_decref(root);
+	return r;
+}

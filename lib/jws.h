@@ -1,0 +1,41 @@
+/* jws.h - strict compact JWS (RFC 7515): parse, pin the algorithm, verify */
+#ifndef PJ_JWS_H
+#define PJ_JWS_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#define PJ_TOKEN_MAX (16 * 1024)
+
+struct pj_keyset;
+
+struct pj_jws {
+	json_t *header;           /* the protected header, an object */
+	unsigned char *payload;   /* decoded payload, NUL-terminated */
+	size_t payload_len;
+	unsigned int alg;         /* one enum pj_alg bit */
+	const char *kid;          /* inside header, or NULL */
+	const char *typ;          /* inside header, or NULL */
+};
+
+/* 1 if tok[0..len) is shaped like a compact JWS: exactly two dots, only
+ * base64url characters, header and payload non-empty.  Anything else is not
+ * a token at all (a password) and the module answers PAM_IGNORE. */
+int pj_jws_shaped(const char *tok, size_t len);
+
+/* Parse the header alone (for the continuation prompt and for logging):
+ * fills out->header/alg/kid/typ but not the payload.  No verification. */
+int pj_jws_peek_header(const char *tok, size_t len, struct pj_jws *out,
+    char *reason, size_t rlen) __attribute__((warn_unused_result));
+
+/* The whole signature layer.  allowed narrows the algorithms (0 = all).
+ * The algorithm is pinned by the selected key before the signature is
+ * checked; `none` is never accepted.  On PJ_OK out holds the verified
+ * header and payload (the payload is not interpreted here). */
+int pj_jws_verify(const char *tok, size_t len, const struct pj_keyset *ks,
+    unsigned int allowed, struct pj_jws *out, char *reason, size_t rlen)
+    __attribute__((warn_unused_result));
+
+void pj_jws_clear(struct pj_jws *j);
+
+#endif

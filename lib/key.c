@@ -1,0 +1,405 @@
+/* key.c - verification keys: HMAC secrets, PEM public keys, key sets */
+#include "key.h"
+#include "alg.h"
+#include "err.h"
+#include "file.h"
+#include "jwk.h"
+#include "options.h"
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/pem.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A secret with fewer distinct byte values than this is refused as weak
+ * ("aaaa...", "0000...", "abababab..."). */
+#define PJ_SECRET_MIN_DISTINCT 8
+
+static unsigned int
+hmac_algs_for_len(size_t len)
+{
+	/* RFC 7518 3.2: a key at least as long as the hash output */
+	unsigned int algs = PJ_ALG_HS256;
+
+	if (len >= 48)
+		algs |= PJ_ALG_HS384;
+	if (len >= 64)
+		algs |= PJ_ALG_HS512;
+	return algs;
+}
+
+int
+pj_key_from_secret(const unsigned char *buf, size_t len, struct pj_key *out,
+    char *reason, size_t rlen)
+{
+	unsigned char seen[256];
+	size_t i, distinct = 0;
+
+	if (len == 0)
+		return pj_reason(PJ_E_KEY, reason, rlen, "secret is empty");
+	if (len < PJ_SECRET_MIN)
+		return pj_reason(PJ_E_KEY, reason, rlen,
+		    "secret is %zu bytes, at least %d are required", len,
+		    PJ_SECRET_MIN);
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < len; i++) {
+		if (!seen[buf[i]])
+			distinct++;
+		seen[buf[i]] = 1;
+	}
+	sodium_memzero(seen, sizeof(seen));
+	if (distinct < PJ_SECRET_MIN_DISTINCT)
+		return pj_reason(PJ_E_KEY, reason, rlen,
+		    "secret is weak (only %zu distinct byte values)", distinct);
+	out->secret = malloc(len);
+	if (out->secret == NULL)
+		return PJ_E_NOMEM;
+	memcpy(out->secret, buf, len);
+	out->secret_len = len;
+	out->type = PJ_KEY_HMAC;
+	out->algs = hmac_algs_for_len(len);
+	return PJ_OK;
+}
+
+static int
+ec_curve(EVP_PKEY *pkey, unsigned int *alg, size_t *siglen)
+{
+	char name[64];
+	size_t nlen = 0;
+
+	if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME,
+	    name, sizeof(name), &nlen) != 1)
+		return -1;
+	if (strcmp(name, "prime256v1") == 0 || strcmp(name, "P-256") == 0) {
+		*alg = PJ_ALG_ES256;
+		*siglen = 64;
+	} else if (strcmp(name, "secp384r1") == 0 || strcmp(name, "P-384") == 0) {
+		*alg = PJ_ALG_ES384;
+		*siglen = 96;
+	} else if (strcmp(name, "secp521r1") == 0 || strcmp(name, "P-521") == 0) {
+		*alg = PJ_ALG_ES512;
+		*siglen = 132;
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+int
+pj_key_from_pkey(EVP_PKEY *pkey, struct pj_key *out, char *reason, size_t rlen)
+{
+	BIGNUM *e = NULL;
+	size_t rawlen = sizeof(out->ed25519);
+	int bits, r = PJ_E_INTERNAL;
+
+	switch (EVP_PKEY_get_base_id(pkey)) {
+	case EVP_PKEY_RSA:
+		bits = EVP_PKEY_get_bits(pkey);
+		if (bits < PJ_RSA_MIN_BITS || bits > PJ_RSA_MAX_BITS) {
+			r = pj_reason(PJ_E_KEY, reason, rlen,
+			    "RSA key of %d bits (%d to %d are accepted)", bits,
+			    PJ_RSA_MIN_BITS, PJ_RSA_MAX_BITS);
+			goto out;
+		}
+		if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e) != 1 ||
+		    !BN_is_odd(e) || BN_num_bits(e) < 2 || BN_num_bits(e) > 64) {
+			r = pj_reason(PJ_E_KEY, reason, rlen,
+			    "RSA public exponent is unsafe (must be odd, 3 or more)");
+			goto out;
+		}
+		out->type = PJ_KEY_RSA;
+		out->algs = PJ_ALG_RSA;
+		out->sig_len = (size_t)(bits + 7) / 8;
+		out->pkey = pkey; /* transferred */
+		pkey = NULL;
+		break;
+	case EVP_PKEY_EC:
+		if (ec_curve(pkey, &out->algs, &out->sig_len) != 0) {
+			r = pj_reason(PJ_E_KEY, reason, rlen,
+			    "EC key on a curve other than P-256, P-384, P-521");
+			goto out;
+		}
+		out->type = PJ_KEY_EC;
+		out->pkey = pkey; /* transferred */
+		pkey = NULL;
+		break;
+	case EVP_PKEY_ED25519:
+		if (EVP_PKEY_get_raw_public_key(pkey, out->ed25519, &rawlen) != 1 ||
+		    rawlen != sizeof(out->ed25519)) {
+			r = pj_reason(PJ_E_KEY, reason, rlen,
+			    "Ed25519 key cannot be read");
+			goto out;
+		}
+		out->type = PJ_KEY_ED25519;
+		out->algs = PJ_ALG_EDDSA;
+		out->sig_len = crypto_sign_BYTES;
+		break;
+	default:
+		r = pj_reason(PJ_E_KEY, reason, rlen,
+		    "unsupported key type (RSA, EC P-256/384/521 and Ed25519 are)");
+		goto out;
+	}
+	r = PJ_OK;
+out:
+	BN_free(e);
+	EVP_PKEY_free(pkey);
+	return r;
+}
+
+int
+pj_key_from_pem(const char *pem, size_t len, struct pj_key *out, char *reason,
+    size_t rlen)
+{
+	BIO *bio = NULL;
+	EVP_PKEY *pkey = NULL;
+	const char *first, *second;
+	int r = PJ_E_INTERNAL;
+
+	if (len > PJ_PEM_MAX || len > (size_t)2147483647) {
+		r = pj_reason(PJ_E_KEY, reason, rlen, "PEM text too large");
+		goto out;
+	}
+	first = strstr(pem, "-----BEGIN ");
+	if (first == NULL || strncmp(first, "-----BEGIN PUBLIC KEY-----", 26) != 0) {
+		r = pj_reason(PJ_E_KEY, reason, rlen,
+		    "not a PEM public key (expected -----BEGIN PUBLIC KEY-----)");
+		goto out;
+	}
+	second = strstr(first + 11, "-----BEGIN ");
+	if (second != NULL) {
+		r = pj_reason(PJ_E_KEY, reason, rlen,
+		    "more than one PEM block (one public key is expected)");
+		goto out;
+	}
+	bio = BIO_new_mem_buf(pem, (int)len);
+	if (bio == NULL) {
+		r = PJ_E_NOMEM;
+		goto out;
+	}
+	pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+	if (pkey == NULL) {
+		r = pj_reason(PJ_E_KEY, reason, rlen, "PEM public key is malformed");
+		goto out;
+	}
+	r = pj_key_from_pkey(pkey, out, reason, rlen);
+	pkey = NULL; /* transferred */
+out:
+	EVP_PKEY_free(pkey);
+	BIO_free(bio);
+	return r;
+}
+
+void
+pj_key_clear(struct pj_key *k)
+{
+	if (k == NULL)
+		return;
+	if (k->secret != NULL) {
+		sodium_memzero(k->secret, k->secret_len);
+		free(k->secret);
+	}
+	EVP_PKEY_free(k->pkey);
+	free(k->kid);
+	free(k->note);
+	sodium_memzero(k, sizeof(*k));
+}
+
+int
+pj_keyset_add(struct pj_keyset *ks, struct pj_key *k)
+{
+	struct pj_key *nk;
+
+	nk = realloc(ks->keys, (ks->n + 1) * sizeof(*nk));
+	if (nk == NULL)
+		return PJ_E_NOMEM;
+	ks->keys = nk;
+	ks->keys[ks->n++] = *k; /* transferred */
+	memset(k, 0, sizeof(*k));
+	return PJ_OK;
+}
+
+void
+pj_keyset_free(struct pj_keyset *ks)
+{
+	size_t i;
+
+	if (ks == NULL)
+		return;
+	for (i = 0; i < ks->n; i++)
+		pj_key_clear(&ks->keys[i]);
+	free(ks->keys);
+	ks->keys = NULL;
+	ks->n = 0;
+}
+
+static int
+load_secret(const char *path, struct pj_keyset *ks, char *reason, size_t rlen)
+{
+	struct pj_key k;
+	char *buf = NULL;
+	size_t len = 0, use;
+	int r;
+
+	memset(&k, 0, sizeof(k));
+	r = pj_file_read(path, PJ_FILE_SECRET, PJ_SECRET_MAX, PJ_E_KEY, &buf, &len,
+	    NULL, reason, rlen);
+	if (r != PJ_OK)
+		goto out;
+	use = len;
+	if (use > 0 && buf[use - 1] == '\n')
+		use--;
+	r = pj_key_from_secret((unsigned char *)buf, use, &k, reason, rlen);
+	if (r != PJ_OK) {
+		char tmp[192];
+
+		if (r == PJ_E_KEY && reason != NULL && rlen > 0) {
+			(void)snprintf(tmp, sizeof(tmp), "%s", reason);
+			(void)snprintf(reason, rlen, "%s: %s", path, tmp);
+		}
+		goto out;
+	}
+	r = pj_keyset_add(ks, &k);
+out:
+	pj_key_clear(&k);
+	pj_file_free(buf, len);
+	return r;
+}
+
+static int
+load_pem(const char *path, struct pj_keyset *ks, char *reason, size_t rlen)
+{
+	struct pj_key k;
+	char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	memset(&k, 0, sizeof(k));
+	r = pj_file_read(path, PJ_FILE_PUBLIC, PJ_PEM_MAX, PJ_E_KEY, &buf, &len,
+	    NULL, reason, rlen);
+	if (r != PJ_OK)
+		goto out;
+	r = pj_key_from_pem(buf, len, &k, reason, rlen);
+	if (r != PJ_OK) {
+		char tmp[192];
+
+		if (r == PJ_E_KEY && reason != NULL && rlen > 0) {
+			(void)snprintf(tmp, sizeof(tmp), "%s", reason);
+			(void)snprintf(reason, rlen, "%s: %s", path, tmp);
+		}
+		goto out;
+	}
+	r = pj_keyset_add(ks, &k);
+out:
+	pj_key_clear(&k);
+	pj_file_free(buf, len);
+	return r;
+}
+
+static int
+load_jwks(const char *path, struct pj_keyset *ks, char *reason, size_t rlen)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	r = pj_file_read(path, PJ_FILE_PUBLIC, PJ_JWKS_MAX, PJ_E_KEY, &buf, &len,
+	    NULL, reason, rlen);
+	if (r != PJ_OK)
+		goto out;
+	r = pj_jwks_parse(buf, len, ks, reason, rlen);
+	if (r != PJ_OK && r == PJ_E_KEY && reason != NULL && rlen > 0) {
+		char tmp[192];
+
+		(void)snprintf(tmp, sizeof(tmp), "%s", reason);
+		(void)snprintf(reason, rlen, "%s: %s", path, tmp);
+	}
+out:
+	pj_file_free(buf, len);
+	return r;
+}
+
+int
+pj_keyset_load(const struct pj_options *o, struct pj_keyset *ks, char *reason,
+    size_t rlen)
+{
+	int r = PJ_OK;
+
+	memset(ks, 0, sizeof(*ks));
+	if (o->secret_file != NULL &&
+	    (r = load_secret(o->secret_file, ks, reason, rlen)) != PJ_OK)
+		goto out;
+	if (o->public_key_file != NULL &&
+	    (r = load_pem(o->public_key_file, ks, reason, rlen)) != PJ_OK)
+		goto out;
+	if (o->jwks_file != NULL &&
+	    (r = load_jwks(o->jwks_file, ks, reason, rlen)) != PJ_OK)
+		goto out;
+	if (ks->n == 0)
+		r = pj_reason(PJ_E_KEY, reason, rlen, "no key configured");
+out:
+	if (r != PJ_OK)
+		pj_keyset_free(ks);
+	return r;
+}
+
+int
+pj_keyset_select(const struct pj_keyset *ks, unsigned int alg, const char *kid,
+    const struct pj_key **out, char *reason, size_t rlen)
+{
+	const struct pj_key *hit = NULL;
+	size_t i, fits = 0;
+
+	*out = NULL;
+	if (kid != NULL) {
+		for (i = 0; i < ks->n; i++)
+			if (ks->keys[i].kid != NULL &&
+			    strcmp(ks->keys[i].kid, kid) == 0) {
+				hit = &ks->keys[i];
+				break;
+			}
+		if (hit != NULL) {
+			if (hit->algs == 0)
+				return pj_reason(PJ_E_NO_KEY, reason, rlen,
+				    "key '%s' is unusable: %s", kid,
+				    hit->note ? hit->note : "no algorithm");
+			if ((hit->algs & alg) == 0)
+				return pj_reason(PJ_E_ALG, reason, rlen,
+				    "key '%s' does not allow %s", kid,
+				    pj_alg_name(alg));
+			*out = hit;
+			return PJ_OK;
+		}
+	}
+	/* keys without kid (files), or any key when the token has no kid */
+	for (i = 0; i < ks->n; i++) {
+		if (kid != NULL && ks->keys[i].kid != NULL)
+			continue;
+		if (ks->keys[i].algs & alg) {
+			fits++;
+			hit = &ks->keys[i];
+		}
+	}
+	if (fits == 0) {
+		if (kid != NULL)
+			return pj_reason(PJ_E_NO_KEY, reason, rlen,
+			    "no key with kid '%s' for %s", kid, pj_alg_name(alg));
+		return pj_reason(PJ_E_ALG, reason, rlen,
+		    "no configured key verifies %s", pj_alg_name(alg));
+	}
+	if (fits > 1)
+		return pj_reason(PJ_E_NO_KEY, reason, rlen,
+		    "token has no kid and %zu keys fit %s", fits, pj_alg_name(alg));
+	*out = hit;
+	return PJ_OK;
+}
+
+size_t
+pj_key_sig_len(const struct pj_key *k, unsigned int alg)
+{
+	if (k->type == PJ_KEY_HMAC)
+		return pj_alg_hash_len(alg);
+	return k->sig_len;
+}

@@ -1,0 +1,69 @@
+/* key.h - verification keys and key sets */
+#ifndef PJ_KEY_H
+#define PJ_KEY_H
+
+#include <stddef.h>
+#include <openssl/evp.h>
+
+#define PJ_SECRET_MIN 32
+#define PJ_SECRET_MAX (64 * 1024)
+#define PJ_PEM_MAX (64 * 1024)
+#define PJ_JWKS_MAX (1024 * 1024)
+#define PJ_RSA_MIN_BITS 2048
+#define PJ_RSA_MAX_BITS 16384
+
+enum pj_key_type {
+	PJ_KEY_HMAC,
+	PJ_KEY_RSA,
+	PJ_KEY_EC,
+	PJ_KEY_ED25519,
+};
+
+struct pj_key {
+	enum pj_key_type type;
+	unsigned int algs;        /* what this key may verify; 0 = unusable */
+	char *kid;                /* NULL for secret_file / public_key_file keys */
+	unsigned char *secret;    /* HMAC bytes (wiped on free) */
+	size_t secret_len;
+	unsigned char ed25519[32];
+	EVP_PKEY *pkey;           /* RSA, EC */
+	size_t sig_len;           /* RSA: modulus bytes; EC: 2 * order bytes */
+	char *note;               /* why a key is unusable, if algs == 0 */
+};
+
+struct pj_keyset {
+	struct pj_key *keys;
+	size_t n;
+};
+
+/* Build one key.  Each fills *out (already zeroed by the caller) and returns
+ * PJ_OK, PJ_E_KEY with the reason, or PJ_E_NOMEM. */
+int pj_key_from_secret(const unsigned char *buf, size_t len, struct pj_key *out,
+    char *reason, size_t rlen) __attribute__((warn_unused_result));
+int pj_key_from_pem(const char *pem, size_t len, struct pj_key *out,
+    char *reason, size_t rlen) __attribute__((warn_unused_result));
+/* Shared by the PEM and JWK paths: an EVP_PKEY (taken over) to a key. */
+int pj_key_from_pkey(EVP_PKEY *pkey, struct pj_key *out, char *reason,
+    size_t rlen) __attribute__((warn_unused_result));
+void pj_key_clear(struct pj_key *k);
+
+/* Append a key (ownership transferred, *k zeroed) to a set. */
+int pj_keyset_add(struct pj_keyset *ks, struct pj_key *k);
+void pj_keyset_free(struct pj_keyset *ks);
+
+/* All configured key sources, read from their files with safe checks. */
+struct pj_options;
+int pj_keyset_load(const struct pj_options *o, struct pj_keyset *ks,
+    char *reason, size_t rlen) __attribute__((warn_unused_result));
+
+/* Choose the one key for a token's alg and kid (kid may be NULL).
+ * With a kid: the set's key with that kid, else a key without kid.
+ * Without a kid: exactly one key must fit alg.  PJ_E_NO_KEY otherwise. */
+int pj_keyset_select(const struct pj_keyset *ks, unsigned int alg,
+    const char *kid, const struct pj_key **out, char *reason, size_t rlen)
+    __attribute__((warn_unused_result));
+
+/* Expected signature length in bytes for alg with key k (0: unknown). */
+size_t pj_key_sig_len(const struct pj_key *k, unsigned int alg);
+
+#endif

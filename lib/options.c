@@ -1,0 +1,582 @@
+/* options.c - one setter for config lines and module arguments */
+#include "options.h"
+#include "alg.h"
+#include "err.h"
+#include "file.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+enum opt_type { T_PATH, T_STR, T_LIST, T_REPEAT, T_NUM, T_FLAG, T_ALGS };
+
+struct opt_def {
+	const char *name;
+	enum opt_type type;
+	size_t off;          /* offset of the field in struct pj_options */
+	long long min, max;  /* T_NUM range */
+};
+
+#define OFF(f) offsetof(struct pj_options, f)
+#define ONE_YEAR_10 (10LL * 366 * 86400)
+
+static const struct opt_def defs[] = {
+	{ "config", T_PATH, OFF(config), 0, 0 },
+	{ "secret_file", T_PATH, OFF(secret_file), 0, 0 },
+	{ "public_key_file", T_PATH, OFF(public_key_file), 0, 0 },
+	{ "jwks_file", T_PATH, OFF(jwks_file), 0, 0 },
+	{ "algorithms", T_ALGS, OFF(algorithms), 0, 0 },
+	{ "issuer", T_LIST, OFF(issuer), 0, 0 },
+	{ "audience", T_LIST, OFF(audience), 0, 0 },
+	{ "leeway", T_NUM, OFF(leeway), 0, 86400 },
+	{ "max_ttl", T_NUM, OFF(max_ttl), 1, ONE_YEAR_10 },
+	{ "max_age", T_NUM, OFF(max_age), 1, ONE_YEAR_10 },
+	{ "typ", T_STR, OFF(typ), 0, 0 },
+	{ "require_claim", T_REPEAT, OFF(require_claim), 0, 0 },
+	{ "user_claim", T_STR, OFF(user_claim), 0, 0 },
+	{ "user_map", T_PATH, OFF(user_map), 0, 0 },
+	{ "allow_root", T_FLAG, OFF(allow_root), 0, 0 },
+	{ "min_uid", T_NUM, OFF(min_uid), 0, 2147483647LL },
+	{ "single_use", T_FLAG, OFF(single_use), 0, 0 },
+	{ "replay_cache", T_PATH, OFF(replay_cache), 0, 0 },
+	{ "prompt", T_STR, OFF(prompt), 0, 0 },
+	{ "use_first_pass", T_FLAG, OFF(use_first_pass), 0, 0 },
+	{ "try_first_pass", T_FLAG, OFF(try_first_pass), 0, 0 },
+	{ "debug", T_FLAG, OFF(debug), 0, 0 },
+};
+#define NDEFS (sizeof(defs) / sizeof(defs[0]))
+
+void
+pj_options_init(struct pj_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->leeway = PJ_DEFAULT_LEEWAY;
+	o->max_ttl = -1;
+	o->max_age = -1;
+	o->min_uid = PJ_DEFAULT_MIN_UID;
+	o->require_claim_level = -1;
+}
+
+int
+pj_strlist_add(struct pj_strlist *l, const char *s, size_t len)
+{
+	char **nv;
+	char *copy;
+
+	copy = strndup(s, len);
+	if (copy == NULL)
+		return PJ_E_NOMEM;
+	nv = realloc(l->v, (l->n + 1) * sizeof(*nv));
+	if (nv == NULL) {
+		free(copy);
+		return PJ_E_NOMEM;
+	}
+	l->v = nv;
+	l->v[l->n++] = copy; /* transferred */
+	return PJ_OK;
+}
+
+void
+pj_strlist_free(struct pj_strlist *l)
+{
+	size_t i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+int
+pj_strlist_has(const struct pj_strlist *l, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+int
+pj_parse_ll(const char *s, long long min, long long max, long long *out)
+{
+	long long v;
+	char *end = NULL;
+
+	if (s == NULL || !isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+has_ctl(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+static int
+parse_bool(const char *v, int *out)
+{
+	if (v == NULL || strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 ||
+	    strcmp(v, "on") == 0 || strcmp(v, "1") == 0)
+		*out = 1;
+	else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 ||
+	    strcmp(v, "off") == 0 || strcmp(v, "0") == 0)
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+/* Split a comma list into l (cleared first); empty items are errors. */
+static int
+set_list(struct pj_strlist *l, const char *v, const char *key, char *reason,
+    size_t rlen)
+{
+	const char *p = v, *c;
+	size_t n;
+	int r;
+
+	pj_strlist_free(l);
+	for (;;) {
+		c = strchr(p, ',');
+		n = c ? (size_t)(c - p) : strlen(p);
+		while (n > 0 && (*p == ' ' || *p == '\t')) {
+			p++;
+			n--;
+		}
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if (n == 0)
+			return pj_reason(PJ_E_CONFIG, reason, rlen,
+			    "%s: empty item in list", key);
+		if ((r = pj_strlist_add(l, p, n)) != PJ_OK)
+			return r;
+		if (c == NULL)
+			break;
+		p = c + 1;
+	}
+	return PJ_OK;
+}
+
+static int
+set_algs(unsigned int *out, const char *v, char *reason, size_t rlen)
+{
+	const char *p = v, *c;
+	size_t n;
+	unsigned int bits = 0, b;
+
+	for (;;) {
+		c = strchr(p, ',');
+		n = c ? (size_t)(c - p) : strlen(p);
+		while (n > 0 && (*p == ' ' || *p == '\t')) {
+			p++;
+			n--;
+		}
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		b = pj_alg_from_name(p, n);
+		if (b == 0)
+			return pj_reason(PJ_E_CONFIG, reason, rlen,
+			    "algorithms: '%.*s' is not an algorithm pam_jwt accepts "
+			    "(HS256..HS512, RS256..RS512, PS256..PS512, ES256..ES512, EdDSA; "
+			    "never none)", (int)(n > 32 ? 32 : n), p);
+		bits |= b;
+		if (c == NULL)
+			break;
+		p = c + 1;
+	}
+	*out = bits;
+	return PJ_OK;
+}
+
+/* require_claim NAME=VALUE: NAME non-empty, no spaces. */
+static int
+check_claim_spec(const char *v, char *reason, size_t rlen)
+{
+	const char *eq = strchr(v, '=');
+	const char *p;
+
+	if (eq == NULL || eq == v)
+		return pj_reason(PJ_E_CONFIG, reason, rlen,
+		    "require_claim: '%s' is not NAME=VALUE", v);
+	for (p = v; p < eq; p++)
+		if (isspace((unsigned char)*p))
+			return pj_reason(PJ_E_CONFIG, reason, rlen,
+			    "require_claim: claim name contains white space");
+	return PJ_OK;
+}
+
+int
+pj_options_set(struct pj_options *o, enum pj_level level, const char *key,
+    const char *value, char *reason, size_t rlen)
+{
+	const struct opt_def *d = NULL;
+	size_t i;
+	void *field;
+	char *copy;
+	long long num;
+	int r;
+
+	for (i = 0; i < NDEFS; i++)
+		if (strcmp(defs[i].name, key) == 0) {
+			d = &defs[i];
+			break;
+		}
+	if (d == NULL)
+		return pj_reason(PJ_E_CONFIG, reason, rlen, "unknown option '%.64s'",
+		    key);
+	if (level != PJ_LEVEL_ARG && strcmp(key, "config") == 0)
+		return pj_reason(PJ_E_CONFIG, reason, rlen,
+		    "config can only be given as a module argument");
+	if (d->type != T_REPEAT && (o->seen[level] & (1ULL << i)))
+		return pj_reason(PJ_E_CONFIG, reason, rlen,
+		    "option '%s' given twice", key);
+	o->seen[level] |= 1ULL << i;
+	if (d->type != T_FLAG && (value == NULL || value[0] == '\0'))
+		return pj_reason(PJ_E_CONFIG, reason, rlen,
+		    "option '%s' needs a value", key);
+	if (value != NULL && has_ctl(value))
+		return pj_reason(PJ_E_CONFIG, reason, rlen,
+		    "option '%s': control character in value", key);
+	field = (char *)o + d->off;
+	switch (d->type) {
+	case T_PATH:
+		if (value[0] != '/')
+			return pj_reason(PJ_E_CONFIG, reason, rlen,
+			    "%s: '%.128s' is not an absolute path", key, value);
+		/* fall through */
+	case T_STR:
+		copy = strdup(value);
+		if (copy == NULL)
+			return PJ_E_NOMEM;
+		free(*(char **)field);
+		*(char **)field = copy; /* transferred */
+		return PJ_OK;
+	case T_LIST:
+		return set_list(field, value, key, reason, rlen);
+	case T_REPEAT:
+		if ((r = check_claim_spec(value, reason, rlen)) != PJ_OK)
+			return r;
+		if (o->require_claim_level != (int)level) {
+			/* a later source replaces an earlier one's list */
+			pj_strlist_free(field);
+			o->require_claim_level = (int)level;
+		}
+		return pj_strlist_add(field, value, strlen(value));
+	case T_NUM:
+		if (pj_parse_ll(value, d->min, d->max, &num) != 0)
+			return pj_reason(PJ_E_CONFIG, reason, rlen,
+			    "%s: '%.32s' is not a whole number from %lld to %lld",
+			    key, value, d->min, d->max);
+		*(long long *)field = num;
+		return PJ_OK;
+	case T_FLAG:
+		if (parse_bool(value, field) != 0)
+			return pj_reason(PJ_E_CONFIG, reason, rlen,
+			    "%s: '%.32s' is not yes or no", key, value);
+		return PJ_OK;
+	case T_ALGS:
+		return set_algs(field, value, reason, rlen);
+	}
+	return PJ_E_INTERNAL;
+}
+
+static int
+is_blank(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* Parse "[service NAME]"; returns 0 and the name span, or -1. */
+static int
+parse_section(const char *p, size_t n, const char **name, size_t *nlen)
+{
+	static const char head[] = "[service";
+	size_t hl = sizeof(head) - 1, i;
+
+	if (n < hl + 3 || memcmp(p, head, hl) != 0 || p[n - 1] != ']')
+		return -1;
+	i = hl;
+	if (!is_blank(p[i]))
+		return -1;
+	while (i < n - 1 && is_blank(p[i]))
+		i++;
+	*name = p + i;
+	*nlen = n - 1 - i;
+	while (*nlen > 0 && is_blank((*name)[*nlen - 1]))
+		(*nlen)--;
+	if (*nlen == 0)
+		return -1;
+	for (i = 0; i < *nlen; i++)
+		if (is_blank((*name)[i]) || (*name)[i] == ']' || (*name)[i] == '[')
+			return -1;
+	return 0;
+}
+
+int
+pj_options_parse_config(struct pj_options *o, const char *text, size_t len,
+    const char *name, const char *service, char *reason, size_t rlen)
+{
+	struct pj_options scratch;
+	struct pj_options *target = o;
+	enum pj_level level = PJ_LEVEL_FILE;
+	const char *p = text, *end = text + len, *nl, *eq, *sname;
+	char key[64], value[PJ_CONFIG_LINE_MAX];
+	size_t n, kl, vl, snl;
+	unsigned int lineno = 0;
+	int r = PJ_E_INTERNAL;
+
+	pj_options_init(&scratch);
+	if (memchr(text, '\0', len) != NULL) {
+		r = pj_reason(PJ_E_CONFIG, reason, rlen, "%s: contains a NUL byte",
+		    name);
+		goto out;
+	}
+	while (p < end) {
+		lineno++;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		const char *line = p;
+		p = nl ? nl + 1 : end;
+		while (n > 0 && is_blank(*line)) {
+			line++;
+			n--;
+		}
+		while (n > 0 && is_blank(line[n - 1]))
+			n--;
+		if (n == 0 || line[0] == '#')
+			continue;
+		if (n >= PJ_CONFIG_LINE_MAX) {
+			r = pj_reason(PJ_E_CONFIG, reason, rlen,
+			    "%s:%u: line too long", name, lineno);
+			goto out;
+		}
+		if (line[0] == '[') {
+			if (parse_section(line, n, &sname, &snl) != 0) {
+				r = pj_reason(PJ_E_CONFIG, reason, rlen,
+				    "%s:%u: a section must read [service NAME]",
+				    name, lineno);
+				goto out;
+			}
+			level = PJ_LEVEL_SECTION;
+			if (service != NULL && strlen(service) == snl &&
+			    memcmp(service, sname, snl) == 0) {
+				target = o;
+			} else {
+				/* checked, not applied: a fresh scratch per section */
+				pj_options_free(&scratch);
+				pj_options_init(&scratch);
+				target = &scratch;
+			}
+			continue;
+		}
+		eq = memchr(line, '=', n);
+		kl = eq ? (size_t)(eq - line) : n;
+		while (kl > 0 && is_blank(line[kl - 1]))
+			kl--;
+		if (kl == 0 || kl >= sizeof(key)) {
+			r = pj_reason(PJ_E_CONFIG, reason, rlen,
+			    "%s:%u: expected 'key = value'", name, lineno);
+			goto out;
+		}
+		memcpy(key, line, kl);
+		key[kl] = '\0';
+		if (eq != NULL) {
+			const char *v = eq + 1;
+
+			vl = n - (size_t)(v - line);
+			while (vl > 0 && is_blank(*v)) {
+				v++;
+				vl--;
+			}
+			memcpy(value, v, vl);
+			value[vl] = '\0';
+		}
+		r = pj_options_set(target, level, key, eq ? value : NULL, reason,
+		    rlen);
+		if (r != PJ_OK) {
+			/* prefix the place: rewrite the reason with file:line */
+			if (reason != NULL && rlen > 0) {
+				char tmp[256];
+
+				(void)snprintf(tmp, sizeof(tmp), "%s", reason);
+				(void)snprintf(reason, rlen, "%s:%u: %s", name,
+				    lineno, tmp);
+			}
+			goto out;
+		}
+	}
+	r = PJ_OK;
+out:
+	pj_options_free(&scratch);
+	return r;
+}
+
+int
+pj_options_check(const struct pj_options *o, char *reason, size_t rlen)
+{
+	unsigned int keybits = 0;
+
+	if (o->secret_file == NULL && o->public_key_file == NULL &&
+	    o->jwks_file == NULL)
+		return pj_reason(PJ_E_CONFIG, reason, rlen,
+		    "no key source: set secret_file, public_key_file or jwks_file");
+	if (o->use_first_pass && o->try_first_pass)
+		return pj_reason(PJ_E_CONFIG, reason, rlen,
+		    "use_first_pass and try_first_pass exclude each other");
+	/* algorithms must leave something the configured key types can verify */
+	if (o->algorithms != 0) {
+		if (o->secret_file != NULL)
+			keybits |= PJ_ALG_HMAC;
+		if (o->public_key_file != NULL)
+			keybits |= PJ_ALG_ALL & ~PJ_ALG_HMAC;
+		if (o->jwks_file != NULL)
+			keybits |= PJ_ALG_ALL;
+		if ((keybits & o->algorithms) == 0)
+			return pj_reason(PJ_E_CONFIG, reason, rlen,
+			    "algorithms: none of them fits the configured key sources");
+	}
+	return PJ_OK;
+}
+
+static int
+load_config_file(struct pj_options *o, const char *path, int must_exist,
+    const char *service, char *reason, size_t rlen)
+{
+	struct stat st;
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	if (!must_exist && lstat(path, &st) != 0 && errno == ENOENT)
+		return PJ_OK;
+	r = pj_file_read(path, PJ_FILE_PUBLIC, PJ_CONFIG_MAX, PJ_E_CONFIG, &text,
+	    &len, NULL, reason, rlen);
+	if (r != PJ_OK)
+		goto out;
+	r = pj_options_parse_config(o, text, len, path, service, reason, rlen);
+	if (r == PJ_OK && o->config == NULL && (o->config = strdup(path)) == NULL)
+		r = PJ_E_NOMEM;
+out:
+	pj_file_free(text, len);
+	return r;
+}
+
+static int
+default_str(char **field, const char *def)
+{
+	if (*field != NULL)
+		return PJ_OK;
+	*field = strdup(def);
+	return *field == NULL ? PJ_E_NOMEM : PJ_OK;
+}
+
+static int
+fill_defaults(struct pj_options *o)
+{
+	int r;
+
+	if ((r = default_str(&o->user_claim, "sub")) != PJ_OK ||
+	    (r = default_str(&o->replay_cache, PJ_DEFAULT_REPLAY_CACHE)) != PJ_OK ||
+	    (r = default_str(&o->prompt, PJ_DEFAULT_PROMPT)) != PJ_OK)
+		return r;
+	return PJ_OK;
+}
+
+int
+pj_options_load(struct pj_options *o, int argc, const char **argv,
+    const char *service, char *reason, size_t rlen)
+{
+	const char *config = NULL;
+	char key[64];
+	const char *eq;
+	size_t kl;
+	int i, r = PJ_E_INTERNAL;
+
+	pj_options_init(o);
+	/* config= is an argument only, and decides which file to read */
+	for (i = 0; i < argc; i++) {
+		if (argv[i] == NULL)
+			continue;
+		if (strncmp(argv[i], "config=", 7) == 0) {
+			if (config != NULL) {
+				r = pj_reason(PJ_E_CONFIG, reason, rlen,
+				    "option 'config' given twice");
+				goto out;
+			}
+			config = argv[i] + 7;
+		}
+	}
+	if (config != NULL) {
+		if (config[0] != '/') {
+			r = pj_reason(PJ_E_CONFIG, reason, rlen,
+			    "config: '%.128s' is not an absolute path", config);
+			goto out;
+		}
+		r = load_config_file(o, config, 1, service, reason, rlen);
+	} else {
+		r = load_config_file(o, PJ_DEFAULT_CONFIG, 0, service, reason,
+		    rlen);
+	}
+	if (r != PJ_OK)
+		goto out;
+	for (i = 0; i < argc; i++) {
+		if (argv[i] == NULL)
+			continue;
+		eq = strchr(argv[i], '=');
+		kl = eq ? (size_t)(eq - argv[i]) : strlen(argv[i]);
+		if (kl == 0 || kl >= sizeof(key)) {
+			r = pj_reason(PJ_E_CONFIG, reason, rlen,
+			    "unknown option '%.64s'", argv[i]);
+			goto out;
+		}
+		memcpy(key, argv[i], kl);
+		key[kl] = '\0';
+		r = pj_options_set(o, PJ_LEVEL_ARG, key, eq ? eq + 1 : NULL,
+		    reason, rlen);
+		if (r != PJ_OK)
+			goto out;
+	}
+	r = fill_defaults(o);
+	if (r != PJ_OK)
+		goto out;
+	r = pj_options_check(o, reason, rlen);
+out:
+	return r;
+}
+
+void
+pj_options_free(struct pj_options *o)
+{
+	if (o == NULL)
+		return;
+	free(o->config);
+	free(o->secret_file);
+	free(o->public_key_file);
+	free(o->jwks_file);
+	pj_strlist_free(&o->issuer);
+	pj_strlist_free(&o->audience);
+	free(o->typ);
+	pj_strlist_free(&o->require_claim);
+	free(o->user_claim);
+	free(o->user_map);
+	free(o->replay_cache);
+	free(o->prompt);
+	pj_options_init(o);
+}

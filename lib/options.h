@@ -1,0 +1,92 @@
+/* options.h - the one options struct, filled once from defaults, the config
+ * file (global keys, then the [service NAME] section) and module arguments. */
+#ifndef PJ_OPTIONS_H
+#define PJ_OPTIONS_H
+
+#include <stddef.h>
+
+#define PJ_DEFAULT_CONFIG "/etc/security/pam_jwt.conf"
+#define PJ_DEFAULT_REPLAY_CACHE "/var/lib/pam_jwt/replay"
+#define PJ_DEFAULT_PROMPT "Token: "
+#define PJ_DEFAULT_LEEWAY 60
+#define PJ_DEFAULT_MIN_UID 1000
+#define PJ_CONFIG_MAX (64 * 1024)
+#define PJ_CONFIG_LINE_MAX 4096
+
+struct pj_strlist {
+	char **v;
+	size_t n;
+};
+
+/* Where a value came from; a later level overrides an earlier one. */
+enum pj_level {
+	PJ_LEVEL_FILE = 0,
+	PJ_LEVEL_SECTION = 1,
+	PJ_LEVEL_ARG = 2,
+};
+
+struct pj_options {
+	char *config;              /* the file read, NULL if none */
+	char *secret_file;
+	char *public_key_file;
+	char *jwks_file;
+	unsigned int algorithms;   /* enum pj_alg bits; 0 = not narrowed */
+	struct pj_strlist issuer;
+	struct pj_strlist audience;
+	long long leeway;
+	long long max_ttl;         /* -1 = off */
+	long long max_age;         /* -1 = off */
+	char *typ;
+	struct pj_strlist require_claim; /* "NAME=VALUE" */
+	char *user_claim;
+	char *user_map;
+	int allow_root;
+	long long min_uid;
+	int single_use;
+	char *replay_cache;
+	char *prompt;
+	int use_first_pass;
+	int try_first_pass;
+	int debug;
+	/* bookkeeping for the setter */
+	unsigned long long seen[3];  /* per level: bit per key index */
+	int require_claim_level;     /* level that filled require_claim, -1 none */
+};
+
+/* Defaults.  Cannot fail. */
+void pj_options_init(struct pj_options *o);
+
+/* The one setter, for config lines and module arguments alike.  value is
+ * NULL for a bare flag.  Returns PJ_OK or PJ_E_CONFIG / PJ_E_NOMEM. */
+int pj_options_set(struct pj_options *o, enum pj_level level, const char *key,
+    const char *value, char *reason, size_t rlen)
+    __attribute__((warn_unused_result));
+
+/* Parse a config file's text (already read); apply global keys, then the
+ * section for service (may be NULL).  Other sections are parsed and checked
+ * but not applied.  name is used in messages. */
+int pj_options_parse_config(struct pj_options *o, const char *text,
+    size_t len, const char *name, const char *service, char *reason,
+    size_t rlen) __attribute__((warn_unused_result));
+
+/* Everything: defaults, the config file (config= argument or the default if
+ * it exists), its sections, the arguments, and the final consistency checks
+ * (a key source, ...).  On error o is still freeable. */
+int pj_options_load(struct pj_options *o, int argc, const char **argv,
+    const char *service, char *reason, size_t rlen)
+    __attribute__((warn_unused_result));
+
+/* The consistency checks alone (pj_options_load runs them). */
+int pj_options_check(const struct pj_options *o, char *reason, size_t rlen)
+    __attribute__((warn_unused_result));
+
+void pj_options_free(struct pj_options *o);
+
+/* Helpers shared with other parsers. */
+int pj_strlist_add(struct pj_strlist *l, const char *s, size_t len);
+void pj_strlist_free(struct pj_strlist *l);
+int pj_strlist_has(const struct pj_strlist *l, const char *s);
+/* Strict decimal: digits only, no sign or space, within [min, max]. */
+int pj_parse_ll(const char *s, long long min, long long max, long long *out);
+
+#endif

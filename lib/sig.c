@@ -1,0 +1,153 @@
+/* sig.c - HMAC, RSASSA-PKCS1-v1_5, RSASSA-PSS, ECDSA (P1363) and Ed25519 */
+#include "sig.h"
+#include "alg.h"
+#include "err.h"
+#include "key.h"
+
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rsa.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const EVP_MD *
+alg_md(unsigned int alg)
+{
+	switch (pj_alg_hash_len(alg)) {
+	case 32: return EVP_sha256();
+	case 48: return EVP_sha384();
+	case 64: return EVP_sha512();
+	default: return NULL;
+	}
+}
+
+static int
+verify_hmac(const struct pj_key *k, const EVP_MD *md, const unsigned char *msg,
+    size_t msglen, const unsigned char *sig, size_t siglen)
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0;
+	int r = PJ_E_SIGNATURE;
+
+	if (k->secret_len > 2147483647 ||
+	    HMAC(md, k->secret, (int)k->secret_len, msg, msglen, mac, &maclen) ==
+	    NULL)
+		goto out;
+	if (siglen != maclen)
+		goto out;
+	if (sodium_memcmp(mac, sig, siglen) == 0)
+		r = PJ_OK;
+out:
+	sodium_memzero(mac, sizeof(mac));
+	return r;
+}
+
+/* ECDSA as JWS sends it: r || s, each exactly half of the length. */
+static int
+ecdsa_to_der(const unsigned char *sig, size_t siglen, unsigned char **der,
+    int *derlen)
+{
+	ECDSA_SIG *es = NULL;
+	BIGNUM *br = NULL, *bs = NULL;
+	size_t half = siglen / 2;
+	int r = -1;
+
+	*der = NULL;
+	es = ECDSA_SIG_new();
+	br = BN_bin2bn(sig, (int)half, NULL);
+	bs = BN_bin2bn(sig + half, (int)half, NULL);
+	if (es == NULL || br == NULL || bs == NULL)
+		goto out;
+	if (ECDSA_SIG_set0(es, br, bs) != 1)
+		goto out;
+	br = bs = NULL; /* transferred */
+	*derlen = i2d_ECDSA_SIG(es, der);
+	if (*derlen <= 0) {
+		*der = NULL;
+		goto out;
+	}
+	r = 0;
+out:
+	BN_free(br);
+	BN_free(bs);
+	ECDSA_SIG_free(es);
+	return r;
+}
+
+static int
+verify_pkey(const struct pj_key *k, unsigned int alg, const EVP_MD *md,
+    const unsigned char *msg, size_t msglen, const unsigned char *sig,
+    size_t siglen)
+{
+	EVP_MD_CTX *mctx = NULL;
+	EVP_PKEY_CTX *pctx = NULL;
+	unsigned char *der = NULL;
+	int derlen = 0, r = PJ_E_SIGNATURE;
+
+	if (siglen != k->sig_len)
+		goto out;
+	mctx = EVP_MD_CTX_new();
+	if (mctx == NULL) {
+		r = PJ_E_NOMEM;
+		goto out;
+	}
+	if (EVP_DigestVerifyInit(mctx, &pctx, md, NULL, k->pkey) != 1)
+		goto out;
+	if (alg & (PJ_ALG_PS256 | PJ_ALG_PS384 | PJ_ALG_PS512)) {
+		if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+		    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1 ||
+		    EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) != 1)
+			goto out;
+	} else if (alg & (PJ_ALG_RS256 | PJ_ALG_RS384 | PJ_ALG_RS512)) {
+		if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1)
+			goto out;
+	}
+	if (k->type == PJ_KEY_EC) {
+		if (ecdsa_to_der(sig, siglen, &der, &derlen) != 0)
+			goto out;
+		if (EVP_DigestVerify(mctx, der, (size_t)derlen, msg, msglen) == 1)
+			r = PJ_OK;
+	} else {
+		if (EVP_DigestVerify(mctx, sig, siglen, msg, msglen) == 1)
+			r = PJ_OK;
+	}
+out:
+	OPENSSL_free(der);
+	EVP_MD_CTX_free(mctx);
+	return r;
+}
+
+int
+pj_sig_verify(const struct pj_key *k, unsigned int alg,
+    const unsigned char *msg, size_t msglen, const unsigned char *sig,
+    size_t siglen)
+{
+	const EVP_MD *md;
+
+	if ((k->algs & alg) == 0)
+		return PJ_E_SIGNATURE;
+	switch (k->type) {
+	case PJ_KEY_HMAC:
+		if ((alg & PJ_ALG_HMAC) == 0 || (md = alg_md(alg)) == NULL)
+			return PJ_E_SIGNATURE;
+		return verify_hmac(k, md, msg, msglen, sig, siglen);
+	case PJ_KEY_RSA:
+		if ((alg & PJ_ALG_RSA) == 0 || (md = alg_md(alg)) == NULL)
+			return PJ_E_SIGNATURE;
+		return verify_pkey(k, alg, md, msg, msglen, sig, siglen);
+	case PJ_KEY_EC:
+		if ((alg & (PJ_ALG_ES256 | PJ_ALG_ES384 | PJ_ALG_ES512)) == 0 ||
+		    (md = alg_md(alg)) == NULL)
+			return PJ_E_SIGNATURE;
+		return verify_pkey(k, alg, md, msg, msglen, sig, siglen);
+	case PJ_KEY_ED25519:
+		if (alg != PJ_ALG_EDDSA || siglen != crypto_sign_BYTES)
+			return PJ_E_SIGNATURE;
+		if (crypto_sign_verify_detached(sig, msg, msglen, k->ed25519) == 0)
+			return PJ_OK;
+		return PJ_E_SIGNATURE;
+	}
+	return PJ_E_SIGNATURE;
+}

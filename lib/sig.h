@@ -1,0 +1,16 @@
+/* sig.h - the signature primitives behind JWS (RFC 7518 section 3, RFC 8037) */
+#ifndef PJ_SIG_H
+#define PJ_SIG_H
+
+#include <stddef.h>
+
+struct pj_key;
+
+/* Verify sig over msg with key k for alg (one enum pj_alg bit).  The caller
+ * has already checked that k->algs allows alg.  Returns PJ_OK only when the
+ * signature verifies; PJ_E_SIGNATURE otherwise (wrong length included). */
+int pj_sig_verify(const struct pj_key *k, unsigned int alg,
+    const unsigned char *msg, size_t msglen, const unsigned char *sig,
+    size_t siglen) __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,198 @@
+/* verify.c - the whole decision */
+#include "verify.h"
+#include "alg.h"
+#include "b64url.h"
+#include "claims.h"
+#include "err.h"
+#include "jws.h"
+#include "key.h"
+#include "options.h"
+#include "replay.h"
+#include "user.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void
+pj_trim(const char **s, size_t *len)
+{
+	while (*len > 0 && (**s == ' ' || **s == '\t' || **s == '\r' ||
+	    **s == '\n')) {
+		(*s)++;
+		(*len)--;
+	}
+	while (*len > 0 && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t' ||
+	    (*s)[*len - 1] == '\r' || (*s)[*len - 1] == '\n'))
+		(*len)--;
+}
+
+void
+pj_sanitize(char *dst, size_t dstlen, const char *src)
+{
+	size_t i, o = 0, n;
+
+	if (dstlen == 0)
+		return;
+	if (src == NULL) {
+		dst[0] = '\0';
+		return;
+	}
+	n = strlen(src);
+	for (i = 0; i < n && o + 1 < dstlen; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		dst[o++] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+	}
+	dst[o] = '\0';
+	if (i < n && dstlen >= 4) {
+		dst[dstlen - 4] = '.';
+		dst[dstlen - 3] = '.';
+		dst[dstlen - 2] = '.';
+		dst[dstlen - 1] = '\0';
+	}
+}
+
+static void
+note_str(char *dst, size_t dstlen, json_t *obj, const char *name)
+{
+	json_t *v = json_object_get(obj, name);
+
+	if (json_is_string(v))
+		pj_sanitize(dst, dstlen, json_string_value(v));
+}
+
+int
+pj_verify(const struct pj_options *o, const struct pj_keyset *ks,
+    const char *token, size_t len, const char *pam_user, long long now,
+    struct pj_result *res)
+{
+	struct pj_keyset own;
+	struct pj_jws jws;
+	json_t *claims = NULL;
+	char *reason = res->reason;
+	size_t rlen = sizeof(res->reason);
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	memset(&own, 0, sizeof(own));
+	memset(&jws, 0, sizeof(jws));
+	if (len > PJ_TOKEN_MAX) {
+		r = pj_reason(PJ_E_TOO_LONG, reason, rlen,
+		    "token of %zu bytes (at most %d)", len, PJ_TOKEN_MAX);
+		goto out;
+	}
+	if (!pj_jws_shaped(token, len)) {
+		r = pj_reason(PJ_E_NOT_JWS, reason, rlen,
+		    "input is not shaped like a compact JWS");
+		goto out;
+	}
+	if (ks == NULL) {
+		r = pj_keyset_load(o, &own, reason, rlen);
+		if (r != PJ_OK)
+			goto out;
+		ks = &own;
+	}
+	r = pj_jws_verify(token, len, ks, o->algorithms, &jws, reason, rlen);
+	if (r != PJ_OK) {
+		/* header fields are worth logging even for a bad token */
+		struct pj_jws peek;
+		char dummy[8] = "";
+
+		if (pj_jws_peek_header(token, len, &peek, dummy, sizeof(dummy)) ==
+		    PJ_OK) {
+			pj_sanitize(res->alg, sizeof(res->alg), pj_alg_name(peek.alg));
+			pj_sanitize(res->kid, sizeof(res->kid), peek.kid);
+			pj_jws_clear(&peek);
+		}
+		goto out;
+	}
+	pj_sanitize(res->alg, sizeof(res->alg), pj_alg_name(jws.alg));
+	pj_sanitize(res->kid, sizeof(res->kid), jws.kid);
+	res->verified = 1;
+	r = pj_claims_parse(jws.payload, jws.payload_len, &claims, reason, rlen);
+	if (r != PJ_OK)
+		goto out;
+	note_str(res->sub, sizeof(res->sub), claims, "sub");
+	note_str(res->iss, sizeof(res->iss), claims, "iss");
+	note_str(res->jti, sizeof(res->jti), claims, "jti");
+	r = pj_claims_check(o, claims, jws.typ, now, reason, rlen);
+	if (r != PJ_OK)
+		goto out;
+	r = pj_user_resolve(o, claims, pam_user, &res->user, reason, rlen);
+	if (r != PJ_OK)
+		goto out;
+	if (o->single_use) {
+		r = pj_replay_record(o, claims, now, reason, rlen);
+		if (r != PJ_OK)
+			goto out;
+	}
+	r = PJ_OK;
+out:
+	if (r != PJ_OK) {
+		free(res->user);
+		res->user = NULL;
+	}
+	res->err = r;
+	res->claims = claims; /* transferred */
+	pj_jws_clear(&jws);
+	pj_keyset_free(&own);
+	return r;
+}
+
+void
+pj_result_clear(struct pj_result *res)
+{
+	if (res == NULL)
+		return;
+	free(res->user);
+	json_decref(res->claims);
+	memset(res, 0, sizeof(*res));
+}
+
+int
+pj_token_unfinished(const char *tok, size_t len, const struct pj_keyset *ks)
+{
+	struct pj_jws peek;
+	const struct pj_key *key = NULL;
+	const char *d2;
+	size_t i, dots = 0, want = 0, have, siglen;
+	char dummy[8] = "";
+	int r;
+
+	if (len < 3 || memcmp(tok, "eyJ", 3) != 0)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (tok[i] == '.')
+			dots++;
+	if (dots < 2)
+		return 1;
+	if (dots > 2 || pj_jws_peek_header(tok, len, &peek, dummy,
+	    sizeof(dummy)) != PJ_OK)
+		return 0; /* whole enough to be judged (and rejected) */
+	d2 = memrchr(tok, '.', len);
+	have = len - (size_t)(d2 + 1 - tok);
+	if (ks != NULL) {
+		r = pj_keyset_select(ks, peek.alg, peek.kid, &key, dummy,
+		    sizeof(dummy));
+		if (r == PJ_OK)
+			want = pj_key_sig_len(key, peek.alg);
+	}
+	if (want == 0) {
+		/* no key decides: the smallest signature the algorithm makes */
+		if (peek.alg & PJ_ALG_HMAC)
+			want = pj_alg_hash_len(peek.alg);
+		else if (peek.alg & PJ_ALG_RSA)
+			want = PJ_RSA_MIN_BITS / 8;
+		else if (peek.alg == PJ_ALG_ES256)
+			want = 64;
+		else if (peek.alg == PJ_ALG_ES384)
+			want = 96;
+		else if (peek.alg == PJ_ALG_ES512)
+			want = 132;
+		else
+			want = 64;
+	}
+	pj_jws_clear(&peek);
+	siglen = PJ_B64URL_ENCODED_LEN(want);
+	return have < siglen;
+}

@@ -1,0 +1,49 @@
+/* verify.h - the whole decision, shared by the module and `pamjwt verify` */
+#ifndef PJ_VERIFY_H
+#define PJ_VERIFY_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+struct pj_options;
+struct pj_keyset;
+
+#define PJ_REASON_MAX 256
+
+struct pj_result {
+	int err;                      /* PJ_OK or a negative enum pj_err */
+	char reason[PJ_REASON_MAX];   /* detail, may hold token-supplied text */
+	/* identifying values, sanitized for the log ("" when unknown) */
+	char alg[8];
+	char kid[65];
+	char sub[65];
+	char iss[129];
+	char jti[129];
+	int verified;                 /* signature checked: sub/iss/jti are real */
+	char *user;                   /* the mapped account on success */
+	json_t *claims;               /* verified claims (for pamjwt), or NULL */
+};
+
+/* Strip leading and trailing white space (space, tab, CR, LF). */
+void pj_trim(const char **s, size_t *len);
+
+/* Copy src to dst (capacity dstlen, NUL-terminated), dropping control bytes
+ * and non-ASCII bytes (shown as '?'), cut with "..." if too long. */
+void pj_sanitize(char *dst, size_t dstlen, const char *src);
+
+/* Everything after the token is read: length, shape, keys (ks may be NULL:
+ * then loaded from the options' files), signature, claims, account
+ * (pam_user may be NULL), and with single_use the replay record last.
+ * now is the current time (seconds since the epoch). */
+int pj_verify(const struct pj_options *o, const struct pj_keyset *ks,
+    const char *token, size_t len, const char *pam_user, long long now,
+    struct pj_result *res);
+
+void pj_result_clear(struct pj_result *res);
+
+/* For the continuation prompt: 1 if answer begins like a token ("eyJ") but
+ * is visibly unfinished (fewer than two dots, or a signature shorter than the
+ * header's algorithm with the configured key produces). */
+int pj_token_unfinished(const char *tok, size_t len, const struct pj_keyset *ks);
+
+#endif

@@ -1,0 +1,268 @@
+/* pam_jwt.c - the PAM entry points: read options, get the token, call lib/,
+ * answer PAM, log one line. */
+#define PAM_SM_AUTH
+
+#include "lib/err.h"
+#include "lib/jws.h"
+#include "lib/key.h"
+#include "lib/options.h"
+#include "lib/verify.h"
+
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#define PART_PROMPT_MAX 64
+
+static int
+class_to_pam(enum pj_class c)
+{
+	switch (c) {
+	case PJ_CLASS_OK: return PAM_SUCCESS;
+	case PJ_CLASS_IGNORE: return PAM_IGNORE;
+	case PJ_CLASS_REJECT: return PAM_AUTH_ERR;
+	case PJ_CLASS_USER_UNKNOWN: return PAM_USER_UNKNOWN;
+	case PJ_CLASS_UNAVAIL: return PAM_AUTHINFO_UNAVAIL;
+	case PJ_CLASS_CONFIG: return PAM_SERVICE_ERR;
+	case PJ_CLASS_NOMEM: return PAM_BUF_ERR;
+	case PJ_CLASS_INTERNAL: break;
+	}
+	return PAM_SYSTEM_ERR;
+}
+
+static void
+wipe_free(char *s)
+{
+	if (s == NULL)
+		return;
+	sodium_memzero(s, strlen(s));
+	free(s);
+}
+
+/* Ask with prompt; *out is the answer (caller wipes), or NULL. */
+static int
+ask(pam_handle_t *pamh, const char *prompt, char **out)
+{
+	char *resp = NULL;
+	int r;
+
+	*out = NULL;
+	r = pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, &resp, "%s", prompt);
+	if (r != PAM_SUCCESS) {
+		wipe_free(resp);
+		return r;
+	}
+	if (resp == NULL)
+		return PAM_CONV_ERR;
+	*out = resp; /* transferred */
+	return PAM_SUCCESS;
+}
+
+/* Append piece (trimmed) to *buf. */
+static int
+append(char **buf, size_t *len, const char *piece)
+{
+	const char *p = piece;
+	size_t n = strlen(piece);
+	char *nb;
+
+	pj_trim(&p, &n);
+	nb = malloc(*len + n + 1);
+	if (nb == NULL)
+		return PAM_BUF_ERR;
+	memcpy(nb, *buf, *len);
+	memcpy(nb + *len, p, n);
+	nb[*len + n] = '\0';
+	sodium_memzero(*buf, *len);
+	free(*buf);
+	*buf = nb;
+	*len += n;
+	return PAM_SUCCESS;
+}
+
+/* The module asks itself: one prompt, then "Token (part N): " while the
+ * answer is a visibly unfinished token (contract, "Long tokens"). */
+static int
+read_token(pam_handle_t *pamh, const struct pj_options *o,
+    const struct pj_keyset *ks, char **out)
+{
+	char *tok = NULL, *piece = NULL, prompt[PART_PROMPT_MAX];
+	const char *t;
+	size_t len, tl;
+	int r, part;
+
+	*out = NULL;
+	r = ask(pamh, o->prompt, &piece);
+	if (r != PAM_SUCCESS)
+		goto out;
+	tok = strdup("");
+	len = 0;
+	if (tok == NULL) {
+		r = PAM_BUF_ERR;
+		goto out;
+	}
+	r = append(&tok, &len, piece);
+	wipe_free(piece);
+	piece = NULL;
+	if (r != PAM_SUCCESS)
+		goto out;
+	for (part = 2; len <= PJ_TOKEN_MAX; part++) {
+		t = tok;
+		tl = len;
+		if (!pj_token_unfinished(t, tl, ks))
+			break;
+		(void)snprintf(prompt, sizeof(prompt), "Token (part %d): ", part);
+		r = ask(pamh, prompt, &piece);
+		if (r != PAM_SUCCESS)
+			goto out;
+		if (piece[0] == '\0')
+			break; /* an empty answer ends it */
+		r = append(&tok, &len, piece);
+		wipe_free(piece);
+		piece = NULL;
+		if (r != PAM_SUCCESS)
+			goto out;
+	}
+	*out = tok; /* transferred */
+	tok = NULL;
+	r = PAM_SUCCESS;
+out:
+	wipe_free(piece);
+	wipe_free(tok);
+	return r;
+}
+
+static void
+log_result(pam_handle_t *pamh, const struct pj_options *o,
+    const struct pj_result *res, const char *pam_user)
+{
+	char reason[PJ_REASON_MAX], user[40];
+	enum pj_class c = pj_err_class(res->err);
+	int prio;
+
+	pj_sanitize(reason, sizeof(reason), res->reason);
+	pj_sanitize(user, sizeof(user), res->user ? res->user : pam_user);
+	switch (c) {
+	case PJ_CLASS_OK:
+		pam_syslog(pamh, LOG_INFO,
+		    "accepted: user=%s sub=%s iss=%s jti=%s kid=%s alg=%s", user,
+		    res->sub, res->iss, res->jti, res->kid, res->alg);
+		return;
+	case PJ_CLASS_IGNORE:
+		prio = o->debug ? LOG_INFO : LOG_DEBUG;
+		pam_syslog(pamh, prio, "ignored: %s", "input is not a token");
+		return;
+	case PJ_CLASS_REJECT:
+	case PJ_CLASS_USER_UNKNOWN:
+		prio = LOG_NOTICE;
+		break;
+	default:
+		prio = LOG_ERR;
+		break;
+	}
+	pam_syslog(pamh, prio,
+	    "rejected: %s: %s; user=%s sub=%s iss=%s jti=%s kid=%s alg=%s%s",
+	    pj_strerror(res->err), reason, user, res->sub, res->iss, res->jti,
+	    res->kid, res->alg, res->verified ? "" : " (claims unverified)");
+}
+
+PAM_EXTERN int
+pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct pj_options o;
+	struct pj_keyset ks;
+	struct pj_result res;
+	const void *item = NULL;
+	const char *pam_user = NULL, *service = NULL, *t;
+	char reason[PJ_REASON_MAX] = "", *tok = NULL, safe[PJ_REASON_MAX];
+	size_t tl;
+	int r, have_ks = 0;
+
+	(void)flags;
+	memset(&ks, 0, sizeof(ks));
+	memset(&res, 0, sizeof(res));
+	pj_options_init(&o);
+	if (sodium_init() < 0) {
+		pam_syslog(pamh, LOG_ERR, "libsodium cannot be initialised");
+		r = PAM_SYSTEM_ERR;
+		goto out;
+	}
+	if (pam_get_item(pamh, PAM_SERVICE, &item) == PAM_SUCCESS)
+		service = item;
+	r = pj_options_load(&o, argc, argv, service, reason, sizeof(reason));
+	if (r != PJ_OK) {
+		pj_sanitize(safe, sizeof(safe), reason[0] ? reason : pj_strerror(r));
+		pam_syslog(pamh, LOG_ERR, "configuration error: %s", safe);
+		r = r == PJ_E_NOMEM ? PAM_BUF_ERR : PAM_SERVICE_ERR;
+		goto out;
+	}
+	item = NULL;
+	if (pam_get_item(pamh, PAM_USER, &item) == PAM_SUCCESS && item != NULL &&
+	    ((const char *)item)[0] != '\0')
+		pam_user = item;
+	/* the token: from an earlier module, or asked for */
+	if (o.use_first_pass || o.try_first_pass) {
+		item = NULL;
+		if (pam_get_item(pamh, PAM_AUTHTOK, &item) == PAM_SUCCESS &&
+		    item != NULL && (tok = strdup(item)) == NULL) {
+			r = PAM_BUF_ERR;
+			goto out;
+		}
+		if (tok == NULL && o.use_first_pass) {
+			pam_syslog(pamh, LOG_NOTICE,
+			    "rejected: use_first_pass, but no earlier module read a token");
+			r = PAM_AUTH_ERR;
+			goto out;
+		}
+	}
+	if (tok == NULL) {
+		/* keys first, so the continuation prompt knows signature sizes */
+		have_ks = pj_keyset_load(&o, &ks, reason, sizeof(reason)) == PJ_OK;
+		reason[0] = '\0';
+		r = read_token(pamh, &o, have_ks ? &ks : NULL, &tok);
+		if (r != PAM_SUCCESS) {
+			pam_syslog(pamh, LOG_NOTICE,
+			    "conversation failed (%s): the client refused or cut the "
+			    "answer; sudo refuses answers of 512 bytes or more: enter a "
+			    "long token in parts of at most 500 characters (pamjwt askpass "
+			    "does this)", pam_strerror(pamh, r));
+			goto out;
+		}
+		/* later modules (try_first_pass) get what was typed */
+		(void)pam_set_item(pamh, PAM_AUTHTOK, tok);
+	}
+	t = tok;
+	tl = strlen(tok);
+	pj_trim(&t, &tl);
+	(void)pj_verify(&o, have_ks ? &ks : NULL, t, tl, pam_user,
+	    (long long)time(NULL), &res);
+	r = class_to_pam(pj_err_class(res.err));
+	if (r == PAM_SUCCESS && pam_user == NULL &&
+	    pam_set_item(pamh, PAM_USER, res.user) != PAM_SUCCESS) {
+		res.err = pj_reason(PJ_E_INTERNAL, res.reason, sizeof(res.reason),
+		    "cannot set PAM_USER");
+		r = PAM_SYSTEM_ERR;
+	}
+	log_result(pamh, &o, &res, pam_user);
+out:
+	pj_result_clear(&res);
+	pj_keyset_free(&ks);
+	wipe_free(tok);
+	pj_options_free(&o);
+	sodium_memzero(reason, sizeof(reason));
+	return r;
+}
+
+PAM_EXTERN int
+pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	(void)pamh;
+	(void)flags;
+	(void)argc;
+	(void)argv;
+	return PAM_SUCCESS;
+}

@@ -1,0 +1,28 @@
+# tests/tests.mk - the test suites.  Each suite file appends its target to
+# CHECK_TARGETS (run by `make check` in the normal build) and, if it should
+# also run under ASan+UBSan, to SAN_TARGETS (rerun in build-asan with SAN=1).
+
+CHECK_TARGETS ?=
+SAN_TARGETS ?=
+TEST_PYTHON := /usr/bin/python3
+
+TEST_CFLAGS = $(CFLAGS) -Wno-conversion -I. -Ilib $(shell pkg-config --cflags cmocka 2>/dev/null)
+TEST_LIBS   = $(LIBA) $(PKG_LIBS) $(shell pkg-config --libs cmocka 2>/dev/null) -lpam -ldl
+
+$(BUILD)/pam_driver: tests/pam_driver.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(LDFLAGS) -lpam
+
+-include tests/unit.mk
+-include tests/integration.mk
+-include tests/e2e.mk
+-include tests/attack.mk
+-include tests/fault.mk
+
+ifneq ($(SAN),1)
+CHECK_TARGETS += check-asan
+endif
+
+.PHONY: check-asan
+check-asan:
+	$(MAKE) BUILD=build-asan SAN=1 $(SAN_TARGETS)
