@@ -1,0 +1,56 @@
+/* pamjwt.c - the pam_jwt command-line tool: keygen, mint, verify, askpass */
+#include "pamjwt.h"
+
+#include <libgen.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: pamjwt COMMAND [ARGS]\n"
+	    "  keygen  --alg ALG --out PREFIX     a new HMAC secret or key pair\n"
+	    "  mint    --key FILE --alg ALG --sub SUB [...]   print a signed token\n"
+	    "  verify  [--config FILE] [--service NAME] [--user USER] [key=value ...]\n"
+	    "          [TOKEN | -]                run the module's validation\n"
+	    "  askpass [PROMPT]                   askpass for SSH_ASKPASS / SUDO_ASKPASS\n"
+	    "`pamjwt COMMAND --help` tells more; see pamjwt(1).\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *prog = argc > 0 ? argv[0] : "pamjwt";
+	const char *base = strrchr(prog, '/');
+
+	base = base ? base + 1 : prog;
+	if (sodium_init() < 0) {
+		fprintf(stderr, "pamjwt: libsodium cannot be initialised\n");
+		return 2;
+	}
+	/* installed as pamjwt-askpass too: SSH_ASKPASS takes no arguments */
+	if (strcmp(base, "pamjwt-askpass") == 0)
+		return cmd_askpass(argc, argv);
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "keygen") == 0)
+		return cmd_keygen(argc - 1, argv + 1);
+	if (strcmp(argv[1], "mint") == 0)
+		return cmd_mint(argc - 1, argv + 1);
+	if (strcmp(argv[1], "verify") == 0)
+		return cmd_verify(argc - 1, argv + 1);
+	if (strcmp(argv[1], "askpass") == 0)
+		return cmd_askpass(argc - 1, argv + 1);
+	fprintf(stderr, "pamjwt: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

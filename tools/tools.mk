@@ -1,0 +1,14 @@
+# tools/tools.mk - the pamjwt command-line tool
+TOOL_SRC := $(sort $(wildcard tools/*.c))
+TOOL_OBJ := $(TOOL_SRC:%.c=$(BUILD)/%.o)
+TOOL     := $(BUILD)/pamjwt
+
+.PHONY: tool
+tool: $(TOOL)
+
+$(BUILD)/tools/%.o: tools/%.c $(wildcard tools/*.h) $(wildcard lib/*.h) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -I. -c -o $@ $<
+
+$(TOOL): $(TOOL_OBJ) $(LIBA)
+	$(CC) -o $@ $(TOOL_OBJ) $(LIBA) $(LDFLAGS) $(PKG_LIBS)
