@@ -46,6 +46,10 @@ LIBA    := $(BUILD)/libpamjwt.a
 MODULE  := $(BUILD)/pam_jwt.so
 
 .PHONY: all module clean install check demo
+
+# Shows the main job end to end (installs what it needs; changes nothing else).
+demo:
+	bash tests/demo.sh
 all: module tool
 
 module: $(MODULE)
