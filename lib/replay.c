@@ -1,15 +1,25 @@
-/* replay.c - the single-use store
+/* replay.c - the single-use store (contract section 5)
  *
- * Layout: one file per (iss, jti) pair, named by the hex SHA-256 of the pair
- * (so no jti can name a path), holding the time until which it is kept.
- * Creating it with O_CREAT|O_EXCL is the atomic "first one wins"; an expired
- * record is replaced under an exclusive flock on the store's lock file.
+ * Layout under replay_cache (every directory mode 0700, owned by root):
+ *   r/<H>      one file per (iss, jti): H is the hex SHA-256 of the pair, so
+ *              no jti can name a path; it holds "UNTIL\n" (exp + leeway).
+ *   x/<B>/<H>  a hard link to r/<H> in the bucket B = UNTIL / 64: the expiry
+ *              index, so pruning never reads or sorts the whole store.
+ *   .lock      flock'ed while an expired record is replaced or pruned.
+ *
+ * Record: O_CREAT|O_EXCL on r/<H> is the atomic "first one wins".  If r/<H>
+ * exists and is still live the token is a replay; if it has expired it is
+ * replaced under the lock, so two replacers cannot both win.
+ * Prune: each authentication looks at the first PRUNE_SCAN buckets of x/ and
+ * removes at most PRUNE_MAX records from buckets that have wholly expired,
+ * so the work per authentication is bounded whatever the store holds.
  */
 #include "replay.h"
 #include "claims.h"
 #include "err.h"
 #include "options.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -22,17 +32,46 @@
 #include <unistd.h>
 
 #define REPLAY_JTI_MAX 1024
+#define BUCKET_SECONDS 64
+#define PRUNE_SCAN 64   /* bucket directory entries looked at */
+#define PRUNE_MAX 16    /* records removed, at most, per authentication */
 
+/* A directory below dfd (or the path itself when dfd < 0), created 0700 if
+ * missing, which must be ours and private. */
 static int
-open_store(const char *path, int *dfd, char *reason, size_t rlen)
+open_dir(int dfd, const char *name, int create)
 {
 	struct stat st;
-	char *parent = NULL, *slash;
-	int fd = -1, r = PJ_E_STORE;
+	int fd;
 
-	*dfd = -1;
+	if (create) {
+		if (dfd < 0)
+			(void)mkdir(name, 0700);
+		else
+			(void)mkdirat(dfd, name, 0700);
+	}
+	fd = openat(dfd < 0 ? AT_FDCWD : dfd, name,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode) ||
+	    (st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & 077) != 0) {
+		(void)close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
+}
+
+static int
+open_store(const char *path, int *dfd, int *rfd, int *xfd, char *reason,
+    size_t rlen)
+{
+	char *parent = NULL, *slash;
+
+	*dfd = *rfd = *xfd = -1;
 	if (mkdir(path, 0700) != 0 && errno == ENOENT) {
-		/* create the parent (root-only too), then the store */
+		/* create a missing parent (root-only too), then the store */
 		parent = strdup(path);
 		if (parent == NULL)
 			return PJ_E_NOMEM;
@@ -41,29 +80,28 @@ open_store(const char *path, int *dfd, char *reason, size_t rlen)
 			*slash = '\0';
 			(void)mkdir(parent, 0700);
 		}
+		free(parent);
 		(void)mkdir(path, 0700);
 	}
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		r = pj_reason(PJ_E_STORE, reason, rlen, "replay_cache %s: %s", path,
-		    strerror(errno));
-		goto out;
+	*dfd = open_dir(-1, path, 0);
+	if (*dfd < 0)
+		goto fail;
+	*rfd = open_dir(*dfd, "r", 1);
+	if (*rfd < 0)
+		goto fail;
+	*xfd = open_dir(*dfd, "x", 1);
+	if (*xfd < 0)
+		goto fail;
+	return PJ_OK;
+fail:
+	{
+		int e = errno;
+
+		return pj_reason(PJ_E_STORE, reason, rlen,
+		    "replay_cache %s: %s (it must be a directory owned by root, "
+		    "mode 0700)", path, e == EPERM ? "unsafe owner or mode" :
+		    strerror(e));
 	}
-	if (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode) ||
-	    (st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & 077) != 0) {
-		r = pj_reason(PJ_E_STORE, reason, rlen,
-		    "replay_cache %s: must be a directory owned by root, mode 0700",
-		    path);
-		goto out;
-	}
-	*dfd = fd; /* transferred */
-	fd = -1;
-	r = PJ_OK;
-out:
-	free(parent);
-	if (fd >= 0)
-		(void)close(fd);
-	return r;
 }
 
 static void
@@ -73,12 +111,13 @@ record_name(json_t *claims, const char *jti, char name[65])
 	unsigned char h[crypto_hash_sha256_BYTES];
 	json_t *iss = json_object_get(claims, "iss");
 	unsigned char tag;
-	unsigned long long il = 0;
+	unsigned long long il;
 
 	crypto_hash_sha256_init(&st);
 	tag = json_is_string(iss) ? 1 : 0;
 	crypto_hash_sha256_update(&st, &tag, 1);
 	if (tag) {
+		/* length-prefixed, so (iss, jti) pairs cannot collide by shifting */
 		il = (unsigned long long)json_string_length(iss);
 		crypto_hash_sha256_update(&st, (const unsigned char *)&il, sizeof(il));
 		crypto_hash_sha256_update(&st,
@@ -90,27 +129,14 @@ record_name(json_t *claims, const char *jti, char name[65])
 	sodium_bin2hex(name, 65, h, sizeof(h));
 }
 
-/* Write "until\n" and make it durable. */
 static int
-write_record(int dfd, int fd, long long until)
-{
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%lld\n", until);
-
-	if (n <= 0 || write(fd, buf, (size_t)n) != n || fsync(fd) != 0 ||
-	    fsync(dfd) != 0)
-		return -1;
-	return 0;
-}
-
-static int
-read_until(int dfd, const char *name, long long *until)
+read_until(int rfd, const char *name, long long *until)
 {
 	char buf[32];
 	ssize_t n;
 	int fd;
 
-	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(rfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	n = read(fd, buf, sizeof(buf) - 1);
@@ -122,6 +148,137 @@ read_until(int dfd, const char *name, long long *until)
 	return pj_parse_ll(buf, 0, LLONG_MAX, until);
 }
 
+static int
+lock_store(int dfd)
+{
+	int fd = openat(dfd, ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX) != 0) {
+		(void)close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Remove up to *budget records of one expired bucket; rmdir it when empty. */
+static void
+prune_bucket(int rfd, int xfd, const char *bucket, int *budget)
+{
+	struct dirent *de;
+	struct stat lst, rst;
+	DIR *d;
+	int bfd, empty = 1;
+
+	bfd = openat(xfd, bucket, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (bfd < 0)
+		return;
+	d = fdopendir(bfd);
+	if (d == NULL) {
+		(void)close(bfd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (*budget <= 0) {
+			empty = 0;
+			break;
+		}
+		(*budget)--;
+		/* the record goes only if it is still this very file: a newer
+		 * record for the same pair is another inode */
+		if (fstatat(bfd, de->d_name, &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    fstatat(rfd, de->d_name, &rst, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    lst.st_ino == rst.st_ino && lst.st_dev == rst.st_dev)
+			(void)unlinkat(rfd, de->d_name, 0);
+		(void)unlinkat(bfd, de->d_name, 0);
+	}
+	(void)closedir(d);
+	if (empty)
+		(void)unlinkat(xfd, bucket, AT_REMOVEDIR);
+}
+
+/* Bounded pruning; best effort, never fails the authentication. */
+static void
+prune(int dfd, int rfd, int xfd, long long now)
+{
+	struct dirent *de;
+	char names[PRUNE_SCAN][24];
+	long long b;
+	DIR *d;
+	int fd, n = 0, i, budget = PRUNE_MAX, lock;
+
+	fd = dup(xfd);
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (d == NULL) {
+		(void)close(fd);
+		return;
+	}
+	while (n < PRUNE_SCAN && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || strlen(de->d_name) >= sizeof(names[0]) ||
+		    pj_parse_ll(de->d_name, 0,
+		    LLONG_MAX / BUCKET_SECONDS - 1, &b) != 0)
+			continue;
+		if ((b + 1) * BUCKET_SECONDS > now)
+			continue; /* not wholly expired */
+		(void)snprintf(names[n++], sizeof(names[0]), "%s", de->d_name);
+	}
+	(void)closedir(d);
+	if (n == 0)
+		return;
+	lock = lock_store(dfd);
+	if (lock < 0)
+		return;
+	for (i = 0; i < n && budget > 0; i++)
+		prune_bucket(rfd, xfd, names[i], &budget);
+	(void)close(lock);
+}
+
+/* Create r/<name> exclusively and write until; 0, or -1 with errno. */
+static int
+create_record(int rfd, const char *name, long long until)
+{
+	char buf[32];
+	int fd, n, e;
+
+	fd = openat(rfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	n = snprintf(buf, sizeof(buf), "%lld\n", until);
+	if (n <= 0 || write(fd, buf, (size_t)n) != n || fsync(fd) != 0) {
+		e = errno ? errno : EIO;
+		(void)close(fd);
+		(void)unlinkat(rfd, name, 0);
+		errno = e;
+		return -2;
+	}
+	(void)close(fd);
+	return 0;
+}
+
+/* x/<bucket>/<name> -> r/<name>; best effort (a missing link only means
+ * the record is pruned later, when the same pair comes again). */
+static void
+index_record(int rfd, int xfd, const char *name, long long until)
+{
+	char bucket[24];
+	int bfd;
+
+	(void)snprintf(bucket, sizeof(bucket), "%lld", until / BUCKET_SECONDS);
+	bfd = open_dir(xfd, bucket, 1);
+	if (bfd < 0)
+		return;
+	if (linkat(rfd, name, bfd, name, 0) == 0)
+		(void)fsync(bfd);
+	(void)close(bfd);
+}
+
 int
 pj_replay_record(const struct pj_options *o, json_t *claims, long long now,
     char *reason, size_t rlen)
@@ -129,78 +286,80 @@ pj_replay_record(const struct pj_options *o, json_t *claims, long long now,
 	json_t *jti = json_object_get(claims, "jti");
 	long long exp = 0, until, old = 0;
 	char name[65];
-	int dfd = -1, fd = -1, lock = -1, r = PJ_E_INTERNAL;
+	int dfd = -1, rfd = -1, xfd = -1, lock = -1, c, r = PJ_E_INTERNAL;
 
 	if (!json_is_string(jti) || json_string_length(jti) == 0 ||
 	    json_string_length(jti) > REPLAY_JTI_MAX ||
 	    strlen(json_string_value(jti)) != json_string_length(jti)) {
 		r = pj_reason(PJ_E_CLAIM, reason, rlen,
-		    "single_use: token has no usable 'jti'");
+		    "single_use: token has no usable 'jti' (a string of 1 to %d "
+		    "bytes)", REPLAY_JTI_MAX);
 		goto out;
 	}
 	if (pj_claims_numeric(json_object_get(claims, "exp"), &exp) != 0) {
 		r = pj_reason(PJ_E_CLAIM, reason, rlen, "single_use: token has no 'exp'");
 		goto out;
 	}
-	if (__builtin_add_overflow(exp, o->leeway, &until))
-		until = LLONG_MAX;
+	if (__builtin_add_overflow(exp, o->leeway, &until) ||
+	    until > LLONG_MAX / 2)
+		until = LLONG_MAX / 2;
 	if (until < now)
 		until = now;
 	record_name(claims, json_string_value(jti), name);
-	r = open_store(o->replay_cache, &dfd, reason, rlen);
+	r = open_store(o->replay_cache, &dfd, &rfd, &xfd, reason, rlen);
 	if (r != PJ_OK)
 		goto out;
-	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
-	if (fd < 0 && errno == EEXIST) {
-		/* used before: still live means replay; expired may be replaced,
-		 * under the lock so two replacers cannot both win */
-		lock = openat(dfd, ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-		    0600);
-		if (lock < 0 || flock(lock, LOCK_EX) != 0) {
+	prune(dfd, rfd, xfd, now);
+	c = create_record(rfd, name, until);
+	if (c == -1 && errno == EEXIST) {
+		lock = lock_store(dfd);
+		if (lock < 0) {
 			r = pj_reason(PJ_E_STORE, reason, rlen,
 			    "replay_cache %s: cannot lock: %s", o->replay_cache,
 			    strerror(errno));
 			goto out;
 		}
-		/* a record still being written (empty) or unreadable counts as live */
-		if (read_until(dfd, name, &old) != 0 || old >= now) {
+		/* a record being written (empty) or unreadable counts as live */
+		if (read_until(rfd, name, &old) != 0 || old >= now) {
 			r = pj_reason(PJ_E_REPLAY, reason, rlen,
 			    "token already used (single_use)");
 			goto out;
 		}
-		if (unlinkat(dfd, name, 0) != 0 && errno != ENOENT) {
+		if (unlinkat(rfd, name, 0) != 0 && errno != ENOENT) {
 			r = pj_reason(PJ_E_STORE, reason, rlen,
 			    "replay_cache %s: %s", o->replay_cache, strerror(errno));
 			goto out;
 		}
-		fd = openat(dfd, name,
-		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0 && errno == EEXIST) {
+		c = create_record(rfd, name, until);
+		if (c == -1 && errno == EEXIST) {
 			r = pj_reason(PJ_E_REPLAY, reason, rlen,
 			    "token already used (single_use)");
 			goto out;
 		}
 	}
-	if (fd < 0) {
-		r = pj_reason(PJ_E_STORE, reason, rlen, "replay_cache %s: %s",
-		    o->replay_cache, strerror(errno));
+	if (c != 0) {
+		r = pj_reason(PJ_E_STORE, reason, rlen, "replay_cache %s: %s: %s",
+		    o->replay_cache, c == -2 ? "cannot write" : "cannot create",
+		    strerror(errno));
 		goto out;
 	}
-	if (write_record(dfd, fd, until) != 0) {
+	if (fsync(rfd) != 0) {
 		int e = errno;
 
-		(void)unlinkat(dfd, name, 0);
+		(void)unlinkat(rfd, name, 0);
 		r = pj_reason(PJ_E_STORE, reason, rlen,
-		    "replay_cache %s: cannot write: %s", o->replay_cache, strerror(e));
+		    "replay_cache %s: cannot sync: %s", o->replay_cache, strerror(e));
 		goto out;
 	}
+	index_record(rfd, xfd, name, until);
 	r = PJ_OK;
 out:
-	if (fd >= 0)
-		(void)close(fd);
 	if (lock >= 0)
 		(void)close(lock);
+	if (xfd >= 0)
+		(void)close(xfd);
+	if (rfd >= 0)
+		(void)close(rfd);
 	if (dfd >= 0)
 		(void)close(dfd);
 	return r;
