@@ -17,6 +17,7 @@
 #include <time.h>
 
 #define PART_PROMPT_MAX 64
+#define PART_MAX 64 /* 16 KiB in pieces of 500 needs 33 */
 
 static int
 class_to_pam(enum pj_class c)
@@ -110,7 +111,7 @@ read_token(pam_handle_t *pamh, const struct pj_options *o,
 	piece = NULL;
 	if (r != PAM_SUCCESS)
 		goto out;
-	for (part = 2; len <= PJ_TOKEN_MAX; part++) {
+	for (part = 2; len <= PJ_TOKEN_MAX && part <= PART_MAX; part++) {
 		t = tok;
 		tl = len;
 		if (!pj_token_unfinished(t, tl, ks))
@@ -170,6 +171,23 @@ log_result(pam_handle_t *pamh, const struct pj_options *o,
 	    res->kid, res->alg, res->verified ? "" : " (claims unverified)");
 }
 
+/* With debug: say which keys of a JWK Set are skipped, and why. */
+static void
+log_key_notes(pam_handle_t *pamh, const struct pj_keyset *ks)
+{
+	char kid[65], note[160];
+	size_t i;
+
+	for (i = 0; i < ks->n; i++) {
+		if (ks->keys[i].algs != 0)
+			continue;
+		pj_sanitize(kid, sizeof(kid), ks->keys[i].kid ? ks->keys[i].kid : "-");
+		pj_sanitize(note, sizeof(note), ks->keys[i].note);
+		pam_syslog(pamh, LOG_DEBUG, "key %zu (kid %s) is unusable: %s", i, kid,
+		    note);
+	}
+}
+
 PAM_EXTERN int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
@@ -223,6 +241,8 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		/* keys first, so the continuation prompt knows signature sizes */
 		have_ks = pj_keyset_load(&o, &ks, reason, sizeof(reason)) == PJ_OK;
 		reason[0] = '\0';
+		if (have_ks && o.debug)
+			log_key_notes(pamh, &ks);
 		r = read_token(pamh, &o, have_ks ? &ks : NULL, &tok);
 		if (r != PAM_SUCCESS) {
 			pam_syslog(pamh, LOG_NOTICE,
