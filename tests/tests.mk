@@ -18,6 +18,7 @@ $(BUILD)/pam_driver: tests/pam_driver.c
 -include tests/e2e.mk
 -include tests/attack.mk
 -include tests/fault.mk
+-include tests/lint.mk
 
 ifneq ($(SAN),1)
 CHECK_TARGETS += check-asan
