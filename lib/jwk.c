@@ -52,18 +52,16 @@ member_str(json_t *jwk, const char *name, int *bad)
 	return json_string_value(v);
 }
 
+/* Each builder returns PJ_OK, PJ_E_KEY for malformed members (reason), or
+ * PJ_E_ALG for a well-formed key that pam_jwt will not use (note). */
 static int
-rsa_from_jwk(json_t *jwk, EVP_PKEY **out, char *reason, size_t rlen)
+rsa_from_jwk(json_t *jwk, struct pj_key *out, char *note, size_t notelen,
+    char *reason, size_t rlen)
 {
 	unsigned char *n = NULL, *e = NULL;
 	size_t nlen = 0, elen = 0;
-	BIGNUM *bn_n = NULL, *bn_e = NULL;
-	OSSL_PARAM_BLD *bld = NULL;
-	OSSL_PARAM *params = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
 	int r;
 
-	*out = NULL;
 	if ((r = member_b64(jwk, "n", &n, &nlen, reason, rlen)) != PJ_OK ||
 	    (r = member_b64(jwk, "e", &e, &elen, reason, rlen)) != PJ_OK)
 		goto out;
@@ -73,45 +71,26 @@ rsa_from_jwk(json_t *jwk, EVP_PKEY **out, char *reason, size_t rlen)
 		    "JWK RSA member with a leading zero octet");
 		goto out;
 	}
-	r = PJ_E_NOMEM;
-	bn_n = BN_bin2bn(n, (int)nlen, NULL);
-	bn_e = BN_bin2bn(e, (int)elen, NULL);
-	bld = OSSL_PARAM_BLD_new();
-	if (bn_n == NULL || bn_e == NULL || bld == NULL ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn_e) ||
-	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
-	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL)
-		goto out;
-	if (EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) != 1) {
-		r = pj_reason(PJ_E_KEY, reason, rlen, "JWK RSA key is malformed");
-		goto out;
-	}
-	r = PJ_OK;
+	r = pj_key_from_rsa(n, nlen, e, elen, out, note, notelen);
+	if (r == PJ_E_KEY)
+		r = PJ_E_ALG; /* weak or unusable: noted */
 out:
 	free(n);
 	free(e);
-	BN_free(bn_n);
-	BN_free(bn_e);
-	OSSL_PARAM_free(params);
-	OSSL_PARAM_BLD_free(bld);
-	EVP_PKEY_CTX_free(ctx);
 	return r;
 }
 
 static int
-ec_from_jwk(json_t *jwk, const char *crv, EVP_PKEY **out, char *reason,
-    size_t rlen)
+ec_from_jwk(json_t *jwk, const char *crv, struct pj_key *out, char *note,
+    size_t notelen, char *reason, size_t rlen)
 {
 	unsigned char *x = NULL, *y = NULL, *pt = NULL;
 	size_t xlen = 0, ylen = 0, flen;
 	const char *group;
-	OSSL_PARAM params[3];
-	EVP_PKEY_CTX *ctx = NULL;
 	int r;
 
-	*out = NULL;
+	if (crv == NULL)
+		return pj_reason(PJ_E_KEY, reason, rlen, "JWK EC key without 'crv'");
 	if (strcmp(crv, "P-256") == 0) {
 		group = "prime256v1";
 		flen = 32;
@@ -122,47 +101,75 @@ ec_from_jwk(json_t *jwk, const char *crv, EVP_PKEY **out, char *reason,
 		group = "secp521r1";
 		flen = 66;
 	} else {
-		return PJ_E_ALG; /* caller marks the key unusable */
+		(void)snprintf(note, notelen, "curve '%.16s' is not supported", crv);
+		return PJ_E_ALG;
 	}
 	if ((r = member_b64(jwk, "x", &x, &xlen, reason, rlen)) != PJ_OK ||
 	    (r = member_b64(jwk, "y", &y, &ylen, reason, rlen)) != PJ_OK)
 		goto out;
-	if (xlen != flen || ylen != flen) {
+	/* RFC 7518 6.2.1.2 wants full-size coordinates; some makers (PyJWT 2.6
+	 * for P-521) drop leading zero octets.  The integer is the same, so a
+	 * shorter coordinate is padded; a longer one is malformed. */
+	if (xlen > flen || ylen > flen) {
 		r = pj_reason(PJ_E_KEY, reason, rlen,
-		    "JWK EC coordinates must be %zu bytes for %s", flen, crv);
+		    "JWK EC coordinates longer than %zu bytes for %s", flen, crv);
 		goto out;
 	}
-	pt = malloc(1 + 2 * flen);
+	pt = calloc(1, 1 + 2 * flen);
 	if (pt == NULL) {
 		r = PJ_E_NOMEM;
 		goto out;
 	}
 	pt[0] = 0x04;
-	memcpy(pt + 1, x, flen);
-	memcpy(pt + 1 + flen, y, flen);
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-	    (char *)group, 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pt,
-	    1 + 2 * flen);
-	params[2] = OSSL_PARAM_construct_end();
-	ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-	if (ctx == NULL) {
-		r = PJ_E_NOMEM;
-		goto out;
-	}
-	/* OpenSSL decodes the point and refuses one that is not on the curve */
-	if (EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) != 1) {
-		r = pj_reason(PJ_E_KEY, reason, rlen,
-		    "JWK EC point is not on curve %s", crv);
-		goto out;
-	}
-	r = PJ_OK;
+	memcpy(pt + 1 + (flen - xlen), x, xlen);
+	memcpy(pt + 1 + flen + (flen - ylen), y, ylen);
+	r = pj_key_from_ec_point(group, pt, 1 + 2 * flen, out, reason, rlen);
 out:
 	free(x);
 	free(y);
 	free(pt);
-	EVP_PKEY_CTX_free(ctx);
+	return r;
+}
+
+static int
+okp_from_jwk(json_t *jwk, const char *crv, struct pj_key *out, char *note,
+    size_t notelen, char *reason, size_t rlen)
+{
+	unsigned char *raw = NULL;
+	size_t rawlen = 0;
+	int r;
+
+	if (crv == NULL || strcmp(crv, "Ed25519") != 0) {
+		(void)snprintf(note, notelen,
+		    "OKP curve '%.16s' is not supported (Ed25519 is)",
+		    crv ? crv : "(none)");
+		return PJ_E_ALG;
+	}
+	if ((r = member_b64(jwk, "x", &raw, &rawlen, reason, rlen)) != PJ_OK)
+		return r;
+	if (rawlen != sizeof(out->ed25519))
+		r = pj_reason(PJ_E_KEY, reason, rlen, "JWK Ed25519 'x' must be 32 bytes");
+	else
+		pj_key_from_ed25519(raw, out);
+	free(raw);
+	return r;
+}
+
+static int
+oct_from_jwk(json_t *jwk, struct pj_key *out, char *note, size_t notelen,
+    char *reason, size_t rlen)
+{
+	unsigned char *raw = NULL;
+	size_t rawlen = 0;
+	int r;
+
+	if ((r = member_b64(jwk, "k", &raw, &rawlen, reason, rlen)) != PJ_OK)
+		return r;
+	r = pj_key_from_secret(raw, rawlen, out, note, notelen);
+	if (r == PJ_E_KEY)
+		r = PJ_E_ALG; /* short or weak: noted */
+	sodium_memzero(raw, rawlen);
+	free(raw);
 	return r;
 }
 
@@ -225,11 +232,9 @@ int
 pj_jwk_to_key(json_t *jwk, int allow_private, struct pj_key *out, char *reason,
     size_t rlen)
 {
-	EVP_PKEY *pkey = NULL;
-	unsigned char *raw = NULL;
-	size_t rawlen = 0, i;
 	const char *kty, *crv, *kid;
-	char note[128] = "", sub[160] = "";
+	char note[160] = "";
+	size_t i;
 	int r = PJ_E_INTERNAL, bad = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -249,74 +254,30 @@ pj_jwk_to_key(json_t *jwk, int allow_private, struct pj_key *out, char *reason,
 		for (i = 0; i < sizeof(private_members) / sizeof(private_members[0]); i++)
 			if (json_object_get(jwk, private_members[i]) != NULL) {
 				r = pj_reason(PJ_E_KEY, reason, rlen,
-				    "JWK%s%s holds private key material ('%s'): "
+				    "JWK%s%.64s holds private key material ('%s'): "
 				    "publish only the public key",
 				    kid ? " " : "", kid ? kid : "", private_members[i]);
 				goto out;
 			}
 	if (strcmp(kty, "oct") == 0) {
-		if ((r = member_b64(jwk, "k", &raw, &rawlen, reason, rlen)) != PJ_OK)
-			goto out;
-		r = pj_key_from_secret(raw, rawlen, out, sub, sizeof(sub));
-		if (r == PJ_E_KEY) {
-			out->algs = 0;
-			(void)snprintf(note, sizeof(note), "%s", sub);
-			r = PJ_OK;
-		}
-		if (r != PJ_OK)
-			goto out;
 		out->type = PJ_KEY_HMAC;
+		r = oct_from_jwk(jwk, out, note, sizeof(note), reason, rlen);
 	} else if (strcmp(kty, "RSA") == 0) {
-		if ((r = rsa_from_jwk(jwk, &pkey, reason, rlen)) != PJ_OK)
-			goto out;
+		out->type = PJ_KEY_RSA;
+		r = rsa_from_jwk(jwk, out, note, sizeof(note), reason, rlen);
 	} else if (strcmp(kty, "EC") == 0) {
-		if (crv == NULL) {
-			r = pj_reason(PJ_E_KEY, reason, rlen, "JWK EC key without 'crv'");
-			goto out;
-		}
-		r = ec_from_jwk(jwk, crv, &pkey, reason, rlen);
-		if (r == PJ_E_ALG) {
-			(void)snprintf(note, sizeof(note),
-			    "curve '%.16s' is not supported", crv);
-			out->type = PJ_KEY_EC;
-			r = PJ_OK;
-		} else if (r != PJ_OK) {
-			goto out;
-		}
+		out->type = PJ_KEY_EC;
+		r = ec_from_jwk(jwk, crv, out, note, sizeof(note), reason, rlen);
 	} else if (strcmp(kty, "OKP") == 0) {
-		if (crv == NULL || strcmp(crv, "Ed25519") != 0) {
-			(void)snprintf(note, sizeof(note),
-			    "OKP curve '%.16s' is not supported (Ed25519 is)",
-			    crv ? crv : "(none)");
-			out->type = PJ_KEY_ED25519;
-		} else {
-			if ((r = member_b64(jwk, "x", &raw, &rawlen, reason, rlen)) != PJ_OK)
-				goto out;
-			if (rawlen != sizeof(out->ed25519)) {
-				r = pj_reason(PJ_E_KEY, reason, rlen,
-				    "JWK Ed25519 'x' must be 32 bytes");
-				goto out;
-			}
-			memcpy(out->ed25519, raw, rawlen);
-			out->type = PJ_KEY_ED25519;
-			out->algs = PJ_ALG_EDDSA;
-			out->sig_len = 64;
-		}
+		out->type = PJ_KEY_ED25519;
+		r = okp_from_jwk(jwk, crv, out, note, sizeof(note), reason, rlen);
 	} else {
 		(void)snprintf(note, sizeof(note), "kty '%.16s' is not supported", kty);
+		r = PJ_E_ALG;
 	}
-	if (pkey != NULL) {
-		r = pj_key_from_pkey(pkey, out, sub, sizeof(sub));
-		pkey = NULL; /* transferred */
-		if (r == PJ_E_KEY) {
-			/* well-formed but refused (weak RSA, odd curve) */
-			(void)snprintf(note, sizeof(note), "%s", sub);
-			r = PJ_OK;
-		}
-		if (r != PJ_OK)
-			goto out;
-	}
-	if (note[0] == '\0' && out->algs != 0) {
+	if (r != PJ_OK && r != PJ_E_ALG)
+		goto out;
+	if (r == PJ_OK) {
 		r = apply_jwk_limits(jwk, out, note, sizeof(note), reason, rlen);
 		if (r != PJ_OK)
 			goto out;
@@ -334,11 +295,6 @@ pj_jwk_to_key(json_t *jwk, int allow_private, struct pj_key *out, char *reason,
 	}
 	r = PJ_OK;
 out:
-	if (raw != NULL) {
-		sodium_memzero(raw, rawlen);
-		free(raw);
-	}
-	EVP_PKEY_free(pkey);
 	if (r != PJ_OK)
 		pj_key_clear(out);
 	return r;

@@ -5,11 +5,11 @@
 #include "file.h"
 #include "jwk.h"
 #include "options.h"
+#include "spki.h"
 
-#include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/param_build.h>
 #include <openssl/core_names.h>
-#include <openssl/pem.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,45 +150,159 @@ out:
 }
 
 int
-pj_key_from_pem(const char *pem, size_t len, struct pj_key *out, char *reason,
-    size_t rlen)
+pj_key_from_rsa(const unsigned char *n, size_t nlen, const unsigned char *e,
+    size_t elen, struct pj_key *out, char *reason, size_t rlen)
 {
-	BIO *bio = NULL;
+	BIGNUM *bn_n = NULL, *bn_e = NULL;
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
 	EVP_PKEY *pkey = NULL;
-	const char *first, *second;
-	int r = PJ_E_INTERNAL;
+	int r = PJ_E_NOMEM;
 
-	if (len > PJ_PEM_MAX || len > (size_t)2147483647) {
-		r = pj_reason(PJ_E_KEY, reason, rlen, "PEM text too large");
+	if (nlen == 0 || elen == 0 || nlen > PJ_RSA_MAX_BITS / 8 + 1 || elen > 8) {
+		r = pj_reason(PJ_E_KEY, reason, rlen, "RSA key of unusable size");
 		goto out;
 	}
-	first = strstr(pem, "-----BEGIN ");
-	if (first == NULL || strncmp(first, "-----BEGIN PUBLIC KEY-----", 26) != 0) {
-		r = pj_reason(PJ_E_KEY, reason, rlen,
-		    "not a PEM public key (expected -----BEGIN PUBLIC KEY-----)");
+	bn_n = BN_bin2bn(n, (int)nlen, NULL);
+	bn_e = BN_bin2bn(e, (int)elen, NULL);
+	bld = OSSL_PARAM_BLD_new();
+	if (bn_n == NULL || bn_e == NULL || bld == NULL ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn_e) ||
+	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
+	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL)
 		goto out;
-	}
-	second = strstr(first + 11, "-----BEGIN ");
-	if (second != NULL) {
-		r = pj_reason(PJ_E_KEY, reason, rlen,
-		    "more than one PEM block (one public key is expected)");
-		goto out;
-	}
-	bio = BIO_new_mem_buf(pem, (int)len);
-	if (bio == NULL) {
-		r = PJ_E_NOMEM;
-		goto out;
-	}
-	pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
-	if (pkey == NULL) {
-		r = pj_reason(PJ_E_KEY, reason, rlen, "PEM public key is malformed");
+	if (EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+		r = pj_reason(PJ_E_KEY, reason, rlen, "RSA key is malformed");
 		goto out;
 	}
 	r = pj_key_from_pkey(pkey, out, reason, rlen);
 	pkey = NULL; /* transferred */
 out:
 	EVP_PKEY_free(pkey);
-	BIO_free(bio);
+	BN_free(bn_n);
+	BN_free(bn_e);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	EVP_PKEY_CTX_free(ctx);
+	return r;
+}
+
+int
+pj_key_from_ec_point(const char *group, const unsigned char *pt, size_t ptlen,
+    struct pj_key *out, char *reason, size_t rlen)
+{
+	OSSL_PARAM params[3];
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *pkey = NULL;
+	int r = PJ_E_NOMEM;
+
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+	    (char *)group, 0);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
+	    (void *)pt, ptlen);
+	params[2] = OSSL_PARAM_construct_end();
+	ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	if (ctx == NULL)
+		goto out;
+	/* OpenSSL decodes the point and refuses one that is not on the curve */
+	if (EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+		r = pj_reason(PJ_E_KEY, reason, rlen,
+		    "EC public key is not a point on %s", group);
+		goto out;
+	}
+	r = pj_key_from_pkey(pkey, out, reason, rlen);
+	pkey = NULL; /* transferred */
+out:
+	EVP_PKEY_free(pkey);
+	EVP_PKEY_CTX_free(ctx);
+	return r;
+}
+
+void
+pj_key_from_ed25519(const unsigned char raw[32], struct pj_key *out)
+{
+	memcpy(out->ed25519, raw, sizeof(out->ed25519));
+	out->type = PJ_KEY_ED25519;
+	out->algs = PJ_ALG_EDDSA;
+	out->sig_len = crypto_sign_BYTES;
+}
+
+#define PEM_BEGIN "-----BEGIN PUBLIC KEY-----"
+#define PEM_END "-----END PUBLIC KEY-----"
+
+int
+pj_key_from_pem(const char *pem, size_t len, struct pj_key *out, char *reason,
+    size_t rlen)
+{
+	const char *first, *body, *end;
+	unsigned char *der = NULL;
+	size_t derlen = 0, cap;
+	struct pj_spki spki;
+	int r = PJ_E_INTERNAL;
+
+	if (len > PJ_PEM_MAX || memchr(pem, '\0', len) != NULL) {
+		r = pj_reason(PJ_E_KEY, reason, rlen, "PEM text too large or binary");
+		goto out;
+	}
+	first = strstr(pem, "-----BEGIN ");
+	if (first == NULL || strncmp(first, PEM_BEGIN, strlen(PEM_BEGIN)) != 0) {
+		r = pj_reason(PJ_E_KEY, reason, rlen,
+		    "not a PEM public key (expected " PEM_BEGIN ")");
+		goto out;
+	}
+	if (strstr(first + 11, "-----BEGIN ") != NULL) {
+		r = pj_reason(PJ_E_KEY, reason, rlen,
+		    "more than one PEM block (one public key is expected)");
+		goto out;
+	}
+	body = first + strlen(PEM_BEGIN);
+	end = strstr(body, PEM_END);
+	if (end == NULL) {
+		r = pj_reason(PJ_E_KEY, reason, rlen, "PEM block has no end line");
+		goto out;
+	}
+	cap = (size_t)(end - body) / 4 * 3 + 3;
+	der = malloc(cap);
+	if (der == NULL) {
+		r = PJ_E_NOMEM;
+		goto out;
+	}
+	if (sodium_base642bin(der, cap, body, (size_t)(end - body), " \t\r\n",
+	    &derlen, NULL, sodium_base64_VARIANT_ORIGINAL) != 0) {
+		r = pj_reason(PJ_E_KEY, reason, rlen, "PEM body is not base64");
+		goto out;
+	}
+	r = pj_spki_parse(der, derlen, &spki, reason, rlen);
+	if (r != PJ_OK)
+		goto out;
+	switch (spki.type) {
+	case PJ_SPKI_RSA:
+		r = pj_key_from_rsa(spki.a, spki.alen, spki.b, spki.blen, out,
+		    reason, rlen);
+		break;
+	case PJ_SPKI_EC_P256:
+		r = pj_key_from_ec_point("prime256v1", spki.a, spki.alen, out,
+		    reason, rlen);
+		break;
+	case PJ_SPKI_EC_P384:
+		r = pj_key_from_ec_point("secp384r1", spki.a, spki.alen, out,
+		    reason, rlen);
+		break;
+	case PJ_SPKI_EC_P521:
+		r = pj_key_from_ec_point("secp521r1", spki.a, spki.alen, out,
+		    reason, rlen);
+		break;
+	case PJ_SPKI_ED25519:
+		pj_key_from_ed25519(spki.a, out);
+		r = PJ_OK;
+		break;
+	}
+out:
+	free(der);
 	return r;
 }
 

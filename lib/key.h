@@ -42,7 +42,18 @@ int pj_key_from_secret(const unsigned char *buf, size_t len, struct pj_key *out,
     char *reason, size_t rlen) __attribute__((warn_unused_result));
 int pj_key_from_pem(const char *pem, size_t len, struct pj_key *out,
     char *reason, size_t rlen) __attribute__((warn_unused_result));
-/* Shared by the PEM and JWK paths: an EVP_PKEY (taken over) to a key. */
+/* From the key's own numbers (JWK members, or a DER SubjectPublicKeyInfo):
+ * RSA modulus and exponent (big-endian, no leading zero), an EC
+ * uncompressed point on group ("prime256v1", "secp384r1", "secp521r1"),
+ * or a raw Ed25519 key. */
+int pj_key_from_rsa(const unsigned char *n, size_t nlen, const unsigned char *e,
+    size_t elen, struct pj_key *out, char *reason, size_t rlen)
+    __attribute__((warn_unused_result));
+int pj_key_from_ec_point(const char *group, const unsigned char *pt,
+    size_t ptlen, struct pj_key *out, char *reason, size_t rlen)
+    __attribute__((warn_unused_result));
+void pj_key_from_ed25519(const unsigned char raw[32], struct pj_key *out);
+/* Shared by the paths above: an EVP_PKEY (taken over) to a key. */
 int pj_key_from_pkey(EVP_PKEY *pkey, struct pj_key *out, char *reason,
     size_t rlen) __attribute__((warn_unused_result));
 void pj_key_clear(struct pj_key *k);
