@@ -1,0 +1,52 @@
+# tests/unit.mk - cmocka unit tests for every lib/ file, the mutation test
+# and the Wycheproof vectors.  Included by tests/tests.mk.
+#
+#   make check-unit            all of them (also rerun under ASan+UBSan by
+#                              check-asan, in build-asan with SAN=1)
+#   make check-unit-valgrind   the same programs under valgrind
+#
+# Signed test input comes from PyJWT (tests/unit/fixtures.py, written into
+# $(BUILD)/unit-fixtures); accounts come from nss_wrapper.
+
+UNIT_NAMES    := alg b64url claims err file jwk jws key options replay sig \
+                 user verify mutation
+UNIT_DIR      := $(BUILD)/tests/unit
+UNIT_BINS     := $(UNIT_NAMES:%=$(UNIT_DIR)/test_%)
+UNIT_WYCHE    := $(UNIT_DIR)/test_wycheproof
+UNIT_FIXTURES := $(BUILD)/unit-fixtures
+UNIT_HELPERS  := tests/unit/unit.c tests/unit/unit.h
+WYCHEPROOF_DIR ?= $(CURDIR)/../shared/vectors/wycheproof
+UNIT_RUN      := bash tests/unit/run.sh
+
+# test_user also wraps getpwnam_r to play an NSS module that matches names
+# loosely (case-insensitive), which nss_wrapper does not do.
+$(UNIT_DIR)/test_user: UNIT_EXTRA_LDFLAGS := -Wl,--wrap=getpwnam_r
+
+$(UNIT_BINS): $(UNIT_DIR)/%: tests/unit/%.c $(UNIT_HELPERS) $(LIBA) tests/unit.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $< tests/unit/unit.c $(LDFLAGS) \
+	    $(UNIT_EXTRA_LDFLAGS) $(TEST_LIBS)
+
+$(UNIT_WYCHE): tests/vectors/test_wycheproof.c $(LIBA) tests/unit.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(LDFLAGS) $(TEST_LIBS)
+
+$(UNIT_FIXTURES)/stamp: tests/unit/fixtures.py
+	@rm -rf $(UNIT_FIXTURES)
+	$(TEST_PYTHON) tests/unit/fixtures.py $(UNIT_FIXTURES)
+	@touch $@
+
+.PHONY: check-unit check-unit-valgrind unit-build
+unit-build: $(UNIT_BINS) $(UNIT_WYCHE) $(UNIT_FIXTURES)/stamp
+
+check-unit: unit-build
+	$(UNIT_RUN) plain $(UNIT_FIXTURES) $(WYCHEPROOF_DIR) $(UNIT_BINS) $(UNIT_WYCHE)
+
+check-unit-valgrind: unit-build
+	$(UNIT_RUN) valgrind $(UNIT_FIXTURES) $(WYCHEPROOF_DIR) $(UNIT_BINS) $(UNIT_WYCHE)
+
+CHECK_TARGETS += check-unit
+SAN_TARGETS += check-unit
+ifneq ($(SAN),1)
+CHECK_TARGETS += check-unit-valgrind
+endif

@@ -1,0 +1,57 @@
+/* unit.h - shared helpers for the cmocka unit tests of lib/.
+ *
+ * Every test program is run as   test_NAME FIXTURE_DIR
+ * where FIXTURE_DIR was written by tests/unit/fixtures.py (keys, tokens made
+ * by PyJWT, passwd/group for nss_wrapper).  The tests never sign anything:
+ * signed input comes from that independent implementation.
+ */
+#ifndef PJ_UNIT_H
+#define PJ_UNIT_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <cmocka.h>
+
+#include "lib/err.h"
+#include "lib/key.h"
+
+/* Read the manifest of FIXTURE_DIR (argv[1]); exits 2 when missing. */
+void fx_init(int argc, char **argv);
+/* The fixed clock the fixture tokens were made for. */
+long long fx_now(void);
+/* A token from the manifest; fails the running test if there is none. */
+const char *fx_tok(const char *name);
+/* FIXTURE_DIR/name in one of a few rotating static buffers. */
+const char *fx_path(const char *name);
+/* A fixture file's contents (NUL-terminated, caller frees). */
+char *fx_slurp(const char *name, size_t *len);
+
+/* Append a key built the way the module builds it; asserts success. */
+void fx_add_secret(struct pj_keyset *ks);
+void fx_add_pem(struct pj_keyset *ks, const char *name);
+void fx_add_jwk(struct pj_keyset *ks, const char *name);
+
+/* Temporary directories (mode 0700, under $TMPDIR or /tmp) and files. */
+char *tmpdir_new(void);
+void tmpdir_rm(char *dir);             /* recursive, frees dir */
+/* dir/name into a static rotating buffer */
+const char *tpath(const char *dir, const char *name);
+void write_file(const char *path, const void *data, size_t len, mode_t mode,
+    uid_t uid, gid_t gid);
+#define write_str(p, s, mode) write_file((p), (s), strlen(s), (mode), 0, 0)
+
+/* Assert a result code with its words on failure. */
+#define assert_err(got, want) \
+	assert_err_((got), (want), #got, __FILE__, __LINE__)
+void assert_err_(int got, int want, const char *expr, const char *file,
+    int line);
+/* Assert the error class (REJECT etc.). */
+#define assert_class(got, cls) \
+	assert_class_((got), (cls), #got, __FILE__, __LINE__)
+void assert_class_(int got, enum pj_class cls, const char *expr,
+    const char *file, int line);
+
+#endif
