@@ -70,7 +70,7 @@ pj_user_map_apply(const char *text, size_t len, const char *name,
 	char pat[512], local[128];
 	size_t n, pl, ll, i;
 	unsigned int lineno = 0;
-	int matched = 0;
+	int matched = 0, r = PJ_OK;
 
 	*out = NULL;
 	if (memchr(text, '\0', len) != NULL)
@@ -97,22 +97,28 @@ pj_user_map_apply(const char *text, size_t len, const char *name,
 		ll = n - i;
 		if (pl >= sizeof(pat) || ll == 0 || ll >= sizeof(local) ||
 		    memchr(line + i, ' ', ll) != NULL ||
-		    memchr(line + i, '\t', ll) != NULL)
-			return pj_reason(PJ_E_CONFIG, reason, rlen,
+		    memchr(line + i, '\t', ll) != NULL) {
+			r = pj_reason(PJ_E_CONFIG, reason, rlen,
 			    "%s:%u: expected 'PATTERN LOCALUSER'", name, lineno);
+			goto fail;
+		}
 		memcpy(pat, line, pl);
 		pat[pl] = '\0';
 		memcpy(local, line + i, ll);
 		local[ll] = '\0';
 		for (i = 0; i < pl; i++)
-			if ((unsigned char)pat[i] < 0x20 || pat[i] == 0x7f)
-				return pj_reason(PJ_E_CONFIG, reason, rlen,
+			if ((unsigned char)pat[i] < 0x20 || pat[i] == 0x7f) {
+				r = pj_reason(PJ_E_CONFIG, reason, rlen,
 				    "%s:%u: control character", name, lineno);
+				goto fail;
+			}
 		if (strcmp(local, "%s") != 0 && strcmp(local, "%u") != 0 &&
-		    !pj_user_name_valid(local))
-			return pj_reason(PJ_E_CONFIG, reason, rlen,
+		    !pj_user_name_valid(local)) {
+			r = pj_reason(PJ_E_CONFIG, reason, rlen,
 			    "%s:%u: '%.40s' is neither %%s, %%u nor a valid user name",
 			    name, lineno, local);
+			goto fail;
+		}
 		/* every line is checked, the first match wins */
 		if (matched || !pj_user_glob(pat, value))
 			continue;
@@ -127,6 +133,11 @@ pj_user_map_apply(const char *text, size_t len, const char *name,
 			return PJ_E_NOMEM;
 	}
 	return PJ_OK;
+fail:
+	/* a malformed line after the match: no result on error */
+	free(*out);
+	*out = NULL;
+	return r;
 }
 
 static int
