@@ -3,6 +3,10 @@ TOOL_SRC := $(sort $(wildcard tools/*.c))
 TOOL_OBJ := $(TOOL_SRC:%.c=$(BUILD)/%.o)
 TOOL     := $(BUILD)/pamjwt
 
+# `make` alone builds the module and the tool (the top Makefile defines
+# `demo` before `all`, which would otherwise become the default goal).
+.DEFAULT_GOAL := all
+
 .PHONY: tool
 tool: $(TOOL)
 

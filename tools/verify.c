@@ -1,0 +1,439 @@
+/* verify.c - `pamjwt verify`: the module's own decision, explained
+ *
+ *   pamjwt verify [--config FILE] [--service NAME] [--user USER] [--dry-run]
+ *       [key=value ...] [TOKEN | -]
+ *
+ * The options are built exactly as the module builds them: the words
+ * key=value (and bare flags) are module arguments, --config FILE is the
+ * config=FILE argument, --service NAME picks the [service NAME] section and
+ * --user USER plays PAM_USER.  Then the token (trimmed as the module trims
+ * it) goes through pj_verify at the current time.
+ *
+ * Exit status: 0 accepted, 1 not accepted (any other PAM result), 2
+ * configuration or usage error.
+ */
+#include "pamjwt.h"
+
+#include "lib/claims.h"
+#include "lib/err.h"
+#include "lib/jws.h"
+#include "lib/options.h"
+#include "lib/verify.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CMD "verify"
+#define EXIT_ACCEPTED 0
+#define EXIT_REJECTED 1
+#define EXIT_CONFIG 2
+/* stdin is read up to this much: anything over PJ_TOKEN_MAX is refused by
+ * pj_verify as too long, like the module refuses it */
+#define STDIN_MAX (PJ_TOKEN_MAX + 4096)
+#define DRYRUN_TEMPLATE "/tmp/pamjwt-dry-run.XXXXXX"
+
+enum { O_CONFIG = 1, O_SERVICE, O_USER, O_DRY_RUN, O_HELP };
+
+static const struct pjt_opt opts[] = {
+	{ "config", PJT_ARG, O_CONFIG },
+	{ "service", PJT_ARG, O_SERVICE },
+	{ "user", PJT_ARG, O_USER },
+	{ "dry-run", PJT_NOARG, O_DRY_RUN },
+	{ "help", PJT_NOARG, O_HELP },
+	{ NULL, PJT_NOARG, 0 },
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: pamjwt verify [--config FILE] [--service NAME] [--user USER]\n"
+	    "                     [--dry-run] [key=value ...] [TOKEN | -]\n"
+	    "\n"
+	    "Run exactly pam_jwt's validation and print the verdict, the PAM result,\n"
+	    "the reason, the mapped user and the verified claims.\n"
+	    "\n"
+	    "  --config FILE   read FILE instead of %s\n"
+	    "                  (the module argument config=FILE)\n"
+	    "  --service NAME  the PAM service: applies its [service NAME] section\n"
+	    "  --user USER     the user PAM already knows (sshd, sudo, su set it);\n"
+	    "                  without it the token's user is taken\n"
+	    "  --dry-run       with single_use, do not record the token's jti (it\n"
+	    "                  stays usable; whether it was used before is not checked)\n"
+	    "  key=value, flag module arguments, exactly as in a pam.d line\n"
+	    "  TOKEN           the token; '-' or nothing reads it from standard input\n"
+	    "                  (safer: a command line is visible to other users).\n"
+	    "                  A word of lower-case letters and '_' (with =VALUE or\n"
+	    "                  not) is a module argument; put -- before a token that\n"
+	    "                  looks like one.\n"
+	    "\n"
+	    "Note: with single_use (and without --dry-run) a token that passes is\n"
+	    "recorded, exactly as a login would record it, and cannot be used again.\n"
+	    "\n"
+	    "Exit status: 0 accepted, 1 not accepted (rejected, ignored, unknown\n"
+	    "user, key unavailable), 2 configuration or usage error.\n",
+	    PJ_DEFAULT_CONFIG);
+}
+
+/* A module argument: [a-z_]+ optionally followed by =VALUE. */
+static int
+is_module_arg(const char *w)
+{
+	const char *p = w;
+
+	while ((*p >= 'a' && *p <= 'z') || *p == '_')
+		p++;
+	return p != w && (*p == '\0' || *p == '=');
+}
+
+/* The whole of stdin (on a terminal: one line), at most STDIN_MAX bytes. */
+static int
+read_stdin(char **out, size_t *outlen)
+{
+	char *buf;
+	size_t len = 0;
+	ssize_t n;
+	int tty = isatty(STDIN_FILENO), r = -1;
+
+	*out = NULL;
+	*outlen = 0;
+	buf = malloc(STDIN_MAX + 1);
+	if (buf == NULL)
+		return -1;
+	if (tty)
+		fprintf(stderr, "Token: ");
+	while (len < STDIN_MAX) {
+		n = read(STDIN_FILENO, buf + len, STDIN_MAX - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto out;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (tty && memchr(buf, '\n', len) != NULL)
+			break;
+	}
+	buf[len] = '\0';
+	*out = buf; /* transferred */
+	*outlen = len;
+	buf = NULL;
+	r = 0;
+out:
+	if (buf != NULL) {
+		sodium_memzero(buf, STDIN_MAX + 1);
+		free(buf);
+	}
+	return r;
+}
+
+static const char *
+pam_name(enum pj_class c)
+{
+	switch (c) {
+	case PJ_CLASS_OK: return "PAM_SUCCESS";
+	case PJ_CLASS_IGNORE: return "PAM_IGNORE";
+	case PJ_CLASS_REJECT: return "PAM_AUTH_ERR";
+	case PJ_CLASS_USER_UNKNOWN: return "PAM_USER_UNKNOWN";
+	case PJ_CLASS_UNAVAIL: return "PAM_AUTHINFO_UNAVAIL";
+	case PJ_CLASS_CONFIG: return "PAM_SERVICE_ERR";
+	case PJ_CLASS_NOMEM: return "PAM_BUF_ERR";
+	case PJ_CLASS_INTERNAL: break;
+	}
+	return "PAM_SYSTEM_ERR";
+}
+
+static const char *
+verdict(int err)
+{
+	switch (pj_err_class(err)) {
+	case PJ_CLASS_OK: return "ACCEPTED";
+	case PJ_CLASS_IGNORE: return "IGNORED (not a token)";
+	case PJ_CLASS_REJECT: return "REJECTED";
+	case PJ_CLASS_USER_UNKNOWN: return "UNKNOWN USER";
+	case PJ_CLASS_UNAVAIL:
+		return err == PJ_E_STORE ? "REPLAY STORE UNAVAILABLE" :
+		    "KEY UNAVAILABLE";
+	case PJ_CLASS_CONFIG: return "CONFIG ERROR";
+	case PJ_CLASS_NOMEM:
+	case PJ_CLASS_INTERNAL: break;
+	}
+	return "ERROR";
+}
+
+static void
+print_reason(int err, const char *detail)
+{
+	char safe[PJ_REASON_MAX];
+
+	pj_sanitize(safe, sizeof(safe), detail);
+	printf("verdict: %s\n", verdict(err));
+	printf("pam:     %s\n", pam_name(pj_err_class(err)));
+	if (safe[0] != '\0' && err != PJ_OK)
+		printf("reason:  %s: %s\n", pj_strerror(err), safe);
+	else
+		printf("reason:  %s\n", pj_strerror(err));
+}
+
+/* "2024-01-02 03:04:05 UTC (in 5 s)" for a NumericDate. */
+static void
+print_time(const char *name, json_t *v, long long now)
+{
+	struct tm tm;
+	time_t t;
+	long long secs, d;
+	char date[64];
+
+	if (pj_claims_numeric(v, &secs) != 0)
+		return;
+	t = (time_t)secs;
+	if ((long long)t != secs || gmtime_r(&t, &tm) == NULL ||
+	    strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S UTC", &tm) == 0) {
+		printf("  %-9s %lld (not a representable date)\n", name, secs);
+		return;
+	}
+	if (__builtin_sub_overflow(secs, now, &d))
+		d = secs > now ? 1 : -1;
+	if (d > 0)
+		printf("  %-9s %lld  %s (in %lld s)\n", name, secs, date, d);
+	else if (d < 0)
+		printf("  %-9s %lld  %s (%llu s ago)\n", name, secs, date,
+		    0ULL - (unsigned long long)d);
+	else
+		printf("  %-9s %lld  %s (now)\n", name, secs, date);
+}
+
+static void
+print_result(const struct pj_result *res, long long now)
+{
+	static const char *const times[] = { "iat", "nbf", "exp", "auth_time" };
+	char *text;
+	size_t i;
+	int header = 0;
+	json_t *v;
+
+	print_reason(res->err, res->reason);
+	printf("user:    %s\n", res->user != NULL ? res->user : "-");
+	if (res->alg[0] != '\0')
+		printf("alg:     %s\n", res->alg);
+	if (res->kid[0] != '\0')
+		printf("kid:     %s\n", res->kid);
+	if (res->claims == NULL) {
+		if (res->alg[0] != '\0')
+			printf("claims:  not shown (the signature was not verified)\n");
+		return;
+	}
+	/* escaped to ASCII: claims must not drive the terminal */
+	text = json_dumps(res->claims, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	if (text != NULL) {
+		printf("claims (signature verified):\n%s\n", text);
+		free(text);
+	}
+	for (i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+		v = json_object_get(res->claims, times[i]);
+		if (v == NULL || !json_is_number(v))
+			continue;
+		if (!header)
+			printf("times:\n");
+		header = 1;
+		print_time(times[i], v, now);
+	}
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)f;
+	/* best effort: a scratch store of our own */
+	(void)(flag == FTW_DP ? rmdir(path) : unlink(path));
+	return 0;
+}
+
+int
+cmd_verify(int argc, char **argv)
+{
+	struct pjt_args a;
+	struct pj_options o;
+	struct pj_result res;
+	const char **margs = NULL, *val, *service = NULL, *user = NULL, *t;
+	char reason[PJ_REASON_MAX] = "", *config_arg = NULL, *cfg = NULL,
+	    *tok = NULL, *store = NULL, dry[] = DRYRUN_TEMPLATE;
+	const char *tok_word = NULL, *config_s = NULL;
+	size_t tl = 0, tlen = 0, cl;
+	int nargs = 0, id, r, dry_run = 0, have_dry = 0, from_stdin = 0,
+	    tok_index = -1, rc = EXIT_CONFIG;
+	long long now;
+
+	memset(&res, 0, sizeof(res));
+	pj_options_init(&o);
+	margs = calloc((size_t)argc + 2, sizeof(*margs));
+	if (margs == NULL) {
+		pjt_err(CMD, "out of memory");
+		rc = EXIT_REJECTED;
+		goto out;
+	}
+	pjt_args_init(&a, argc, argv, CMD);
+	while ((id = pjt_next(&a, opts, &val)) != PJT_END) {
+		switch (id) {
+		case PJT_ERROR:
+			goto out;
+		case O_HELP:
+			usage(stdout);
+			rc = EXIT_ACCEPTED;
+			goto out;
+		case O_CONFIG:
+		case O_SERVICE:
+		case O_USER:
+			if ((id == O_CONFIG && config_s != NULL) ||
+			    (id == O_SERVICE && service != NULL) ||
+			    (id == O_USER && user != NULL)) {
+				pjt_err(CMD, "option --%s given twice", opts[id - 1].name);
+				goto out;
+			}
+			if (val[0] == '\0') {
+				pjt_err(CMD, "option --%s needs a non-empty value",
+				    opts[id - 1].name);
+				goto out;
+			}
+			if (id == O_CONFIG)
+				config_s = val;
+			else if (id == O_SERVICE)
+				service = val;
+			else
+				user = val;
+			break;
+		case O_DRY_RUN:
+			dry_run = 1;
+			break;
+		case PJT_OPERAND:
+			if (!a.operands_only && strcmp(val, "-") != 0 &&
+			    is_module_arg(val)) {
+				margs[nargs++] = val;
+				break;
+			}
+			if (tok_word != NULL || from_stdin) {
+				pjt_err(CMD, "more than one token given (module arguments "
+				    "are key=value words; see pamjwt verify --help)");
+				goto out;
+			}
+			if (strcmp(val, "-") == 0) {
+				from_stdin = 1;
+			} else {
+				tok_word = val;
+				tok_index = a.i - 1;
+			}
+			break;
+		default:
+			goto out;
+		}
+	}
+	if (config_s != NULL) {
+		cfg = pjt_abs_path(config_s);
+		if (cfg == NULL) {
+			pjt_err(CMD, "--config %.64s: %s", config_s, strerror(errno));
+			goto out;
+		}
+		cl = strlen(cfg);
+		config_arg = malloc(cl + sizeof("config="));
+		if (config_arg == NULL) {
+			pjt_err(CMD, "out of memory");
+			goto out;
+		}
+		memcpy(config_arg, "config=", 7);
+		memcpy(config_arg + 7, cfg, cl + 1);
+		margs[nargs++] = config_arg;
+	}
+	/* the token: copied, and wiped from the command line at once */
+	if (tok_word != NULL) {
+		tlen = strlen(tok_word);
+		tok = strdup(tok_word);
+		if (tok == NULL) {
+			pjt_err(CMD, "out of memory");
+			rc = EXIT_REJECTED;
+			goto out;
+		}
+		if (tok_index > 0 && tok_index < argc && argv[tok_index] == tok_word)
+			sodium_memzero(argv[tok_index], tlen);
+	}
+	/* 1. the options, exactly as pam_sm_authenticate builds them */
+	r = pj_options_load(&o, nargs, margs, service, reason, sizeof(reason));
+	if (r != PJ_OK) {
+		print_reason(r == PJ_E_NOMEM ? PJ_E_NOMEM : PJ_E_CONFIG,
+		    reason[0] ? reason : pj_strerror(r));
+		if (r == PJ_E_NOMEM)
+			rc = EXIT_REJECTED;
+		goto out;
+	}
+	if (tok == NULL) {
+		if (read_stdin(&tok, &tlen) != 0) {
+			pjt_err(CMD, "cannot read the token from standard input: %s",
+			    strerror(errno));
+			rc = EXIT_REJECTED;
+			goto out;
+		}
+	}
+	if (dry_run && o.single_use) {
+		/* the whole replay step, against an empty store of our own */
+		if (mkdtemp(dry) == NULL ||
+		    (have_dry = 1, store = malloc(sizeof(dry) + sizeof("/replay"))) ==
+		    NULL) {
+			pjt_err(CMD, "--dry-run: cannot make a scratch replay store: %s",
+			    strerror(errno));
+			rc = EXIT_REJECTED;
+			goto out;
+		}
+		(void)snprintf(store, sizeof(dry) + sizeof("/replay"), "%s/replay",
+		    dry);
+		free(o.replay_cache);
+		o.replay_cache = store; /* transferred */
+		store = NULL;
+	}
+	/* 2. the decision, on the token trimmed as the module trims it */
+	t = tok;
+	tl = tlen;
+	pj_trim(&t, &tl);
+	now = (long long)time(NULL);
+	(void)pj_verify(&o, NULL, t, tl, user, now, &res);
+	print_result(&res, now);
+	if (dry_run && o.single_use)
+		printf("note:    --dry-run: the jti was not recorded, and whether it "
+		    "was used before was not checked\n");
+	switch (pj_err_class(res.err)) {
+	case PJ_CLASS_OK:
+		rc = EXIT_ACCEPTED;
+		break;
+	case PJ_CLASS_CONFIG:
+		rc = EXIT_CONFIG;
+		break;
+	default:
+		rc = EXIT_REJECTED;
+		break;
+	}
+	if (fflush(stdout) != 0) {
+		pjt_err(CMD, "cannot write to standard output");
+		rc = rc == EXIT_ACCEPTED ? EXIT_REJECTED : rc;
+	}
+out:
+	if (have_dry)
+		(void)nftw(dry, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	pj_result_clear(&res);
+	pj_options_free(&o);
+	if (tok != NULL) {
+		sodium_memzero(tok, tlen);
+		free(tok);
+	}
+	free(store);
+	free(config_arg);
+	free(cfg);
+	free(margs);
+	sodium_memzero(reason, sizeof(reason));
+	return rc;
+}
