@@ -23,6 +23,17 @@
 #include <string.h>
 
 #define PJ_PEM_PRIVATE_TAIL "PRIVATE KEY-----"
+#define BEGIN "-----BEGIN "
+#define BEGIN_LEN (sizeof(BEGIN) - 1)
+
+/* 1 if [p, end) begins with the string s. */
+static int
+starts(const char *p, const char *end, const char *s)
+{
+	size_t n = strlen(s);
+
+	return (size_t)(end - p) >= n && memcmp(p, s, n) == 0;
+}
 
 static const EVP_MD *
 alg_md(unsigned int alg)
@@ -156,7 +167,7 @@ pj_signer_from_pem(const char *pem, size_t len, struct pj_signer *out,
 {
 	BIO *bio = NULL;
 	EVP_PKEY *pkey = NULL;
-	const char *first, *p, *nl;
+	const char *first, *p, *nl, *end = pem + len;
 	size_t blocks = 0;
 	int r = PJ_E_INTERNAL;
 
@@ -169,32 +180,34 @@ pj_signer_from_pem(const char *pem, size_t len, struct pj_signer *out,
 		r = pj_reason(PJ_E_KEY, reason, rlen, "key file holds a NUL byte");
 		goto out;
 	}
-	first = strstr(pem, "-----BEGIN ");
+	/* everything below is bounded by len: pem need not be NUL-terminated */
+	first = memmem(pem, len, BEGIN, BEGIN_LEN);
 	if (first == NULL) {
 		r = pj_reason(PJ_E_KEY, reason, rlen,
 		    "not a PEM private key (expected -----BEGIN PRIVATE KEY-----)");
 		goto out;
 	}
-	if (strncmp(first, "-----BEGIN PUBLIC KEY-----", 26) == 0) {
+	if (starts(first, end, "-----BEGIN PUBLIC KEY-----")) {
 		r = pj_reason(PJ_E_KEY, reason, rlen,
 		    "this is a public key: signing needs the private key "
 		    "(PREFIX.key from pamjwt keygen)");
 		goto out;
 	}
-	if (strncmp(first, "-----BEGIN ENCRYPTED PRIVATE KEY-----", 37) == 0 ||
-	    strstr(pem, "Proc-Type: 4,ENCRYPTED") != NULL) {
+	if (starts(first, end, "-----BEGIN ENCRYPTED PRIVATE KEY-----") ||
+	    memmem(pem, len, "Proc-Type: 4,ENCRYPTED", 22) != NULL) {
 		r = pj_reason(PJ_E_KEY, reason, rlen,
 		    "the private key is encrypted: decrypt it first "
 		    "(openssl pkey -in KEY -out PLAIN.key)");
 		goto out;
 	}
 	/* exactly one private key block (EC PARAMETERS blocks may precede it) */
-	for (p = pem; (p = strstr(p, "-----BEGIN ")) != NULL; p += 11) {
-		nl = strchr(p, '\n');
+	for (p = first; p != NULL && p < end;
+	    p = memmem(p + BEGIN_LEN, (size_t)(end - p) - BEGIN_LEN, BEGIN,
+	    BEGIN_LEN)) {
+		nl = memchr(p, '\n', (size_t)(end - p));
 		if (nl == NULL)
-			nl = p + strlen(p);
-		if ((size_t)(nl - p) >= sizeof(PJ_PEM_PRIVATE_TAIL) - 1 &&
-		    memmem(p, (size_t)(nl - p), PJ_PEM_PRIVATE_TAIL,
+			nl = end;
+		if (memmem(p, (size_t)(nl - p), PJ_PEM_PRIVATE_TAIL,
 		    sizeof(PJ_PEM_PRIVATE_TAIL) - 1) != NULL)
 			blocks++;
 	}
@@ -447,18 +460,23 @@ sign_ed25519(const struct pj_signer *s, const unsigned char *msg,
 {
 	unsigned char *buf;
 	unsigned long long len = 0;
+	int r = PJ_E_INTERNAL;
 
 	buf = malloc(crypto_sign_BYTES);
-	if (buf == NULL)
-		return PJ_E_NOMEM;
-	if (crypto_sign_detached(buf, &len, msg, msglen, s->ed25519_sk) != 0 ||
-	    len != crypto_sign_BYTES) {
-		free(buf);
-		return PJ_E_INTERNAL;
+	if (buf == NULL) {
+		r = PJ_E_NOMEM;
+		goto out;
 	}
+	if (crypto_sign_detached(buf, &len, msg, (unsigned long long)msglen,
+	    s->ed25519_sk) != 0 || len != crypto_sign_BYTES)
+		goto out;
 	*sig = buf; /* transferred */
 	*siglen = crypto_sign_BYTES;
-	return PJ_OK;
+	buf = NULL;
+	r = PJ_OK;
+out:
+	free(buf);
+	return r;
 }
 
 int

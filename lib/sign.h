@@ -33,7 +33,8 @@ int pj_signer_from_secret(const unsigned char *buf, size_t len,
 
 /* One PEM private key (PKCS#8 "PRIVATE KEY", or the traditional RSA / EC
  * forms): RSA 2048..16384 bits, EC P-256/384/521, Ed25519.  Encrypted keys
- * are refused (no passphrase is ever asked for). */
+ * are refused (no passphrase is ever asked for).  Only pem[0..len) is read;
+ * it need not be NUL-terminated. */
 int pj_signer_from_pem(const char *pem, size_t len, struct pj_signer *out,
     char *reason, size_t rlen) __attribute__((warn_unused_result));
 

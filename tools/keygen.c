@@ -387,8 +387,8 @@ keygen_pair(unsigned int alg, long long bits, const char *prefix)
 	BIO *bpriv = NULL, *bpub = NULL;
 	json_t *jwk = NULL, *root = NULL;
 	char *kid = NULL, *jtext = NULL, *jbuf = NULL, *privdata = NULL,
-	    *pubdata = NULL;
-	long privlen, publen;
+	    *pubdata = NULL, *privtxt = NULL, *pubtxt = NULL;
+	long privlen = 0, publen = 0;
 	size_t jl = 0;
 	int rc = PAMJWT_EXIT_FAIL;
 
@@ -421,6 +421,17 @@ keygen_pair(unsigned int alg, long long bits, const char *prefix)
 		pjt_err(CMD, "cannot encode the key as PEM");
 		goto out;
 	}
+	/* NUL-terminated copies: pj_key_from_pem reads its input as a string */
+	privtxt = malloc((size_t)privlen + 1);
+	pubtxt = malloc((size_t)publen + 1);
+	if (privtxt == NULL || pubtxt == NULL) {
+		pjt_err(CMD, "out of memory");
+		goto out;
+	}
+	memcpy(privtxt, privdata, (size_t)privlen);
+	privtxt[privlen] = '\0';
+	memcpy(pubtxt, pubdata, (size_t)publen);
+	pubtxt[publen] = '\0';
 	if (make_jwk(pkey, alg, &jwk, &kid) != 0 ||
 	    (root = json_pack("{s:[O]}", "keys", jwk)) == NULL ||
 	    (jtext = json_dumps(root, JSON_INDENT(2))) == NULL) {
@@ -436,11 +447,11 @@ keygen_pair(unsigned int alg, long long bits, const char *prefix)
 	memcpy(jbuf, jtext, jl);
 	jbuf[jl++] = '\n';
 	jbuf[jl] = '\0';
-	if (self_check(alg, privdata, (size_t)privlen, pubdata, (size_t)publen,
+	if (self_check(alg, privtxt, (size_t)privlen, pubtxt, (size_t)publen,
 	    jbuf, jl, kid) != 0)
 		goto out;
-	if (files_write(&f, 0, privdata, (size_t)privlen, 0600) != 0 ||
-	    files_write(&f, 1, pubdata, (size_t)publen, 0644) != 0 ||
+	if (files_write(&f, 0, privtxt, (size_t)privlen, 0600) != 0 ||
+	    files_write(&f, 1, pubtxt, (size_t)publen, 0644) != 0 ||
 	    files_write(&f, 2, jbuf, jl, 0644) != 0)
 		goto out;
 	printf("wrote %s\n"
@@ -470,6 +481,11 @@ out:
 	if (rc != PAMJWT_EXIT_OK)
 		files_undo(&f);
 	files_free(&f);
+	if (privtxt != NULL) {
+		sodium_memzero(privtxt, (size_t)privlen);
+		free(privtxt);
+	}
+	free(pubtxt);
 	free(jbuf);
 	free(jtext);
 	json_decref(root);
