@@ -313,6 +313,9 @@ hs("otheriss", claims(iss="https://evil.example"))
 hs("scope", claims(scope="openid sudo profile"))
 hs("single", claims(jti="single-use-1"))
 hs("nojti", claims())
+hs("kid_ctl", claims(), kid="evil\x1b[2J\nx")
+hs("sub_ctl", claims(sub="alice\nroot\x7f\u00e9"))
+hs("long_sub", claims(sub="a" * 100, iss="https://" + "i" * 200, jti="j" * 300))
 
 with open(path("manifest.txt"), "w") as f:
     f.write("now %d\n" % NOW)

@@ -1,0 +1,540 @@
+/* test_verify.c - pj_verify end to end on PyJWT tokens at a fixed clock,
+ * the continuation rule (pj_token_unfinished), pj_trim and pj_sanitize.
+ * Accounts come from nss_wrapper (see run.sh). */
+#include "unit.h"
+
+#include "lib/alg.h"
+#include "lib/b64url.h"
+#include "lib/jws.h"
+#include "lib/options.h"
+#include "lib/verify.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const algs[] = { "HS256", "HS384", "HS512", "RS256",
+	"RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512",
+	"EdDSA" };
+
+static void
+trim(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} t[] = {
+		{ "tok", "tok" }, { "  tok\n", "tok" }, { "\r\n\t x \t\r\n", "x" },
+		{ "", "" }, { "   \n", "" }, { "a b", "a b" }, { " a b ", "a b" },
+		{ "\vx\f", "\vx\f" }, { "\n\neyJ.a.b\r\n", "eyJ.a.b" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		const char *s = t[i].in;
+		size_t len = strlen(s);
+
+		pj_trim(&s, &len);
+		if (len != strlen(t[i].out) || memcmp(s, t[i].out, len) != 0)
+			fail_msg("trim('%s') = '%.*s'", t[i].in, (int)len, s);
+		assert_true(s >= t[i].in && s + len <= t[i].in + strlen(t[i].in));
+	}
+}
+
+static void
+sanitize(void **state)
+{
+	static const struct {
+		size_t cap;
+		const char *in, *out;
+	} t[] = {
+		{ 16, "alice", "alice" }, { 16, "a\nb", "a?b" },
+		{ 16, "\x1b[2J", "?[2J" }, { 16, "\x7f\x80\xff", "???" },
+		{ 16, "caf\xc3\xa9", "caf??" }, { 16, "", "" },
+		{ 8, "abcdefg", "abcdefg" }, { 8, "abcdefgh", "abcd..." },
+		{ 8, "abcdefghijkl", "abcd..." }, { 4, "abcd", "..." },
+		{ 3, "abcd", "ab" }, { 1, "abc", "" }, { 16, "tab\there", "tab?here" },
+	};
+	char buf[32];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memset(buf, 'Z', sizeof(buf));
+		pj_sanitize(buf, t[i].cap, t[i].in);
+		if (strcmp(buf, t[i].out) != 0)
+			fail_msg("sanitize(%zu, '%s') = '%s', expected '%s'", t[i].cap,
+			    t[i].in, buf, t[i].out);
+		assert_int_equal(buf[t[i].cap], 'Z');      /* no overrun */
+	}
+	memset(buf, 'Z', sizeof(buf));
+	pj_sanitize(buf, 8, NULL);
+	assert_string_equal(buf, "");
+	pj_sanitize(buf, 0, "x");                       /* nothing written */
+	assert_string_equal(buf, "");
+}
+
+static void
+keyset_for(const char *alg, struct pj_keyset *ks)
+{
+	memset(ks, 0, sizeof(*ks));
+	if (alg[0] == 'H')
+		fx_add_secret(ks);
+	else if (alg[0] == 'R' || alg[0] == 'P')
+		fx_add_pem(ks, "rsa2048.pub.pem");
+	else if (strcmp(alg, "ES256") == 0)
+		fx_add_pem(ks, "ec256.pub.pem");
+	else if (strcmp(alg, "ES384") == 0)
+		fx_add_pem(ks, "ec384.pub.pem");
+	else if (strcmp(alg, "ES512") == 0)
+		fx_add_pem(ks, "ec521.pub.pem");
+	else
+		fx_add_pem(ks, "ed25519.pub.pem");
+}
+
+/* Every strict prefix of a whole token (from "eyJ" on) is unfinished, the
+ * token itself is not; with the key or, without one, by the algorithm. */
+static void
+unfinished_prefixes(void **state)
+{
+	struct pj_keyset ks;
+	size_t i, n, prefixes = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
+		char name[32];
+		const char *tok;
+		size_t len;
+
+		snprintf(name, sizeof(name), "tok.%s", algs[i]);
+		tok = fx_tok(name);
+		len = strlen(tok);
+		keyset_for(algs[i], &ks);
+		assert_int_equal(pj_token_unfinished(tok, len, &ks), 0);
+		assert_int_equal(pj_token_unfinished(tok, len, NULL), 0);
+		for (n = 3; n < len; n++) {
+			if (pj_token_unfinished(tok, n, &ks) != 1 ||
+			    pj_token_unfinished(tok, n, NULL) != 1)
+				fail_msg("%s: prefix of %zu/%zu not unfinished", algs[i],
+				    n, len);
+			prefixes++;
+		}
+		pj_keyset_free(&ks);
+	}
+	print_message("%zu token prefixes are unfinished\n", prefixes);
+}
+
+static void
+unfinished_others(void **state)
+{
+	static const char *const never[] = { "", "e", "ey", "password", "eyj",
+	    "EYJ", " eyJ", "hunter2.a.b", "abc.def.ghi" };
+	struct pj_keyset ks;
+	char buf[4096];
+	size_t i;
+	const char *tok = fx_tok("tok.RS256");
+
+	(void)state;
+	for (i = 0; i < sizeof(never) / sizeof(never[0]); i++)
+		assert_int_equal(pj_token_unfinished(never[i], strlen(never[i]),
+		    NULL), 0);
+	assert_int_equal(pj_token_unfinished("eyJ", 3, NULL), 1);
+	assert_int_equal(pj_token_unfinished("eyJpassword", 11, NULL), 1);
+	assert_int_equal(pj_token_unfinished("eyJ.x", 5, NULL), 1);
+	/* three dots or a bad header: whole enough to be judged and rejected */
+	snprintf(buf, sizeof(buf), "%s.", tok);
+	assert_int_equal(pj_token_unfinished(buf, strlen(buf), NULL), 0);
+	assert_int_equal(pj_token_unfinished("eyJ.b.", 6, NULL), 0);
+	/* RSA-4096 key: a 2048-bit-long signature is still unfinished */
+	keyset_for("RS256", &ks);
+	ks.keys[0].sig_len = 512;
+	assert_int_equal(pj_token_unfinished(tok, strlen(tok), &ks), 1);
+	assert_int_equal(pj_token_unfinished(tok, strlen(tok), NULL), 0);
+	pj_keyset_free(&ks);
+	/* a longer signature than needed is finished (and will be rejected) */
+	snprintf(buf, sizeof(buf), "%sAAAA", tok);
+	assert_int_equal(pj_token_unfinished(buf, strlen(buf), NULL), 0);
+}
+
+/* ---- pj_verify ------------------------------------------------------- */
+
+struct ctx {
+	struct pj_options o;
+	struct pj_keyset ks;
+	char *dir;
+};
+
+static int
+setup(void **state)
+{
+	struct ctx *c = calloc(1, sizeof(*c));
+	char reason[256] = "";
+
+	if (c == NULL)
+		return -1;
+	c->dir = tmpdir_new();
+	pj_options_init(&c->o);
+	if (pj_options_set(&c->o, PJ_LEVEL_ARG, "secret_file", "/unused/secret",
+	    reason, sizeof(reason)) != PJ_OK ||
+	    pj_options_set(&c->o, PJ_LEVEL_ARG, "audience", "pam", reason,
+	    sizeof(reason)) != PJ_OK ||
+	    pj_options_set(&c->o, PJ_LEVEL_ARG, "issuer", "https://issuer.example",
+	    reason, sizeof(reason)) != PJ_OK)
+		return -1;
+	c->o.user_claim = strdup("sub");
+	keyset_for("HS256", &c->ks);
+	*state = c;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct ctx *c = *state;
+
+	pj_keyset_free(&c->ks);
+	pj_options_free(&c->o);
+	tmpdir_rm(c->dir);
+	free(c);
+	return 0;
+}
+
+/* pj_verify of a fixture token; returns the result code, res filled. */
+static int
+run(struct ctx *c, const char *tok, const char *pam_user,
+    struct pj_result *res)
+{
+	int r = pj_verify(&c->o, &c->ks, tok, strlen(tok), pam_user, fx_now() + 10,
+	    res);
+
+	assert_int_equal(r, res->err);
+	if (r != PJ_OK && res->reason[0] == '\0')
+		fail_msg("rejection %d (%s) without a reason", r, pj_strerror(r));
+	if (r != PJ_OK)
+		assert_null(res->user);
+	return r;
+}
+
+static void
+expect(struct ctx *c, const char *name, const char *pam_user, int want)
+{
+	struct pj_result res;
+	int r = run(c, fx_tok(name), pam_user, &res);
+
+	if (r != want)
+		fail_msg("%s: %d (%s: %s), expected %d (%s)", name, r, pj_strerror(r),
+		    res.reason, want, pj_strerror(want));
+	pj_result_clear(&res);
+}
+
+static void
+verify_accepts(void **state)
+{
+	struct ctx *c = *state;
+	struct pj_result res;
+
+	assert_err(run(c, fx_tok("v.alice"), NULL, &res), PJ_OK);
+	assert_string_equal(res.user, "alice");
+	assert_string_equal(res.sub, "alice");
+	assert_string_equal(res.iss, "https://issuer.example");
+	assert_string_equal(res.jti, "v-alice-1");
+	assert_string_equal(res.alg, "HS256");
+	assert_string_equal(res.kid, "");
+	assert_int_equal(res.verified, 1);
+	assert_non_null(res.claims);
+	assert_string_equal(json_string_value(json_object_get(res.claims, "aud")),
+	    "pam");
+	pj_result_clear(&res);
+	pj_result_clear(&res);
+	pj_result_clear(NULL);
+	assert_err(run(c, fx_tok("v.alice"), "alice", &res), PJ_OK);
+	pj_result_clear(&res);
+	/* white space around the token is the caller's to trim */
+	{
+		char buf[2048];
+		const char *s = buf;
+		size_t len;
+
+		snprintf(buf, sizeof(buf), "  %s\r\n", fx_tok("v.alice"));
+		len = strlen(buf);
+		assert_int_equal(pj_verify(&c->o, &c->ks, s, len, NULL,
+		    fx_now() + 10, &res), PJ_E_NOT_JWS);
+		pj_result_clear(&res);
+		pj_trim(&s, &len);
+		assert_int_equal(pj_verify(&c->o, &c->ks, s, len, NULL,
+		    fx_now() + 10, &res), PJ_OK);
+		pj_result_clear(&res);
+	}
+}
+
+static void
+verify_every_algorithm(void **state)
+{
+	struct ctx *c = *state;
+	struct pj_keyset all = { NULL, 0 };
+	struct pj_result res;
+	size_t i;
+
+	fx_add_secret(&all);
+	fx_add_pem(&all, "rsa2048.pub.pem");
+	fx_add_pem(&all, "ec256.pub.pem");
+	fx_add_pem(&all, "ec384.pub.pem");
+	fx_add_pem(&all, "ec521.pub.pem");
+	fx_add_pem(&all, "ed25519.pub.pem");
+	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
+		char name[32];
+		int r;
+
+		snprintf(name, sizeof(name), "tok.%s", algs[i]);
+		r = pj_verify(&c->o, &all, fx_tok(name), strlen(fx_tok(name)), "alice",
+		    fx_now() + 10, &res);
+		if (r != PJ_OK)
+			fail_msg("%s: %s (%s)", algs[i], pj_strerror(r), res.reason);
+		assert_string_equal(res.alg, algs[i]);
+		pj_result_clear(&res);
+		/* narrowed to another algorithm */
+		c->o.algorithms = PJ_ALG_ALL & ~pj_alg_from_name(algs[i],
+		    strlen(algs[i]));
+		assert_err(pj_verify(&c->o, &all, fx_tok(name), strlen(fx_tok(name)),
+		    "alice", fx_now() + 10, &res), PJ_E_ALG);
+		assert_string_equal(res.alg, algs[i]);   /* logged from the header */
+		assert_int_equal(res.verified, 0);
+		pj_result_clear(&res);
+		c->o.algorithms = 0;
+	}
+	pj_keyset_free(&all);
+}
+
+static void
+verify_rejects(void **state)
+{
+	struct ctx *c = *state;
+
+	expect(c, "v.alice", "bob", PJ_E_USER);
+	expect(c, "v.expired", NULL, PJ_E_EXPIRED);
+	expect(c, "v.future", NULL, PJ_E_NOT_YET);
+	expect(c, "v.noexp", NULL, PJ_E_CLAIM);
+	expect(c, "v.noaud", NULL, PJ_E_AUDIENCE);
+	expect(c, "v.otheraud", NULL, PJ_E_AUDIENCE);
+	expect(c, "v.otheriss", NULL, PJ_E_ISSUER);
+	expect(c, "v.root", NULL, PJ_E_ACCOUNT);
+	expect(c, "v.root", "root", PJ_E_ACCOUNT);
+	expect(c, "v.sys", NULL, PJ_E_ACCOUNT);
+	expect(c, "v.unknown", NULL, PJ_E_USER_UNKNOWN);
+	expect(c, "v.badname", NULL, PJ_E_USER);
+	expect(c, "v.email", NULL, PJ_E_USER);
+	expect(c, "v.Alice", NULL, PJ_OK);
+	expect(c, "v.Alice", "alice", PJ_E_USER);
+	expect(c, "v.ALICE", NULL, PJ_E_USER_UNKNOWN);
+	expect(c, "pay.dup", NULL, PJ_E_MALFORMED);
+	expect(c, "pay.notjson", NULL, PJ_E_MALFORMED);
+	expect(c, "pay.array", NULL, PJ_E_MALFORMED);
+	expect(c, "pay.empty_obj", NULL, PJ_E_CLAIM);
+	expect(c, "hdr.alg_none", NULL, PJ_E_ALG);
+	expect(c, "hdr.crit", NULL, PJ_E_HEADER);
+	expect(c, "conf.hs256_with_hs384_mac", NULL, PJ_E_SIGNATURE);
+	c->o.allow_root = 1;
+	expect(c, "v.root", NULL, PJ_OK);
+	expect(c, "v.root", "alice", PJ_E_USER);
+	c->o.allow_root = 0;
+	c->o.min_uid = 0;
+	expect(c, "v.sys", NULL, PJ_OK);
+	c->o.min_uid = 1000;
+	/* the rejection order: an expired token for the wrong user is expired */
+	expect(c, "v.expired", "bob", PJ_E_EXPIRED);
+	/* the clock is the caller's: the expired token was good then */
+	{
+		struct pj_result res;
+		const char *t = fx_tok("v.expired");
+
+		assert_err(pj_verify(&c->o, &c->ks, t, strlen(t), NULL,
+		    fx_now() - 3600, &res), PJ_OK);
+		pj_result_clear(&res);
+	}
+}
+
+static void
+verify_claims_options(void **state)
+{
+	struct ctx *c = *state;
+	char reason[256] = "";
+	const char *mp = tpath(c->dir, "user_map");
+
+	assert_err(pj_options_set(&c->o, PJ_LEVEL_FILE, "require_claim",
+	    "scope=sudo", reason, sizeof(reason)), PJ_OK);
+	expect(c, "v.scope", NULL, PJ_OK);
+	expect(c, "v.alice", NULL, PJ_E_CLAIM);
+	assert_err(pj_options_set(&c->o, PJ_LEVEL_ARG, "require_claim",
+	    "scope=admin", reason, sizeof(reason)), PJ_OK);
+	expect(c, "v.scope", NULL, PJ_E_CLAIM);
+	pj_strlist_free(&c->o.require_claim);
+	c->o.typ = strdup("at+jwt");
+	expect(c, "v.alice_typ_at", NULL, PJ_OK);
+	expect(c, "v.alice", NULL, PJ_E_TYP);
+	free(c->o.typ);
+	c->o.typ = NULL;
+	c->o.max_ttl = 3599;
+	expect(c, "v.alice", NULL, PJ_E_LIFETIME);
+	c->o.max_ttl = 3600;
+	expect(c, "v.alice", NULL, PJ_OK);
+	c->o.max_age = 5;
+	expect(c, "v.alice", NULL, PJ_E_LIFETIME);
+	c->o.max_age = 10;
+	expect(c, "v.alice", NULL, PJ_OK);
+	c->o.max_age = c->o.max_ttl = -1;
+	/* user_claim and user_map */
+	write_str(mp, "*@corp.example %u\n", 0644);
+	free(c->o.user_claim);
+	c->o.user_claim = strdup("upn");
+	c->o.user_map = strdup(mp);
+	expect(c, "v.upn", "alice", PJ_OK);
+	expect(c, "v.alice", NULL, PJ_E_USER);      /* no upn claim */
+}
+
+static void
+verify_single_use(void **state)
+{
+	struct ctx *c = *state;
+	char store[4300];
+
+	snprintf(store, sizeof(store), "%s/replay", c->dir);
+	c->o.single_use = 1;
+	c->o.replay_cache = strdup(store);
+	expect(c, "v.single", NULL, PJ_OK);
+	expect(c, "v.single", NULL, PJ_E_REPLAY);
+	expect(c, "v.nojti", NULL, PJ_E_CLAIM);
+	/* a rejected token is not recorded: the wrong user first, then right */
+	expect(c, "v.alice", "bob", PJ_E_USER);
+	expect(c, "v.alice", "alice", PJ_OK);
+	expect(c, "v.alice", "alice", PJ_E_REPLAY);
+	/* an unusable store fails closed */
+	write_str(tpath(c->dir, "file"), "", 0600);
+	free(c->o.replay_cache);
+	c->o.replay_cache = strdup(tpath(c->dir, "file"));
+	expect(c, "v.single", NULL, PJ_E_STORE);
+}
+
+static void
+verify_shape_and_length(void **state)
+{
+	struct ctx *c = *state;
+	struct pj_result res;
+	char *big;
+	const char *tok = fx_tok("tok.HS256");
+	char bad[2048];
+
+	assert_err(run(c, "hunter2", NULL, &res), PJ_E_NOT_JWS);
+	assert_int_equal(res.verified, 0);
+	pj_result_clear(&res);
+	assert_err(run(c, "", NULL, &res), PJ_E_NOT_JWS);
+	pj_result_clear(&res);
+	assert_err(run(c, "correct horse battery staple", NULL, &res),
+	    PJ_E_NOT_JWS);
+	pj_result_clear(&res);
+	big = malloc(PJ_TOKEN_MAX + 2);
+	assert_non_null(big);
+	memset(big, 'A', PJ_TOKEN_MAX + 1);
+	big[100] = '.';
+	big[200] = '.';
+	big[PJ_TOKEN_MAX + 1] = '\0';
+	assert_err(run(c, big, NULL, &res), PJ_E_TOO_LONG);
+	pj_result_clear(&res);
+	/* even a password that long: too long is checked first */
+	memset(big, 'x', PJ_TOKEN_MAX + 1);
+	assert_err(run(c, big, NULL, &res), PJ_E_TOO_LONG);
+	pj_result_clear(&res);
+	big[PJ_TOKEN_MAX] = '\0';
+	assert_err(run(c, big, NULL, &res), PJ_E_NOT_JWS);
+	pj_result_clear(&res);
+	free(big);
+	/* a bad signature: header fields are logged, claims are not */
+	snprintf(bad, sizeof(bad), "%s", tok);
+	bad[strlen(bad) - 2] = bad[strlen(bad) - 2] == 'A' ? 'B' : 'A';
+	assert_err(run(c, bad, "alice", &res), PJ_E_SIGNATURE);
+	assert_string_equal(res.alg, "HS256");
+	assert_string_equal(res.sub, "");
+	assert_int_equal(res.verified, 0);
+	assert_null(res.claims);
+	pj_result_clear(&res);
+}
+
+static void
+verify_log_fields_are_sanitized(void **state)
+{
+	struct ctx *c = *state;
+	struct pj_result res;
+
+	assert_err(run(c, fx_tok("v.kid_ctl"), NULL, &res), PJ_OK);
+	assert_string_equal(res.kid, "evil?[2J?x");
+	pj_result_clear(&res);
+	assert_err(run(c, fx_tok("v.sub_ctl"), NULL, &res), PJ_E_USER);
+	assert_string_equal(res.sub, "alice?root???");
+	/* res.reason may hold token text: callers sanitize it (pam_jwt.c) */
+	assert_string_not_equal(res.reason, "");
+	pj_result_clear(&res);
+	assert_err(run(c, fx_tok("v.long_sub"), NULL, &res), PJ_E_ISSUER);
+	assert_int_equal(strlen(res.sub), sizeof(res.sub) - 1);
+	assert_string_equal(res.sub + sizeof(res.sub) - 4, "...");
+	assert_int_equal(strlen(res.iss), sizeof(res.iss) - 1);
+	assert_int_equal(strlen(res.jti), sizeof(res.jti) - 1);
+	pj_result_clear(&res);
+}
+
+static void
+verify_loads_keys(void **state)
+{
+	struct ctx *c = *state;
+	struct pj_result res;
+	const char *tok = fx_tok("v.alice");
+	const char *sec = tpath(c->dir, "secret");
+	size_t len;
+	char *s = fx_slurp("hs.secret", &len);
+
+	free(c->o.secret_file);
+	c->o.secret_file = strdup(sec);
+	write_file(sec, s, len, 0600, 0, 0);
+	assert_err(pj_verify(&c->o, NULL, tok, strlen(tok), NULL, fx_now() + 10,
+	    &res), PJ_OK);
+	pj_result_clear(&res);
+	write_file(sec, s, len, 0644, 0, 0);
+	assert_err(pj_verify(&c->o, NULL, tok, strlen(tok), NULL, fx_now() + 10,
+	    &res), PJ_E_KEY);
+	assert_int_equal(pj_err_class(res.err), PJ_CLASS_UNAVAIL);
+	pj_result_clear(&res);
+	/* not a token: keys are not even looked at */
+	assert_err(pj_verify(&c->o, NULL, "hunter2", 7, NULL, fx_now(), &res),
+	    PJ_E_NOT_JWS);
+	pj_result_clear(&res);
+	free(c->o.secret_file);
+	c->o.secret_file = strdup(tpath(c->dir, "missing"));
+	assert_err(pj_verify(&c->o, NULL, tok, strlen(tok), NULL, fx_now() + 10,
+	    &res), PJ_E_KEY);
+	pj_result_clear(&res);
+	free(s);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(trim),
+		cmocka_unit_test(sanitize),
+		cmocka_unit_test(unfinished_prefixes),
+		cmocka_unit_test(unfinished_others),
+		cmocka_unit_test_setup_teardown(verify_accepts, setup, teardown),
+		cmocka_unit_test_setup_teardown(verify_every_algorithm, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(verify_rejects, setup, teardown),
+		cmocka_unit_test_setup_teardown(verify_claims_options, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(verify_single_use, setup, teardown),
+		cmocka_unit_test_setup_teardown(verify_shape_and_length, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(verify_log_fields_are_sanitized,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(verify_loads_keys, setup, teardown),
+	};
+
+	fx_init(argc, argv);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
