@@ -86,10 +86,11 @@ append(char **buf, size_t *len, const char *piece)
 }
 
 /* The module asks itself: one prompt, then "Token (part N): " while the
- * answer is a visibly unfinished token (contract, "Long tokens"). */
+ * answer is a visibly unfinished token (contract, "Long tokens").  *parts:
+ * how many answers were joined. */
 static int
 read_token(pam_handle_t *pamh, const struct pj_options *o,
-    const struct pj_keyset *ks, char **out)
+    const struct pj_keyset *ks, char **out, int *parts)
 {
 	char *tok = NULL, *piece = NULL, prompt[PART_PROMPT_MAX];
 	const char *t;
@@ -97,6 +98,7 @@ read_token(pam_handle_t *pamh, const struct pj_options *o,
 	int r, part;
 
 	*out = NULL;
+	*parts = 1;
 	r = ask(pamh, o->prompt, &piece);
 	if (r != PAM_SUCCESS)
 		goto out;
@@ -127,6 +129,7 @@ read_token(pam_handle_t *pamh, const struct pj_options *o,
 		piece = NULL;
 		if (r != PAM_SUCCESS)
 			goto out;
+		*parts = part;
 	}
 	*out = tok; /* transferred */
 	tok = NULL;
@@ -137,9 +140,10 @@ out:
 	return r;
 }
 
+/* cut: the answers ended while the token still looked unfinished */
 static void
 log_result(pam_handle_t *pamh, const struct pj_options *o,
-    const struct pj_result *res, const char *pam_user)
+    const struct pj_result *res, const char *pam_user, const char *cut)
 {
 	char reason[PJ_REASON_MAX], user[40];
 	enum pj_class c = pj_err_class(res->err);
@@ -166,9 +170,10 @@ log_result(pam_handle_t *pamh, const struct pj_options *o,
 		break;
 	}
 	pam_syslog(pamh, prio,
-	    "rejected: %s: %s; user=%s sub=%s iss=%s jti=%s kid=%s alg=%s%s",
-	    pj_strerror(res->err), reason, user, res->sub, res->iss, res->jti,
-	    res->kid, res->alg, res->verified ? "" : " (claims unverified)");
+	    "rejected: %s: %s%s; user=%s sub=%s iss=%s jti=%s kid=%s alg=%s%s",
+	    pj_strerror(res->err), reason, cut, user, res->sub, res->iss,
+	    res->jti, res->kid, res->alg,
+	    res->verified ? "" : " (claims unverified)");
 }
 
 /* With debug: say which keys of a JWK Set are skipped, and why. */
@@ -197,8 +202,9 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	const void *item = NULL;
 	const char *pam_user = NULL, *service = NULL, *t;
 	char reason[PJ_REASON_MAX] = "", *tok = NULL, safe[PJ_REASON_MAX];
+	char cut[128] = "";
 	size_t tl;
-	int r, have_ks = 0;
+	int r, have_ks = 0, parts = 0;
 
 	(void)flags;
 	memset(&ks, 0, sizeof(ks));
@@ -243,7 +249,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		reason[0] = '\0';
 		if (have_ks && o.debug)
 			log_key_notes(pamh, &ks);
-		r = read_token(pamh, &o, have_ks ? &ks : NULL, &tok);
+		r = read_token(pamh, &o, have_ks ? &ks : NULL, &tok, &parts);
 		if (r != PAM_SUCCESS) {
 			pam_syslog(pamh, LOG_NOTICE,
 			    "conversation failed (%s): the client refused or cut the "
@@ -258,8 +264,18 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	t = tok;
 	tl = strlen(tok);
 	pj_trim(&t, &tl);
+	if (parts > 0 && pj_token_unfinished(t, tl, have_ks ? &ks : NULL))
+		(void)snprintf(cut, sizeof(cut), " (the answers ended after %d "
+		    "part%s, %zu characters, before the token was whole: cut by "
+		    "the client or the askpass?)", parts, parts == 1 ? "" : "s", tl);
 	(void)pj_verify(&o, have_ks ? &ks : NULL, t, tl, pam_user,
 	    (long long)time(NULL), &res);
+	/* asked for parts, never whole: a token cut short, not a password */
+	if (cut[0] != '\0' && pj_err_class(res.err) == PJ_CLASS_IGNORE) {
+		res.reason[0] = '\0';
+		res.err = pj_reason(PJ_E_MALFORMED, res.reason, sizeof(res.reason),
+		    "incomplete token");
+	}
 	r = class_to_pam(pj_err_class(res.err));
 	if (r == PAM_SUCCESS && pam_user == NULL &&
 	    pam_set_item(pamh, PAM_USER, res.user) != PAM_SUCCESS) {
@@ -267,7 +283,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		    "cannot set PAM_USER");
 		r = PAM_SYSTEM_ERR;
 	}
-	log_result(pamh, &o, &res, pam_user);
+	log_result(pamh, &o, &res, pam_user, cut);
 out:
 	pj_result_clear(&res);
 	pj_keyset_free(&ks);
