@@ -37,7 +37,8 @@
 /* stdin is read up to this much: anything over PJ_TOKEN_MAX is refused by
  * pj_verify as too long, like the module refuses it */
 #define STDIN_MAX (PJ_TOKEN_MAX + 4096)
-#define DRYRUN_TEMPLATE "/tmp/pamjwt-dry-run.XXXXXX"
+#define DRYRUN_NAME "pamjwt-dry-run.XXXXXX"
+#define TMPDIR_MAX 1024
 
 enum { O_CONFIG = 1, O_SERVICE, O_USER, O_DRY_RUN, O_HELP };
 
@@ -66,7 +67,8 @@ usage(FILE *f)
 	    "  --user USER     the user PAM already knows (sshd, sudo, su set it);\n"
 	    "                  without it the token's user is taken\n"
 	    "  --dry-run       with single_use, do not record the token's jti (it\n"
-	    "                  stays usable; whether it was used before is not checked)\n"
+	    "                  stays usable; whether it was used before is not checked;\n"
+	    "                  a scratch store is made in $TMPDIR or /tmp)\n"
 	    "  key=value, flag module arguments, exactly as in a pam.d line\n"
 	    "  TOKEN           the token; '-' or nothing reads it from standard input\n"
 	    "                  (safer: a command line is visible to other users).\n"
@@ -247,6 +249,40 @@ print_result(const struct pj_result *res, long long now)
 	}
 }
 
+/* A new empty directory under $TMPDIR (an absolute path) or /tmp: *dir, and
+ * *store = *dir + "/replay" for the replay code to create. */
+static int
+scratch_store(char **dir, char **store)
+{
+	const char *tmp = getenv("TMPDIR");
+	size_t tl, dl;
+	int r = -1;
+
+	*dir = NULL;
+	*store = NULL;
+	if (tmp == NULL || tmp[0] != '/' || strlen(tmp) > TMPDIR_MAX)
+		tmp = "/tmp";
+	tl = strlen(tmp);
+	dl = tl + 1 + sizeof(DRYRUN_NAME);
+	*dir = malloc(dl);
+	*store = malloc(dl + sizeof("/replay"));
+	if (*dir == NULL || *store == NULL)
+		goto out;
+	(void)snprintf(*dir, dl, "%s/%s", tmp, DRYRUN_NAME);
+	if (mkdtemp(*dir) == NULL)
+		goto out;
+	(void)snprintf(*store, dl + sizeof("/replay"), "%s/replay", *dir);
+	r = 0;
+out:
+	if (r != 0) {
+		free(*dir);
+		free(*store);
+		*dir = NULL;
+		*store = NULL;
+	}
+	return r;
+}
+
 static int
 rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
 {
@@ -265,10 +301,10 @@ cmd_verify(int argc, char **argv)
 	struct pj_result res;
 	const char **margs = NULL, *val, *service = NULL, *user = NULL, *t;
 	char reason[PJ_REASON_MAX] = "", *config_arg = NULL, *cfg = NULL,
-	    *tok = NULL, *store = NULL, dry[] = DRYRUN_TEMPLATE;
+	    *tok = NULL, *store = NULL, *dry = NULL;
 	const char *tok_word = NULL, *config_s = NULL;
 	size_t tl = 0, tlen = 0, cl;
-	int nargs = 0, id, r, dry_run = 0, have_dry = 0, from_stdin = 0,
+	int nargs = 0, id, r, dry_run = 0, from_stdin = 0,
 	    tok_index = -1, rc = EXIT_CONFIG;
 	long long now;
 
@@ -382,16 +418,12 @@ cmd_verify(int argc, char **argv)
 	}
 	if (dry_run && o.single_use) {
 		/* the whole replay step, against an empty store of our own */
-		if (mkdtemp(dry) == NULL ||
-		    (have_dry = 1, store = malloc(sizeof(dry) + sizeof("/replay"))) ==
-		    NULL) {
+		if (scratch_store(&dry, &store) != 0) {
 			pjt_err(CMD, "--dry-run: cannot make a scratch replay store: %s",
 			    strerror(errno));
 			rc = EXIT_REJECTED;
 			goto out;
 		}
-		(void)snprintf(store, sizeof(dry) + sizeof("/replay"), "%s/replay",
-		    dry);
 		free(o.replay_cache);
 		o.replay_cache = store; /* transferred */
 		store = NULL;
@@ -422,8 +454,9 @@ cmd_verify(int argc, char **argv)
 		rc = rc == EXIT_ACCEPTED ? EXIT_REJECTED : rc;
 	}
 out:
-	if (have_dry)
+	if (dry != NULL)
 		(void)nftw(dry, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	free(dry);
 	pj_result_clear(&res);
 	pj_options_free(&o);
 	if (tok != NULL) {
