@@ -197,8 +197,18 @@ pj_key_from_ec_point(const char *group, const unsigned char *pt, size_t ptlen,
 	OSSL_PARAM params[3];
 	EVP_PKEY_CTX *ctx = NULL;
 	EVP_PKEY *pkey = NULL;
+	size_t flen = strcmp(group, "prime256v1") == 0 ? 32 :
+	    strcmp(group, "secp384r1") == 0 ? 48 :
+	    strcmp(group, "secp521r1") == 0 ? 66 : 0;
 	int r = PJ_E_NOMEM;
 
+	/* only an uncompressed point: OpenSSL would also take the point at
+	 * infinity (one 0x00 byte), a key that "verifies" forged signatures */
+	if (flen == 0 || ptlen != 1 + 2 * flen || pt[0] != 0x04) {
+		r = pj_reason(PJ_E_KEY, reason, rlen,
+		    "EC public key is not an uncompressed point on %s", group);
+		goto out;
+	}
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
 	    (char *)group, 0);
 	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
@@ -416,14 +426,21 @@ static int
 load_jwks(const char *path, struct pj_keyset *ks, char *reason, size_t rlen)
 {
 	char *buf = NULL;
-	size_t len = 0;
+	size_t len = 0, first = ks->n, i;
+	unsigned int mode = 0;
 	int r;
 
 	r = pj_file_read(path, PJ_FILE_PUBLIC, PJ_JWKS_MAX, PJ_E_KEY, &buf, &len,
-	    NULL, reason, rlen);
+	    &mode, reason, rlen);
 	if (r != PJ_OK)
 		goto out;
 	r = pj_jwks_parse(buf, len, ks, reason, rlen);
+	/* an oct key is a secret: the set must then be private like one */
+	for (i = first; r == PJ_OK && i < ks->n; i++)
+		if (ks->keys[i].type == PJ_KEY_HMAC && (mode & 077) != 0)
+			r = pj_reason(PJ_E_KEY, reason, rlen,
+			    "holds an HMAC secret (kty oct) but its mode %04o lets "
+			    "group or others read it", mode);
 	if (r != PJ_OK && r == PJ_E_KEY && reason != NULL && rlen > 0) {
 		char tmp[192];
 
