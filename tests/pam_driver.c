@@ -1,6 +1,7 @@
 /* pam_driver - a minimal PAM application for the tests.
  *
  *   pam_driver CONFDIR SERVICE USER|- [ANSWER...]
+ *   pam_driver --direct MODULE.so [MODARG...] -- CONFDIR SERVICE USER|- [ANSWER...]
  *
  * Runs pam_authenticate for SERVICE with service files from CONFDIR
  * (pam_start_confdir, no wrapper needed).  USER "-" leaves PAM_USER unset.
@@ -8,12 +9,26 @@
  * contents of FILE, "-" with a line from standard input.  Prints one line:
  *   result=PAM_XXX user=NAME prompts=N
  * and exits 0 (the result is in the line), 2 on usage errors.
- * Prompts seen go to standard error as "prompt: TEXT".
+ * Prompts seen go to standard error as "prompt: TEXT", informational and
+ * error messages as "message: TEXT".
+ *
+ * --direct: the handle still comes from the real libpam (pam_start_confdir
+ * for SERVICE, so PAM_SERVICE, PAM_USER and the conversation are real), but
+ * instead of running the stack the driver dlopens MODULE.so and calls its
+ * pam_sm_authenticate(pamh, 0, MODARGC, MODARGV) itself.  The line then holds
+ * the module's own return code, which a stack would hide (a lone
+ * "auth required" turns PAM_IGNORE into PAM_PERM_DENIED).  Note that libpam
+ * treats this call as coming from the application, so the module cannot read
+ * or set PAM_AUTHTOK there; tests of that go through real stacks.
  */
 #include <security/pam_appl.h>
+#include <security/pam_modules.h>
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+typedef int (*sm_auth_fn)(pam_handle_t *, int, int, const char **);
 
 struct answers {
 	int n, next, prompts;
@@ -62,15 +77,19 @@ conv(int num, const struct pam_message **msg, struct pam_response **resp,
 	if (r == NULL)
 		return PAM_BUF_ERR;
 	for (i = 0; i < num; i++) {
-		fprintf(stderr, "prompt: %s\n", msg[i]->msg ? msg[i]->msg : "");
 		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF ||
 		    msg[i]->msg_style == PAM_PROMPT_ECHO_ON) {
+			fprintf(stderr, "prompt: %s\n",
+			    msg[i]->msg ? msg[i]->msg : "");
 			a->prompts++;
 			if (a->next >= a->n) {
 				r[i].resp = strdup("");
 			} else {
 				r[i].resp = load(a->v[a->next++]);
 			}
+		} else {
+			fprintf(stderr, "message: %s\n",
+			    msg[i]->msg ? msg[i]->msg : "");
 		}
 	}
 	*resp = r;
@@ -92,8 +111,18 @@ code_name(int c)
 	case PAM_SYSTEM_ERR: return "PAM_SYSTEM_ERR";
 	case PAM_PERM_DENIED: return "PAM_PERM_DENIED";
 	case PAM_ABORT: return "PAM_ABORT";
+	case PAM_CRED_INSUFFICIENT: return "PAM_CRED_INSUFFICIENT";
+	case PAM_MAXTRIES: return "PAM_MAXTRIES";
+	case PAM_BAD_ITEM: return "PAM_BAD_ITEM";
 	default: return "PAM_OTHER";
 	}
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: pam_driver [--direct MODULE.so [MODARG...] --] "
+	    "CONFDIR SERVICE USER|- [ANSWER...]\n");
 }
 
 int
@@ -103,24 +132,67 @@ main(int argc, char **argv)
 	struct pam_conv c = { conv, &a };
 	pam_handle_t *pamh = NULL;
 	const void *user = NULL;
-	int r, e;
+	const char *module = NULL;
+	const char **modargv = NULL;
+	void *dl = NULL;
+	sm_auth_fn fn;
+	int modargc = 0, first = 1, r, e, i;
 
-	if (argc < 4) {
-		fprintf(stderr, "usage: pam_driver CONFDIR SERVICE USER|- [ANSWER...]\n");
+	if (argc > 1 && strcmp(argv[1], "--direct") == 0) {
+		if (argc < 3) {
+			usage();
+			return 2;
+		}
+		module = argv[2];
+		modargv = (const char **)argv + 3;
+		for (i = 3; i < argc && strcmp(argv[i], "--") != 0; i++)
+			modargc++;
+		if (i >= argc) {
+			usage();
+			return 2;
+		}
+		first = i + 1;
+	}
+	if (argc - first < 3) {
+		usage();
 		return 2;
 	}
-	a.n = argc - 4;
-	a.v = argv + 4;
-	r = pam_start_confdir(argv[2], strcmp(argv[3], "-") == 0 ? NULL : argv[3],
-	    &c, argv[1], &pamh);
+	a.n = argc - first - 3;
+	a.v = argv + first + 3;
+	r = pam_start_confdir(argv[first + 1],
+	    strcmp(argv[first + 2], "-") == 0 ? NULL : argv[first + 2], &c,
+	    argv[first], &pamh);
 	if (r != PAM_SUCCESS) {
 		printf("result=%s user= prompts=0 (pam_start)\n", code_name(r));
 		return 0;
 	}
-	r = pam_authenticate(pamh, 0);
+	if (module != NULL) {
+		dl = dlopen(module, RTLD_NOW | RTLD_LOCAL);
+		if (dl == NULL) {
+			fprintf(stderr, "pam_driver: dlopen %s: %s\n", module,
+			    dlerror());
+			(void)pam_end(pamh, PAM_SYSTEM_ERR);
+			return 2;
+		}
+		fn = (sm_auth_fn)dlsym(dl, "pam_sm_authenticate");
+		if (fn == NULL) {
+			fprintf(stderr, "pam_driver: %s has no pam_sm_authenticate\n",
+			    module);
+			(void)pam_end(pamh, PAM_SYSTEM_ERR);
+			dlclose(dl);
+			return 2;
+		}
+		r = fn(pamh, 0, modargc, modargv);
+	} else {
+		r = pam_authenticate(pamh, 0);
+	}
 	(void)pam_get_item(pamh, PAM_USER, &user);
 	printf("result=%s user=%s prompts=%d\n", code_name(r),
 	    user ? (const char *)user : "", a.prompts);
+	fflush(stdout);
 	e = pam_end(pamh, r);
+	/* after pam_end: cleanups registered with pam_set_data may live in it */
+	if (dl != NULL)
+		dlclose(dl);
 	return e == PAM_SUCCESS ? 0 : 1;
 }
