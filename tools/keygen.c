@@ -468,7 +468,7 @@ keygen_pair(unsigned int alg, long long bits, const char *prefix)
 	    "  jwks_file = %s\n"
 	    "  algorithms = %s\n"
 	    "\n"
-	    "mint a token:  pamjwt mint --key %s --alg %s --kid %s --sub USER\n",
+	    "mint a token:  pamjwt mint --key %s --alg %s --kid=%s --sub USER\n",
 	    f.path[0], f.path[1], f.path[2], kid, pj_alg_name(alg), f.path[1],
 	    pj_alg_name(alg), f.path[2], pj_alg_name(alg), f.path[0],
 	    pj_alg_name(alg), kid);
