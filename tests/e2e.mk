@@ -1,0 +1,17 @@
+# tests/e2e.mk - end to end with Debian's real programs: sshd and ssh, sudo,
+# su and login at a pseudo-terminal, pam-auth-update (tests/e2e/e2e.py).
+# Needs root: it starts its own sshd on 127.0.0.1 and creates users and PAM
+# service files, all inside a private mount namespace that it removes again,
+# and then checks that the host kept nothing.  Not root: one SKIP line.
+# Packages: openssh-server openssh-client sudo util-linux login passwd
+# libpam-runtime python3-jwt python3-cryptography.
+# E2E_ONLY=REGEX runs only the scenarios whose names match.
+
+CHECK_TARGETS += check-e2e
+E2E_ONLY ?=
+
+.PHONY: check-e2e
+check-e2e: $(MODULE) $(TOOL)
+	$(TEST_PYTHON) tests/e2e/e2e.py --module $(abspath $(MODULE)) \
+	    --pamjwt $(abspath $(TOOL)) --conf conf --pamdir $(PAMDIR) \
+	    $(if $(E2E_ONLY),--only '$(E2E_ONLY)')
