@@ -25,7 +25,7 @@ MANDIR  ?= $(PREFIX)/share/man
 SYSCONF ?= /etc/security
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs libsodium jansson openssl 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs libsodium jansson libcrypto 2>/dev/null)
 
 WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wconversion -Werror
 CFLAGS  ?= -O2 -g
@@ -46,11 +46,11 @@ LIBA    := $(BUILD)/libpamjwt.a
 MODULE  := $(BUILD)/pam_jwt.so
 
 .PHONY: all module clean install check demo
+all: module tool
 
 # Shows the main job end to end (installs what it needs; changes nothing else).
 demo:
 	bash tests/demo.sh
-all: module tool
 
 module: $(MODULE)
 
@@ -64,7 +64,8 @@ $(LIBA): $(LIB_OBJ)
 
 $(MODULE): $(BUILD)/pam_jwt.o $(LIBA) pam_jwt.map
 	$(CC) -shared -o $@ $(BUILD)/pam_jwt.o $(LIBA) $(LDFLAGS) \
-	    -Wl,--version-script=pam_jwt.map -Wl,--no-undefined $(PKG_LIBS) -lpam
+	    -Wl,--version-script=pam_jwt.map -Wl,--no-undefined -Wl,-z,nodelete \
+	    $(PKG_LIBS) -lpam
 
 # Further targets live beside what they build.
 -include tools/tools.mk

@@ -258,19 +258,22 @@ pj_key_from_pem(const char *pem, size_t len, struct pj_key *out, char *reason,
 		r = pj_reason(PJ_E_KEY, reason, rlen, "PEM text too large or binary");
 		goto out;
 	}
-	first = strstr(pem, "-----BEGIN ");
-	if (first == NULL || strncmp(first, PEM_BEGIN, strlen(PEM_BEGIN)) != 0) {
+	/* bounded by len: the text need not be NUL-terminated */
+	first = memmem(pem, len, "-----BEGIN ", 11);
+	if (first == NULL || (size_t)(pem + len - first) < strlen(PEM_BEGIN) ||
+	    memcmp(first, PEM_BEGIN, strlen(PEM_BEGIN)) != 0) {
 		r = pj_reason(PJ_E_KEY, reason, rlen,
 		    "not a PEM public key (expected " PEM_BEGIN ")");
 		goto out;
 	}
-	if (strstr(first + 11, "-----BEGIN ") != NULL) {
+	if (memmem(first + 11, (size_t)(pem + len - first - 11), "-----BEGIN ",
+	    11) != NULL) {
 		r = pj_reason(PJ_E_KEY, reason, rlen,
 		    "more than one PEM block (one public key is expected)");
 		goto out;
 	}
 	body = first + strlen(PEM_BEGIN);
-	end = strstr(body, PEM_END);
+	end = memmem(body, (size_t)(pem + len - body), PEM_END, strlen(PEM_END));
 	if (end == NULL) {
 		r = pj_reason(PJ_E_KEY, reason, rlen, "PEM block has no end line");
 		goto out;

@@ -6,7 +6,6 @@
 
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rsa.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -23,17 +22,110 @@ alg_md(unsigned int alg)
 	}
 }
 
+/* HMAC-SHA-384 (RFC 2104) over one explicitly fetched digest: OpenSSL 3's
+ * HMAC() fetches a MAC implementation at every call (about 77,000
+ * instructions) and every EVP_DigestInit_ex of a legacy EVP_MD fetches again. */
 static int
-verify_hmac(const struct pj_key *k, const EVP_MD *md, const unsigned char *msg,
+hmac_sha384(const unsigned char *key, size_t keylen, const unsigned char *msg,
+    size_t msglen, unsigned char *out)
+{
+	enum { BLOCK = 128, HL = 48 };
+	unsigned char k0[BLOCK], pad[BLOCK], inner[HL];
+	EVP_MD *md = NULL;
+	EVP_MD_CTX *ctx = NULL;
+	unsigned int len = 0;
+	size_t i;
+	int r = PJ_E_INTERNAL;
+
+	memset(k0, 0, sizeof(k0));
+	md = EVP_MD_fetch(NULL, "SHA384", NULL);
+	ctx = EVP_MD_CTX_new();
+	if (md == NULL || ctx == NULL) {
+		r = PJ_E_NOMEM;
+		goto out;
+	}
+	if (keylen > BLOCK) {
+		if (EVP_DigestInit_ex2(ctx, md, NULL) != 1 ||
+		    EVP_DigestUpdate(ctx, key, keylen) != 1 ||
+		    EVP_DigestFinal_ex(ctx, k0, &len) != 1)
+			goto out;
+	} else {
+		memcpy(k0, key, keylen);
+	}
+	for (i = 0; i < BLOCK; i++)
+		pad[i] = k0[i] ^ 0x36;
+	if (EVP_DigestInit_ex2(ctx, md, NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, pad, BLOCK) != 1 ||
+	    EVP_DigestUpdate(ctx, msg, msglen) != 1 ||
+	    EVP_DigestFinal_ex(ctx, inner, &len) != 1 || len != HL)
+		goto out;
+	for (i = 0; i < BLOCK; i++)
+		pad[i] = k0[i] ^ 0x5c;
+	if (EVP_DigestInit_ex2(ctx, md, NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, pad, BLOCK) != 1 ||
+	    EVP_DigestUpdate(ctx, inner, HL) != 1 ||
+	    EVP_DigestFinal_ex(ctx, out, &len) != 1 || len != HL)
+		goto out;
+	r = PJ_OK;
+out:
+	sodium_memzero(k0, sizeof(k0));
+	sodium_memzero(pad, sizeof(pad));
+	sodium_memzero(inner, sizeof(inner));
+	EVP_MD_CTX_free(ctx);
+	EVP_MD_free(md);
+	return r;
+}
+
+int
+pj_hmac(unsigned int alg, const unsigned char *key, size_t keylen,
+    const unsigned char *msg, size_t msglen, unsigned char *out,
+    size_t *outlen)
+{
+	crypto_auth_hmacsha256_state s256;
+	crypto_auth_hmacsha512_state s512;
+	int r = PJ_E_INTERNAL;
+
+	*outlen = 0;
+	switch (alg) {
+	case PJ_ALG_HS256:
+		if (crypto_auth_hmacsha256_init(&s256, key, keylen) == 0 &&
+		    crypto_auth_hmacsha256_update(&s256, msg, msglen) == 0 &&
+		    crypto_auth_hmacsha256_final(&s256, out) == 0) {
+			*outlen = crypto_auth_hmacsha256_BYTES;
+			r = PJ_OK;
+		}
+		sodium_memzero(&s256, sizeof(s256));
+		break;
+	case PJ_ALG_HS384:
+		r = hmac_sha384(key, keylen, msg, msglen, out);
+		if (r == PJ_OK)
+			*outlen = 48;
+		break;
+	case PJ_ALG_HS512:
+		if (crypto_auth_hmacsha512_init(&s512, key, keylen) == 0 &&
+		    crypto_auth_hmacsha512_update(&s512, msg, msglen) == 0 &&
+		    crypto_auth_hmacsha512_final(&s512, out) == 0) {
+			*outlen = crypto_auth_hmacsha512_BYTES;
+			r = PJ_OK;
+		}
+		sodium_memzero(&s512, sizeof(s512));
+		break;
+	default:
+		break;
+	}
+	return r;
+}
+
+static int
+verify_hmac(const struct pj_key *k, unsigned int alg, const unsigned char *msg,
     size_t msglen, const unsigned char *sig, size_t siglen)
 {
-	unsigned char mac[EVP_MAX_MD_SIZE];
-	unsigned int maclen = 0;
+	unsigned char mac[PJ_HMAC_MAX];
+	size_t maclen = 0;
 	int r = PJ_E_SIGNATURE;
 
-	if (k->secret_len > 2147483647 ||
-	    HMAC(md, k->secret, (int)k->secret_len, msg, msglen, mac, &maclen) ==
-	    NULL)
+	if (pj_hmac(alg, k->secret, k->secret_len, msg, msglen, mac, &maclen) !=
+	    PJ_OK)
 		goto out;
 	if (siglen != maclen)
 		goto out;
@@ -130,9 +222,9 @@ pj_sig_verify(const struct pj_key *k, unsigned int alg,
 		return PJ_E_SIGNATURE;
 	switch (k->type) {
 	case PJ_KEY_HMAC:
-		if ((alg & PJ_ALG_HMAC) == 0 || (md = alg_md(alg)) == NULL)
+		if ((alg & PJ_ALG_HMAC) == 0)
 			return PJ_E_SIGNATURE;
-		return verify_hmac(k, md, msg, msglen, sig, siglen);
+		return verify_hmac(k, alg, msg, msglen, sig, siglen);
 	case PJ_KEY_RSA:
 		if ((alg & PJ_ALG_RSA) == 0 || (md = alg_md(alg)) == NULL)
 			return PJ_E_SIGNATURE;

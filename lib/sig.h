@@ -13,4 +13,12 @@ int pj_sig_verify(const struct pj_key *k, unsigned int alg,
     const unsigned char *msg, size_t msglen, const unsigned char *sig,
     size_t siglen) __attribute__((warn_unused_result));
 
+#define PJ_HMAC_MAX 64
+
+/* HMAC (RFC 2104) for alg PJ_ALG_HS256/384/512 into out (PJ_HMAC_MAX
+ * bytes); *outlen is the MAC size.  PJ_OK or a negative error. */
+int pj_hmac(unsigned int alg, const unsigned char *key, size_t keylen,
+    const unsigned char *msg, size_t msglen, unsigned char *out,
+    size_t *outlen) __attribute__((warn_unused_result));
+
 #endif

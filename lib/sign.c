@@ -327,22 +327,21 @@ out:
 }
 
 static int
-sign_hmac(const struct pj_signer *s, const EVP_MD *md, const unsigned char *msg,
+sign_hmac(const struct pj_signer *s, unsigned int alg, const unsigned char *msg,
     size_t msglen, unsigned char **sig, size_t *siglen)
 {
 	unsigned char *mac = NULL;
-	unsigned int maclen = 0;
+	size_t maclen = 0;
 	int r = PJ_E_INTERNAL;
 
-	if (s->pub.secret_len > (size_t)INT_MAX)
-		goto out;
-	mac = malloc(EVP_MAX_MD_SIZE);
+	mac = malloc(PJ_HMAC_MAX);
 	if (mac == NULL) {
 		r = PJ_E_NOMEM;
 		goto out;
 	}
-	if (HMAC(md, s->pub.secret, (int)s->pub.secret_len, msg, msglen, mac,
-	    &maclen) == NULL || maclen != (unsigned int)EVP_MD_get_size(md))
+	r = pj_hmac(alg, s->pub.secret, s->pub.secret_len, msg, msglen, mac,
+	    &maclen);
+	if (r != PJ_OK)
 		goto out;
 	*sig = mac; /* transferred */
 	*siglen = maclen;
@@ -350,7 +349,7 @@ sign_hmac(const struct pj_signer *s, const EVP_MD *md, const unsigned char *msg,
 	r = PJ_OK;
 out:
 	if (mac != NULL) {
-		sodium_memzero(mac, EVP_MAX_MD_SIZE);
+		sodium_memzero(mac, PJ_HMAC_MAX);
 		free(mac);
 	}
 	return r;
@@ -496,9 +495,9 @@ pj_sign(const struct pj_signer *s, unsigned int alg, const unsigned char *msg,
 	}
 	switch (s->pub.type) {
 	case PJ_KEY_HMAC:
-		if ((alg & PJ_ALG_HMAC) == 0 || (md = alg_md(alg)) == NULL)
+		if ((alg & PJ_ALG_HMAC) == 0)
 			goto out;
-		r = sign_hmac(s, md, msg, msglen, &buf, &len);
+		r = sign_hmac(s, alg, msg, msglen, &buf, &len);
 		break;
 	case PJ_KEY_RSA:
 		if ((alg & PJ_ALG_RSA) == 0 || (md = alg_md(alg)) == NULL)

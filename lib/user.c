@@ -232,6 +232,13 @@ pj_user_resolve(const struct pj_options *o, json_t *claims,
 		    "'%s' has uid 0 and allow_root is off", user);
 		goto out;
 	}
+	/* the overflow account (nobody) and (uid_t)-1/-2 are never people */
+	if (res->pw_uid == 65534 || res->pw_uid >= (uid_t)-2) {
+		r = pj_reason(PJ_E_ACCOUNT, reason, rlen,
+		    "'%s' has uid %lu, the unprivileged overflow account", user,
+		    (unsigned long)res->pw_uid);
+		goto out;
+	}
 	if (res->pw_uid != 0 && (long long)res->pw_uid < o->min_uid) {
 		r = pj_reason(PJ_E_ACCOUNT, reason, rlen,
 		    "'%s' has uid %lu, below min_uid %lld", user,

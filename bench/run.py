@@ -1,0 +1,397 @@
+#!/usr/bin/python3
+"""make bench: pam_jwt's cost, every row a ratio against a baseline measured
+in the same run (the machines are shared and noisy: medians of repeats).
+
+Rows (issue 7):
+ 1 per authentication through libpam, new handle each time, keys read from
+   their files, vs the floor: the same PAM cycle with pam_permit.so plus the
+   raw signature primitive with the key in memory;
+ 2 one authentication in a fresh process vs the same with pam_permit.so;
+ 3 the library's validation (key file read, verify, claims) vs PyJWT and
+   node jose / jsonwebtoken doing the same work on the same tokens;
+ 4 scale: JWK Sets of 1, 10, 100 keys; single_use store of 0, 10k, 100k live
+   records; tokens of 0.3, 1, 4, 16 KiB;
+ 5 memory: heap peak of one authentication; growth over 10,000.
+Prints a table and writes BUILD/bench.json.
+"""
+import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
+
+import jwt
+from jwt.algorithms import RSAAlgorithm, ECAlgorithm, OKPAlgorithm
+from cryptography.hazmat.primitives.asymmetric import rsa, ec, ed25519
+from cryptography.hazmat.primitives import serialization as S
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ALGS = ["HS256", "RS256", "PS256", "ES256", "EdDSA"]
+
+
+def sh(cmd, env=None, check=True):
+    p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    if check and p.returncode != 0:
+        sys.exit("bench: %s failed (%d): %s %s" % (cmd[0], p.returncode,
+                                                    p.stdout[-500:], p.stderr[-500:]))
+    return p.stdout
+
+
+def median_us(out):
+    for line in out.splitlines():
+        if line.startswith("median_us="):
+            return float(line.split("=", 1)[1])
+    sys.exit("bench: no median in output: " + out[-300:])
+
+
+class Setup:
+    def __init__(self, build, quick):
+        self.build = os.path.abspath(build)
+        self.module = os.path.join(self.build, "pam_jwt.so")
+        self.d = tempfile.mkdtemp(prefix="pamjwt-bench.")
+        self.quick = quick
+        os.chmod(self.d, 0o700)
+        self.pamd = os.path.join(self.d, "pam.d")
+        os.mkdir(self.pamd)
+        with open(os.path.join(self.pamd, "other"), "w") as f:
+            f.write("auth required pam_deny.so\n")
+        with open(self.p("passwd"), "w") as f:
+            f.write("alice:x:1001:1001:Alice:/home/alice:/bin/sh\n")
+        with open(self.p("group"), "w") as f:
+            f.write("alice:x:1001:\n")
+        self.env = dict(os.environ, LD_PRELOAD="libnss_wrapper.so",
+                        NSS_WRAPPER_PASSWD=self.p("passwd"),
+                        NSS_WRAPPER_GROUP=self.p("group"))
+        self.secret = os.urandom(48).hex().encode()[:64]
+        self.write("secret", self.secret, 0o600)
+        now = int(time.time())
+        self.claims = {"sub": "alice", "iat": now, "exp": now + 3600}
+        self.priv, self.pub, self.jwk = {}, {}, {}
+        keys = {
+            "RS256": rsa.generate_private_key(65537, 2048),
+            "ES256": ec.generate_private_key(ec.SECP256R1()),
+            "EdDSA": ed25519.Ed25519PrivateKey.generate(),
+        }
+        keys["PS256"] = keys["RS256"]
+        for alg in ALGS:
+            if alg == "HS256":
+                self.priv[alg] = self.secret
+                self.jwk[alg] = {"kty": "oct", "k": jwt.utils.base64url_encode(self.secret).decode()}
+                continue
+            k = keys[alg]
+            self.priv[alg] = k
+            self.write("pub-" + alg + ".pem", k.public_key().public_bytes(
+                S.Encoding.PEM, S.PublicFormat.SubjectPublicKeyInfo), 0o644)
+            J = {"RS256": RSAAlgorithm, "PS256": RSAAlgorithm,
+                 "ES256": ECAlgorithm, "EdDSA": OKPAlgorithm}[alg]
+            self.jwk[alg] = json.loads(J.to_jwk(k.public_key()))
+        for alg in ALGS:
+            self.write("jwks-" + alg + ".json", json.dumps(
+                {"keys": [dict(self.jwk[alg], kid="k-" + alg)]}).encode(),
+                0o600 if alg == "HS256" else 0o644)
+            self.write("tok-" + alg, self.token(alg).encode(), 0o600)
+
+    def p(self, name):
+        return os.path.join(self.d, name)
+
+    def write(self, name, data, mode):
+        with open(self.p(name), "wb") as f:
+            f.write(data)
+        os.chmod(self.p(name), mode)
+
+    def token(self, alg, extra=None, kid=None):
+        c = dict(self.claims)
+        c.update(extra or {})
+        return jwt.encode(c, self.priv[alg], algorithm=alg,
+                          headers={"kid": kid or "k-" + alg})
+
+    def keyopt(self, alg, source):
+        if source == "file":
+            return ("secret_file=" + self.p("secret")) if alg == "HS256" else \
+                ("public_key_file=" + self.p("pub-" + alg + ".pem"))
+        return "jwks_file=" + self.p("jwks-" + alg + ".json")
+
+    def service(self, name, line):
+        # libpam lowercases service names
+        with open(os.path.join(self.pamd, name.lower()), "w") as f:
+            f.write(line + "\n")
+
+    def cleanup(self):
+        shutil.rmtree(self.d, ignore_errors=True)
+
+
+def pam_cycle(s, svc, tokfile, iters, reps):
+    return median_us(sh([os.path.join(s.build, "bench", "pam_bench"), s.pamd,
+                         svc, "alice", tokfile, str(iters), str(reps)], env=s.env))
+
+
+def lib(s, mode, tokfile, iters, reps, opts):
+    return median_us(sh([os.path.join(s.build, "bench", "lib_bench"), mode,
+                         tokfile, str(iters), str(reps)] + opts, env=s.env))
+
+
+def fresh_process(s, svc, token, runs, reps):
+    drv = os.path.join(s.build, "pam_driver")
+    per = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        for _ in range(runs):
+            out = subprocess.run([drv, s.pamd, svc, "alice", token], env=s.env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                 text=True).stdout
+            if "result=PAM_SUCCESS" not in out:
+                sys.exit("bench: fresh process run failed: " + out)
+        per.append((time.perf_counter() - t0) / runs * 1e6)
+    return statistics.median(per)
+
+
+PY_PEER = r'''
+import sys, time, statistics, jwt
+alg, keyfile, tokfile, iters, reps = sys.argv[1:6]
+tok = open(tokfile).read().strip()
+per = []
+for _ in range(int(reps)):
+    t0 = time.perf_counter()
+    for _ in range(int(iters)):
+        key = open(keyfile, "rb").read()
+        if alg == "HS256":
+            key = key.rstrip(b"\n")
+        c = jwt.decode(tok, key, algorithms=[alg], options={"require": ["exp"]})
+        assert c["sub"] == "alice"
+    per.append((time.perf_counter() - t0) / int(iters) * 1e6)
+print("median_us=%.3f" % statistics.median(per))
+'''
+
+NODE_PEER = r'''
+import fs from "node:fs";
+import { createRequire } from "node:module";
+const require = createRequire(process.env.NODE_MODULES_DIR + "/");
+const jose = require("jose");
+const jsonwebtoken = require("jsonwebtoken");
+const [lib, alg, keyfile, tokfile, iters, reps] = process.argv.slice(2);
+const tok = fs.readFileSync(tokfile, "utf8").trim();
+const per = [];
+for (let r = 0; r < +reps; r++) {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < +iters; i++) {
+    const text = fs.readFileSync(keyfile, "utf8");
+    if (lib === "jose") {
+      const key = alg === "HS256" ? new TextEncoder().encode(text.replace(/\n$/, ""))
+                                  : await jose.importSPKI(text, alg);
+      const { payload } = await jose.jwtVerify(tok, key, { algorithms: [alg] });
+      if (payload.sub !== "alice") throw new Error("sub");
+    } else {
+      const key = alg === "HS256" ? text.replace(/\n$/, "") : text;
+      const p = jsonwebtoken.verify(tok, key, { algorithms: [alg] });
+      if (p.sub !== "alice") throw new Error("sub");
+    }
+  }
+  per.push(Number(process.hrtime.bigint() - t0) / 1000 / +iters);
+}
+per.sort((a, b) => a - b);
+console.log("median_us=" + per[Math.floor(per.length / 2)].toFixed(3));
+'''
+
+
+def node_modules():
+    for d in ("tests/interop/node_modules", "bench/node_modules"):
+        p = os.path.join(ROOT, d)
+        if os.path.isdir(os.path.join(p, "jose")) and \
+                os.path.isdir(os.path.join(p, "jsonwebtoken")):
+            return p
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--quick", action="store_true", help="fewer iterations")
+    a = ap.parse_args()
+    q = 4 if a.quick else 1
+    s = Setup(a.build, a.quick)
+    rows = []
+    table = []
+
+    def row(group, name, value, base, unit="us", target=None):
+        ratio = value / base if base else None
+        rows.append({"row": group, "case": name, "value_us": round(value, 2),
+                     "baseline_us": round(base, 2) if base else None,
+                     "ratio": round(ratio, 3) if ratio else None,
+                     "target": target,
+                     "met": (ratio <= target) if (ratio and target) else None})
+        table.append("%-3s %-44s %10.1f %10s %7s %7s" % (
+            group, name, value, "%.1f" % base if base else "-",
+            "%.2f" % ratio if ratio else "-",
+            ("<=%.1f" % target) if target else ""))
+
+    try:
+        iters, reps = 2000 // q, 7
+        # 1: the PAM cycle
+        s.service("permit", "auth required pam_permit.so")
+        t_permit = pam_cycle(s, "permit", s.p("tok-HS256"), iters, reps)
+        for alg in ALGS:
+            raw = lib(s, "raw", s.p("tok-" + alg), iters * 2, reps,
+                      [s.keyopt(alg, "file")])
+            for src in ("file", "jwks"):
+                svc = "jwt-%s-%s" % (alg, src)
+                s.service(svc, "auth required %s %s" % (s.module, s.keyopt(alg, src)))
+                t = pam_cycle(s, svc, s.p("tok-" + alg), iters, reps)
+                row("1", "%s %s vs permit+raw(%.1f)" % (alg, src, raw), t,
+                    t_permit + raw, target=1.5)
+        # 2: fresh process
+        runs = 150 // q
+        t_p = fresh_process(s, "permit", "x", runs, 5)
+        for alg in ALGS:
+            tok = open(s.p("tok-" + alg)).read()
+            t = fresh_process(s, "jwt-%s-file" % alg, tok, runs, 5)
+            row("2", "%s fresh process vs permit" % alg, t, t_p,
+                target=2.0 if alg in ("HS256", "EdDSA") else 2.5)
+        # 3: library vs peers
+        nm = node_modules()
+        for alg in ALGS:
+            opts = [s.keyopt(alg, "file")]
+            keyfile = s.p("secret") if alg == "HS256" else s.p("pub-" + alg + ".pem")
+            ours = lib(s, "verify", s.p("tok-" + alg), iters, reps, opts)
+            peers = {}
+            with open(s.p("peer.py"), "w") as f:
+                f.write(PY_PEER)
+            peers["PyJWT"] = median_us(sh(["/usr/bin/python3", s.p("peer.py"), alg,
+                                           keyfile, s.p("tok-" + alg),
+                                           str(max(50, iters // 8)), "5"]))
+            if nm:
+                with open(s.p("peer.mjs"), "w") as f:
+                    f.write(NODE_PEER)
+                nenv = dict(os.environ, NODE_MODULES_DIR=nm)
+                for libname in ("jose", "jsonwebtoken"):
+                    if libname == "jsonwebtoken" and alg == "EdDSA":
+                        continue  # jsonwebtoken has no EdDSA
+                    peers[libname] = median_us(sh(["node", s.p("peer.mjs"), libname,
+                                                   alg, keyfile, s.p("tok-" + alg),
+                                                   str(max(50, iters // 4)), "5"],
+                                                  env=nenv))
+            fastest = min(peers.values())
+            row("3", "%s library vs fastest peer (%s)" % (alg, ", ".join(
+                "%s %.0f" % kv for kv in sorted(peers.items()))), ours, fastest,
+                target=0.5)
+        if not nm:
+            table.append("3   (node peers skipped: no node_modules with jose and "
+                         "jsonwebtoken in tests/interop or bench)")
+        # 4a: JWK Set size (the token's key last)
+        base_jwks = None
+        for n in (1, 10, 100):
+            keys = []
+            for i in range(n - 1):
+                k = ec.generate_private_key(ec.SECP256R1())
+                keys.append(dict(json.loads(ECAlgorithm.to_jwk(k.public_key())),
+                                 kid="other-%d" % i))
+            keys.append(dict(s.jwk["ES256"], kid="k-ES256"))
+            s.write("jwks-%d.json" % n, json.dumps({"keys": keys}).encode(), 0o644)
+            t = lib(s, "verify", s.p("tok-ES256"), iters // 2, reps,
+                    ["jwks_file=" + s.p("jwks-%d.json" % n)])
+            if base_jwks is None:
+                base_jwks = t
+            row("4", "JWK Set of %d keys (ES256) vs 1 key" % n, t, base_jwks,
+                target={1: None, 10: 1.2, 100: 2.0}[n])
+        # 4b: token size
+        base_size = None
+        for size in (300, 1024, 4096, 16000):
+            pad = "x" * max(0, int(size * 3 / 4) - 120)
+            tok = s.token("HS256", {"pad": pad})
+            tok = tok[:16384] if len(tok) > 16384 else tok
+            s.write("tok-size-%d" % size, tok.encode(), 0o600)
+            t = lib(s, "verify", s.p("tok-size-%d" % size), iters, reps,
+                    [s.keyopt("HS256", "file")])
+            if base_size is None:
+                base_size, base_len = t, len(tok)
+            row("4", "HS256 token of %d chars vs %d chars (x%.1f size)" % (
+                len(tok), base_len, len(tok) / base_len), t, base_size)
+        # 4c: single_use store size
+        store = s.p("store")
+        base_store = None
+        for live in (0, 10000, 100000):
+            if a.quick and live == 100000:
+                continue
+            shutil.rmtree(store, ignore_errors=True)
+            prefill(store, live)
+            per = []
+            for r in range(5):
+                toks = [s.token("HS256", {"jti": "b-%d-%d-%d" % (live, r, i)})
+                        for i in range(200 // q)]
+                s.write("toks", "\n".join(toks).encode(), 0o600)
+                per.append(multi(s, toks, store))
+            t = statistics.median(per)
+            if base_store is None:
+                base_store = t
+            row("4", "single_use with %d live records vs empty" % live, t,
+                base_store, target=None if live == 0 else 1.2)
+        # 5: memory
+        out = sh([os.path.join(s.build, "bench", "lib_bench"), "growth",
+                  s.p("tok-RS256"), str(10000 // q), s.keyopt("RS256", "file")],
+                 env=s.env)
+        kv = dict(x.split("=") for x in out.split())
+        growth = int(kv["heap_after_N"]) - int(kv["heap_after_1"])
+        rows.append({"row": "5", "case": "heap growth over %s verifications" % kv["N"],
+                     "bytes": growth, "met": growth <= 0})
+        table.append("5   heap in use after 1: %s B, after %s: %s B (growth %d B)" % (
+            kv["heap_after_1"], kv["N"], kv["heap_after_N"], growth))
+        peak = massif_peak(s)
+        if peak is not None:
+            rows.append({"row": "5", "case": "heap peak of one PAM authentication (RS256)",
+                         "bytes": peak})
+            table.append("5   heap peak of one PAM authentication (RS256, massif): %d B" % peak)
+    finally:
+        s.cleanup()
+    print("%-3s %-44s %10s %10s %7s %7s" % ("row", "case", "us", "base us",
+                                            "ratio", "target"))
+    for line in table:
+        print(line)
+    out = os.path.join(os.path.abspath(a.build), "bench.json")
+    with open(out, "w") as f:
+        json.dump({"rows": rows, "time": int(time.time())}, f, indent=1)
+    print("written:", out)
+
+
+def prefill(store, live):
+    """A store with `live` live records in the layout lib/replay.c uses."""
+    os.makedirs(os.path.join(store, "r"), mode=0o700)
+    os.makedirs(os.path.join(store, "x"), mode=0o700)
+    os.chmod(store, 0o700)
+    until = int(time.time()) + 3600
+    b = os.path.join(store, "x", str(until // 64))
+    os.makedirs(b, mode=0o700, exist_ok=True)
+    for i in range(live):
+        name = "%064x" % (i + 1)
+        p = os.path.join(store, "r", name)
+        with open(p, "w") as f:
+            f.write("%d\n" % until)
+        os.link(p, os.path.join(b, name))
+
+
+def multi(s, toks, store):
+    """Mean microseconds per authentication over the tokens, one process."""
+    s.service("su", "auth required %s %s single_use replay_cache=%s" % (
+        s.module, s.keyopt("HS256", "file"), store))
+    per = []
+    for t in toks:
+        s.write("tok-one", t.encode(), 0o600)
+        per.append(pam_cycle(s, "su", s.p("tok-one"), 1, 1))
+    return statistics.median(per)
+
+
+def massif_peak(s):
+    if not shutil.which("valgrind"):
+        return None
+    out = s.p("massif.out")
+    subprocess.run(["valgrind", "--tool=massif", "--massif-out-file=" + out,
+                    os.path.join(s.build, "bench", "pam_bench"), s.pamd,
+                    "jwt-RS256-file", "alice", s.p("tok-RS256"), "1", "1"],
+                   env=s.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = 0
+    try:
+        for line in open(out):
+            if line.startswith("mem_heap_B="):
+                peak = max(peak, int(line.split("=")[1]))
+    except OSError:
+        return None
+    return peak
+
+
+if __name__ == "__main__":
+    main()
