@@ -19,6 +19,7 @@ $(BUILD)/pam_driver: tests/pam_driver.c
 -include tests/attack.mk
 -include tests/fault.mk
 -include tests/lint.mk
+-include tests/interop.mk
 -include tests/tool.mk
 
 ifneq ($(SAN),1)
