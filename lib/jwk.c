@@ -228,37 +228,66 @@ static const char *const private_members[] = {
 	"d", "p", "q", "dp", "dq", "qi", "oth",
 };
 
+/* The members every JWK must have right: an object, string kty (and crv,
+ * kid when present), no private key material unless allowed (or oct). */
+static int
+jwk_checks(json_t *jwk, int allow_private, const char **kty, const char **crv,
+    const char **kid, char *reason, size_t rlen)
+{
+	size_t i;
+	int bad = 0;
+
+	if (!json_is_object(jwk))
+		return pj_reason(PJ_E_KEY, reason, rlen, "JWK is not an object");
+	*kty = member_str(jwk, "kty", &bad);
+	*crv = member_str(jwk, "crv", &bad);
+	*kid = member_str(jwk, "kid", &bad);
+	if (bad || *kty == NULL)
+		return pj_reason(PJ_E_KEY, reason, rlen,
+		    "JWK 'kty' missing, or 'kty'/'crv'/'kid' not a string");
+	if (!allow_private && strcmp(*kty, "oct") != 0)
+		for (i = 0; i < sizeof(private_members) / sizeof(private_members[0]); i++)
+			if (json_object_get(jwk, private_members[i]) != NULL)
+				return pj_reason(PJ_E_KEY, reason, rlen,
+				    "JWK%s%.64s holds private key material ('%s'): "
+				    "publish only the public key",
+				    *kid ? " " : "", *kid ? *kid : "", private_members[i]);
+	return PJ_OK;
+}
+
+/* After a builder: r is PJ_OK (usable so far) or PJ_E_ALG (noted).  Apply
+ * alg/use/key_ops, record the note and the kid. */
+static int
+jwk_finish(json_t *jwk, const char *kid, int r, struct pj_key *out, char *note,
+    size_t nlen, char *reason, size_t rlen)
+{
+	if (r != PJ_OK && r != PJ_E_ALG)
+		return r;
+	if (r == PJ_OK && note[0] == '\0' &&
+	    (r = apply_jwk_limits(jwk, out, note, nlen, reason, rlen)) != PJ_OK)
+		return r;
+	if (note[0] != '\0') {
+		out->algs = 0;
+		if ((out->note = strdup(note)) == NULL)
+			return PJ_E_NOMEM;
+	}
+	if (kid != NULL && (out->kid = strdup(kid)) == NULL)
+		return PJ_E_NOMEM;
+	return PJ_OK;
+}
+
 int
 pj_jwk_to_key(json_t *jwk, int allow_private, struct pj_key *out, char *reason,
     size_t rlen)
 {
-	const char *kty, *crv, *kid;
+	const char *kty = NULL, *crv = NULL, *kid = NULL;
 	char note[160] = "";
-	size_t i;
-	int r = PJ_E_INTERNAL, bad = 0;
+	int r;
 
 	memset(out, 0, sizeof(*out));
-	if (!json_is_object(jwk)) {
-		r = pj_reason(PJ_E_KEY, reason, rlen, "JWK is not an object");
+	r = jwk_checks(jwk, allow_private, &kty, &crv, &kid, reason, rlen);
+	if (r != PJ_OK)
 		goto out;
-	}
-	kty = member_str(jwk, "kty", &bad);
-	crv = member_str(jwk, "crv", &bad);
-	kid = member_str(jwk, "kid", &bad);
-	if (bad || kty == NULL) {
-		r = pj_reason(PJ_E_KEY, reason, rlen,
-		    "JWK 'kty' missing, or 'kty'/'crv'/'kid' not a string");
-		goto out;
-	}
-	if (!allow_private && strcmp(kty, "oct") != 0)
-		for (i = 0; i < sizeof(private_members) / sizeof(private_members[0]); i++)
-			if (json_object_get(jwk, private_members[i]) != NULL) {
-				r = pj_reason(PJ_E_KEY, reason, rlen,
-				    "JWK%s%.64s holds private key material ('%s'): "
-				    "publish only the public key",
-				    kid ? " " : "", kid ? kid : "", private_members[i]);
-				goto out;
-			}
 	if (strcmp(kty, "oct") == 0) {
 		out->type = PJ_KEY_HMAC;
 		r = oct_from_jwk(jwk, out, note, sizeof(note), reason, rlen);
@@ -275,26 +304,102 @@ pj_jwk_to_key(json_t *jwk, int allow_private, struct pj_key *out, char *reason,
 		(void)snprintf(note, sizeof(note), "kty '%.16s' is not supported", kty);
 		r = PJ_E_ALG;
 	}
-	if (r != PJ_OK && r != PJ_E_ALG)
-		goto out;
-	if (r == PJ_OK) {
-		r = apply_jwk_limits(jwk, out, note, sizeof(note), reason, rlen);
-		if (r != PJ_OK)
-			goto out;
+	r = jwk_finish(jwk, kid, r, out, note, sizeof(note), reason, rlen);
+out:
+	if (r != PJ_OK)
+		pj_key_clear(out);
+	return r;
+}
+
+/* The bits of a big-endian unsigned integer without leading zero octets. */
+static size_t
+bit_length(const unsigned char *p, size_t n)
+{
+	unsigned char top = p[0];
+	size_t bits = (n - 1) * 8;
+
+	while (top) {
+		bits++;
+		top >>= 1;
 	}
-	if (note[0] != '\0') {
-		out->algs = 0;
-		if ((out->note = strdup(note)) == NULL) {
-			r = PJ_E_NOMEM;
+	return bits;
+}
+
+/* For a set: RSA and EC keys get their members checked and their
+ * algorithms, size and notes now, and their EVP_PKEY only when a token
+ * selects them (pj_key_ready).  Other key types are built at once. */
+static int
+jwk_to_key_lazy(json_t *jwk, struct pj_key *out, char *reason, size_t rlen)
+{
+	const char *kty = NULL, *crv = NULL, *kid = NULL;
+	unsigned char *a = NULL, *b = NULL;
+	size_t alen = 0, blen = 0, bits, flen = 0;
+	char note[160] = "";
+	unsigned int alg = 0;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	r = jwk_checks(jwk, 0, &kty, &crv, &kid, reason, rlen);
+	if (r != PJ_OK)
+		goto out;
+	if (strcmp(kty, "RSA") != 0 && (strcmp(kty, "EC") != 0 || crv == NULL))
+		return pj_jwk_to_key(jwk, 0, out, reason, rlen);
+	if (strcmp(kty, "RSA") == 0) {
+		out->type = PJ_KEY_RSA;
+		if ((r = member_b64(jwk, "n", &a, &alen, reason, rlen)) != PJ_OK ||
+		    (r = member_b64(jwk, "e", &b, &blen, reason, rlen)) != PJ_OK)
+			goto out;
+		if (a[0] == 0 || b[0] == 0) {
+			r = pj_reason(PJ_E_KEY, reason, rlen,
+			    "JWK RSA member with a leading zero octet");
 			goto out;
 		}
+		bits = bit_length(a, alen);
+		if (bits < PJ_RSA_MIN_BITS || bits > PJ_RSA_MAX_BITS)
+			(void)snprintf(note, sizeof(note),
+			    "RSA key of %zu bits (%d to %d are accepted)", bits,
+			    PJ_RSA_MIN_BITS, PJ_RSA_MAX_BITS);
+		else if (!(b[blen - 1] & 1) || blen > 8 ||
+		    bit_length(b, blen) < 2)
+			(void)snprintf(note, sizeof(note),
+			    "RSA public exponent is unsafe (must be odd, 3 or more)");
+		out->algs = PJ_ALG_RSA;
+		out->sig_len = (bits + 7) / 8;
+	} else {
+		out->type = PJ_KEY_EC;
+		if (strcmp(crv, "P-256") == 0) {
+			alg = PJ_ALG_ES256;
+			flen = 32;
+		} else if (strcmp(crv, "P-384") == 0) {
+			alg = PJ_ALG_ES384;
+			flen = 48;
+		} else if (strcmp(crv, "P-521") == 0) {
+			alg = PJ_ALG_ES512;
+			flen = 66;
+		} else {
+			(void)snprintf(note, sizeof(note),
+			    "curve '%.16s' is not supported", crv);
+		}
+		if (flen != 0) {
+			if ((r = member_b64(jwk, "x", &a, &alen, reason, rlen)) != PJ_OK ||
+			    (r = member_b64(jwk, "y", &b, &blen, reason, rlen)) != PJ_OK)
+				goto out;
+			if (alen > flen || blen > flen) {
+				r = pj_reason(PJ_E_KEY, reason, rlen,
+				    "JWK EC coordinates longer than %zu bytes for %s",
+				    flen, crv);
+				goto out;
+			}
+			out->algs = alg;
+			out->sig_len = 2 * flen;
+		}
 	}
-	if (kid != NULL && (out->kid = strdup(kid)) == NULL) {
-		r = PJ_E_NOMEM;
-		goto out;
-	}
-	r = PJ_OK;
+	r = jwk_finish(jwk, kid, PJ_OK, out, note, sizeof(note), reason, rlen);
+	if (r == PJ_OK && out->algs != 0)
+		out->pending = json_incref(jwk);
 out:
+	free(a);
+	free(b);
 	if (r != PJ_OK)
 		pj_key_clear(out);
 	return r;
@@ -327,7 +432,7 @@ pj_jwks_parse(const char *text, size_t len, struct pj_keyset *ks, char *reason,
 	json_array_foreach(keys, i, jwk) {
 		char sub[200] = "";
 
-		r = pj_jwk_to_key(jwk, 0, &k, sub, sizeof(sub));
+		r = jwk_to_key_lazy(jwk, &k, sub, sizeof(sub));
 		if (r != PJ_OK) {
 			if (r == PJ_E_KEY)
 				(void)pj_reason(r, reason, rlen, "key %zu: %s", i, sub);

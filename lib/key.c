@@ -329,6 +329,7 @@ pj_key_clear(struct pj_key *k)
 		free(k->secret);
 	}
 	EVP_PKEY_free(k->pkey);
+	json_decref(k->pending);
 	free(k->kid);
 	free(k->note);
 	sodium_memzero(k, sizeof(*k));
@@ -483,8 +484,11 @@ int
 pj_keyset_select(const struct pj_keyset *ks, unsigned int alg, const char *kid,
     const struct pj_key **out, char *reason, size_t rlen)
 {
-	const struct pj_key *hit = NULL;
+	/* the set is const, its keys are not: building a pending key is a
+	 * cache inside this authentication's own key set */
+	struct pj_key *hit = NULL;
 	size_t i, fits = 0;
+	int r;
 
 	*out = NULL;
 	if (kid != NULL) {
@@ -503,6 +507,8 @@ pj_keyset_select(const struct pj_keyset *ks, unsigned int alg, const char *kid,
 				return pj_reason(PJ_E_ALG, reason, rlen,
 				    "key '%s' does not allow %s", kid,
 				    pj_alg_name(alg));
+			if ((r = pj_key_ready(hit, reason, rlen)) != PJ_OK)
+				return r;
 			*out = hit;
 			return PJ_OK;
 		}
@@ -526,8 +532,36 @@ pj_keyset_select(const struct pj_keyset *ks, unsigned int alg, const char *kid,
 	if (fits > 1)
 		return pj_reason(PJ_E_NO_KEY, reason, rlen,
 		    "token has no kid and %zu keys fit %s", fits, pj_alg_name(alg));
+	if ((r = pj_key_ready(hit, reason, rlen)) != PJ_OK)
+		return r;
 	*out = hit;
 	return PJ_OK;
+}
+
+int
+pj_key_ready(struct pj_key *k, char *reason, size_t rlen)
+{
+	struct pj_key built;
+	int r;
+
+	if (k->pending == NULL)
+		return PJ_OK;
+	r = pj_jwk_to_key(k->pending, 1, &built, reason, rlen);
+	if (r == PJ_OK && (built.pkey == NULL || built.algs == 0 ||
+	    built.type != k->type)) {
+		r = pj_reason(PJ_E_KEY, reason, rlen, "key '%.64s' is unusable: %s",
+		    k->kid ? k->kid : "-", built.note ? built.note : "malformed");
+	}
+	if (r == PJ_OK) {
+		k->pkey = built.pkey; /* transferred */
+		built.pkey = NULL;
+		json_decref(k->pending);
+		k->pending = NULL;
+	} else if (r == PJ_E_KEY) {
+		k->algs = 0; /* never again within this authentication */
+	}
+	pj_key_clear(&built);
+	return r;
 }
 
 size_t

@@ -3,6 +3,7 @@
 #define PJ_KEY_H
 
 #include <stddef.h>
+#include <jansson.h>
 #include <openssl/evp.h>
 
 #define PJ_SECRET_MIN 32
@@ -29,6 +30,9 @@ struct pj_key {
 	EVP_PKEY *pkey;           /* RSA, EC */
 	size_t sig_len;           /* RSA: modulus bytes; EC: 2 * order bytes */
 	char *note;               /* why a key is unusable, if algs == 0 */
+	json_t *pending;          /* RSA/EC JWK whose EVP_PKEY is built on first
+	                           * use (pj_key_ready): a set of 100 keys costs
+	                           * one build per authentication, not 100 */
 };
 
 struct pj_keyset {
@@ -72,6 +76,11 @@ int pj_keyset_load(const struct pj_options *o, struct pj_keyset *ks,
  * Without a kid: exactly one key must fit alg.  PJ_E_NO_KEY otherwise. */
 int pj_keyset_select(const struct pj_keyset *ks, unsigned int alg,
     const char *kid, const struct pj_key **out, char *reason, size_t rlen)
+    __attribute__((warn_unused_result));
+
+/* Build a key's EVP_PKEY now if it was left pending; PJ_OK or PJ_E_KEY.
+ * pj_keyset_select calls it for the key it returns. */
+int pj_key_ready(struct pj_key *k, char *reason, size_t rlen)
     __attribute__((warn_unused_result));
 
 /* Expected signature length in bytes for alg with key k (0: unknown). */
