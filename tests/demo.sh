@@ -14,7 +14,6 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-REPO=$(pwd)
 PY=/usr/bin/python3
 PACKAGES="build-essential pkg-config libpam0g-dev libjwt-dev libsodium-dev
   libjansson-dev libssl-dev python3 python3-jwt python3-cryptography
@@ -43,7 +42,8 @@ for p in $PACKAGES; do
 done
 if [ "$(id -u)" -eq 0 ]; then
 	say "apt-get update and install:"
-	say "${D}$(echo $PACKAGES)${N}"
+	# shellcheck disable=SC2086
+	say "${D}$(printf '%s ' $PACKAGES)${N}"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq >"$TMP/apt.log" 2>&1 || { cat "$TMP/apt.log"; exit 1; }
 	# shellcheck disable=SC2086
@@ -114,7 +114,7 @@ authenticate() {
 	err=$(cat "$TMP/err")
 	result=${out#result=}
 	result=${result%% *}
-	say "the module asked:   $(grep '^prompt:' <<<"$err" | sed 's/^prompt: //' | tr '\n' ' ')"
+	say "the module asked:   $(grep '^prompt:' <<<"$err" | sed 's/^prompt: //' | paste -sd ' ')"
 	if [ "$result" = "$want" ]; then
 		say "pam_authenticate:   ${G}${result}${N}"
 	else
@@ -125,6 +125,16 @@ authenticate() {
 		-e 's/^SYSLOG(5): /notice: /' -e 's/^SYSLOG(3): /err:    /' \
 		-e 's/^SYSLOG(\([0-9]\)): /prio \1: /' |
 		while IFS= read -r line; do say "module log:         $line"; done || true
+	# what the contract promises about the log: one line per decision,
+	# never the token, its signature or the secret
+	if [ "$(grep -c 'SYSLOG([0-9]): \(accepted\|rejected\)' <<<"$err")" != 1 ]; then
+		say "${R}expected exactly one decision line${N}"
+		fails=$((fails + 1))
+	fi
+	if grep -qF -e "$token" -e "${token##*.}" -e "$(cat "$TMP/keys/secret")" <<<"$err"; then
+		say "${R}the log shows the token, its signature or the secret${N}"
+		fails=$((fails + 1))
+	fi
 }
 
 step "4. Three logins as alice through libpam"
@@ -141,5 +151,6 @@ if [ "$fails" -ne 0 ]; then
 	exit 1
 fi
 say "the real token was accepted, the forged and the expired one refused;"
-say "every decision was logged as one line, without the token or the secret."
+say "each decision was logged as one line, without the token, its signature"
+say "or the secret (checked)."
 say "Removing $TMP (build, keys, service files): the machine is as it was."
