@@ -85,20 +85,33 @@ append(char **buf, size_t *len, const char *piece)
 	return PAM_SUCCESS;
 }
 
+/* 1 if piece (untrimmed) equals the first tlen bytes of tok. */
+static int
+same_answer(const char *piece, const char *tok, size_t tlen)
+{
+	const char *p = piece;
+	size_t n = strlen(piece);
+
+	pj_trim(&p, &n);
+	return n == tlen && memcmp(p, tok, n) == 0;
+}
+
 /* The module asks itself: one prompt, then "Token (part N): " while the
  * answer is a visibly unfinished token (contract, "Long tokens").  *parts:
- * how many answers were joined. */
+ * how many answers were joined; *repeated: the client answered a part
+ * prompt with the first answer again (sshd's password method does). */
 static int
 read_token(pam_handle_t *pamh, const struct pj_options *o,
-    const struct pj_keyset *ks, char **out, int *parts)
+    const struct pj_keyset *ks, char **out, int *parts, int *repeated)
 {
 	char *tok = NULL, *piece = NULL, prompt[PART_PROMPT_MAX];
 	const char *t;
-	size_t len, tl;
+	size_t len, tl, first_len;
 	int r, part;
 
 	*out = NULL;
 	*parts = 1;
+	*repeated = 0;
 	r = ask(pamh, o->prompt, &piece);
 	if (r != PAM_SUCCESS)
 		goto out;
@@ -113,6 +126,7 @@ read_token(pam_handle_t *pamh, const struct pj_options *o,
 	piece = NULL;
 	if (r != PAM_SUCCESS)
 		goto out;
+	first_len = len;
 	for (part = 2; len <= PJ_TOKEN_MAX && part <= PART_MAX; part++) {
 		t = tok;
 		tl = len;
@@ -124,6 +138,10 @@ read_token(pam_handle_t *pamh, const struct pj_options *o,
 			goto out;
 		if (piece[0] == '\0')
 			break; /* an empty answer ends it */
+		if (same_answer(piece, tok, first_len)) {
+			*repeated = 1;
+			break;
+		}
 		r = append(&tok, &len, piece);
 		wipe_free(piece);
 		piece = NULL;
@@ -202,9 +220,9 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	const void *item = NULL;
 	const char *pam_user = NULL, *service = NULL, *t;
 	char reason[PJ_REASON_MAX] = "", *tok = NULL, safe[PJ_REASON_MAX];
-	char cut[128] = "";
+	char cut[192] = "";
 	size_t tl;
-	int r, have_ks = 0, parts = 0;
+	int r, have_ks = 0, parts = 0, repeated = 0;
 
 	(void)flags;
 	memset(&ks, 0, sizeof(ks));
@@ -249,7 +267,8 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		reason[0] = '\0';
 		if (have_ks && o.debug)
 			log_key_notes(pamh, &ks);
-		r = read_token(pamh, &o, have_ks ? &ks : NULL, &tok, &parts);
+		r = read_token(pamh, &o, have_ks ? &ks : NULL, &tok, &parts,
+		    &repeated);
 		if (r != PAM_SUCCESS) {
 			pam_syslog(pamh, LOG_NOTICE,
 			    "conversation failed (%s): the client refused or cut the "
@@ -264,7 +283,11 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	t = tok;
 	tl = strlen(tok);
 	pj_trim(&t, &tl);
-	if (parts > 0 && pj_token_unfinished(t, tl, have_ks ? &ks : NULL))
+	if (repeated)
+		(void)snprintf(cut, sizeof(cut), " (the client answered \"Token "
+		    "(part 2)\" with the first answer again, as sshd's password "
+		    "method does: use keyboard-interactive for long tokens)");
+	else if (parts > 0 && pj_token_unfinished(t, tl, have_ks ? &ks : NULL))
 		(void)snprintf(cut, sizeof(cut), " (the answers ended after %d "
 		    "part%s, %zu characters, before the token was whole: cut by "
 		    "the client or the askpass?)", parts, parts == 1 ? "" : "s", tl);
