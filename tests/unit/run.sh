@@ -33,7 +33,7 @@ for prog in "$@"; do
 	name=${prog##*/}
 	arg=$fixtures
 	[ "$name" = test_wycheproof ] && arg=$wycheproof
-	echo "=== $name ($mode)"
+	echo "=== $prog ($mode)"
 	env LD_PRELOAD="$nss" \
 	    NSS_WRAPPER_PASSWD="$fixtures/passwd" \
 	    NSS_WRAPPER_GROUP="$fixtures/group" \

@@ -59,7 +59,7 @@ parse_payload(void **state)
 	    "{\"exp\":100000000000000000000}", "{\"a\":\"\\u0000\"}",
 	    "{\"a\":\"\xff\"}" };
 	json_t *j = NULL;
-	char reason[256];
+	char reason[256] = "";
 	size_t i;
 
 	(void)state;
@@ -403,7 +403,7 @@ require_claim_rules(void **state)
 		char spec[400];
 
 		memset(spec, 'r', 300);
-		strcpy(spec + 300, "=admin");
+		snprintf(spec + 300, sizeof(spec) - 300, "=admin");
 		assert_false(pj_claims_require(c, spec));
 	}
 	/* NUL inside a string value or array item */

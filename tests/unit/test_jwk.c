@@ -4,6 +4,7 @@
 #include "lib/alg.h"
 #include "lib/b64url.h"
 #include "lib/jwk.h"
+#include "lib/jws.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -45,7 +46,7 @@ good_keys(void **state)
 		{ "jwk-ed1.json", PJ_KEY_ED25519, PJ_ALG_EDDSA, 64 },
 		{ "jwk-oct.json", PJ_KEY_HMAC, PJ_ALG_HMAC, 0 },
 	};
-	char reason[256];
+	char reason[256] = "";
 	struct pj_key k;
 	size_t i;
 
@@ -108,7 +109,7 @@ member_bytes(const char *file, const char *name, size_t *len)
 static void
 rsa_members(void **state)
 {
-	char reason[256];
+	char reason[256] = "";
 	struct pj_key k;
 	size_t nlen;
 	unsigned char *n = member_bytes("jwk-rsa1.json", "n", &nlen);
@@ -177,7 +178,7 @@ rsa_members(void **state)
 static void
 ec_members(void **state)
 {
-	char reason[256];
+	char reason[256] = "";
 	struct pj_key k;
 	size_t ylen, xlen;
 	unsigned char *y = member_bytes("jwk-ec256.json", "y", &ylen);
@@ -239,7 +240,7 @@ ec_members(void **state)
 static void
 okp_and_oct_members(void **state)
 {
-	char reason[256];
+	char reason[256] = "";
 	struct pj_key k;
 	json_t *j;
 	unsigned char b[64];
@@ -303,7 +304,7 @@ private_members_refused(void **state)
 	static const char *const privs[] = { "jwk-rsa1-private.json",
 	    "jwk-ec256-private.json", "jwk-ec384-private.json",
 	    "jwk-ec521-private.json", "jwk-ed1-private.json" };
-	char reason[256];
+	char reason[256] = "";
 	struct pj_key k;
 	size_t i, f;
 
@@ -336,7 +337,7 @@ private_members_refused(void **state)
 static void
 use_key_ops_alg(void **state)
 {
-	char reason[256];
+	char reason[256] = "";
 	struct pj_key k;
 	json_t *j = load_jwk("jwk-ec256.json");
 
@@ -403,7 +404,7 @@ use_key_ops_alg(void **state)
 static void
 shape_errors(void **state)
 {
-	char reason[256];
+	char reason[256] = "";
 	struct pj_key k;
 	json_t *j;
 
@@ -457,7 +458,7 @@ static void
 jwks_good(void **state)
 {
 	struct pj_keyset ks;
-	char reason[256];
+	char reason[256] = "";
 	size_t len, i;
 	char *text = fx_slurp("jwks.json", &len);
 	const struct pj_key *k;
@@ -485,7 +486,7 @@ static void
 jwks_unusable_and_duplicates(void **state)
 {
 	struct pj_keyset ks;
-	char reason[256];
+	char reason[256] = "";
 	char *rsa = fx_slurp("jwk-rsa1.json", NULL);
 	char *ec = fx_slurp("jwk-ec256.json", NULL);
 	char *t;
@@ -562,6 +563,54 @@ jwks_unusable_and_duplicates(void **state)
 	free(ec);
 }
 
+/* However the set is read (keys built at once or when a token selects
+ * them), a key whose point is off the curve never verifies anything. */
+static void
+jwks_bad_point_never_verifies(void **state)
+{
+	struct pj_keyset ks;
+	struct pj_jws j;
+	char reason[256] = "";
+	char *rsa = fx_slurp("jwk-rsa1.json", NULL), *t, *bad;
+	size_t ylen;
+	unsigned char *y = member_bytes("jwk-ec256.json", "y", &ylen);
+	json_t *e;
+	const char *tok = fx_tok("kid.ES256");
+	int r;
+
+	(void)state;
+	y[ylen - 1] ^= 1;
+	e = with_bytes("jwk-ec256.json", "y", y, ylen);
+	bad = json_dumps(e, 0);
+	json_decref(e);
+	t = set_of(rsa, bad, NULL);
+	r = parse(t, &ks, reason, sizeof(reason));
+	if (r == PJ_OK) {
+		r = pj_jws_verify(tok, strlen(tok), &ks, 0, &j, reason,
+		    sizeof(reason));
+		if (r == PJ_OK)
+			pj_jws_clear(&j);
+		assert_int_not_equal(r, PJ_OK);
+		assert_true(pj_err_class(r) == PJ_CLASS_REJECT ||
+		    pj_err_class(r) == PJ_CLASS_UNAVAIL);
+		/* and again: the key stays refused */
+		r = pj_jws_verify(tok, strlen(tok), &ks, 0, &j, reason,
+		    sizeof(reason));
+		assert_int_not_equal(r, PJ_OK);
+		/* the RSA key beside it still works */
+		assert_err(pj_jws_verify(fx_tok("kid.RS256"), strlen(fx_tok(
+		    "kid.RS256")), &ks, 0, &j, reason, sizeof(reason)), PJ_OK);
+		pj_jws_clear(&j);
+	} else {
+		assert_err(r, PJ_E_KEY);
+	}
+	pj_keyset_free(&ks);
+	free(t);
+	free(bad);
+	free(rsa);
+	free(y);
+}
+
 static void
 jwks_malformed(void **state)
 {
@@ -571,7 +620,7 @@ jwks_malformed(void **state)
 		"{\"keys\":[]} x", "null",
 	};
 	struct pj_keyset ks;
-	char reason[256];
+	char reason[256] = "";
 	size_t i;
 
 	(void)state;
@@ -608,6 +657,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(shape_errors),
 		cmocka_unit_test(jwks_good),
 		cmocka_unit_test(jwks_unusable_and_duplicates),
+		cmocka_unit_test(jwks_bad_point_never_verifies),
 		cmocka_unit_test(jwks_malformed),
 	};
 

@@ -98,7 +98,7 @@ static void
 algorithm_pinned_by_key(void **state)
 {
 	struct pj_keyset ks;
-	char reason[256];
+	char reason[256] = "";
 	size_t i, k;
 
 	(void)state;
@@ -126,7 +126,7 @@ static void
 confusion_attacks(void **state)
 {
 	struct pj_keyset ks = { NULL, 0 };
-	char reason[256];
+	char reason[256] = "";
 
 	(void)state;
 	/* HS256 made with the RSA public key's PEM text as the HMAC secret */
@@ -237,7 +237,7 @@ static void
 header_rules(void **state)
 {
 	struct pj_keyset ks;
-	char reason[256];
+	char reason[256] = "";
 	size_t i;
 
 	(void)state;
@@ -350,7 +350,7 @@ static void
 strict_base64url(void **state)
 {
 	struct pj_keyset ks;
-	char reason[256];
+	char reason[256] = "";
 	size_t i, done = 0;
 	int seg;
 
@@ -430,7 +430,7 @@ static void
 kid_selection(void **state)
 {
 	struct pj_keyset ks = { NULL, 0 };
-	char reason[256];
+	char reason[256] = "";
 	size_t i, len;
 	char *text = fx_slurp("jwks.json", &len);
 	static const char *const kidded[] = { "kid.RS256", "kid.PS256",

@@ -156,7 +156,7 @@ pem_refused(void **state)
 		"hs.secret",          /* not PEM at all */
 		"jwks.json",
 	};
-	char reason[256];
+	char reason[256] = "";
 	struct pj_key k;
 	size_t i;
 

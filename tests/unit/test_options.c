@@ -103,7 +103,7 @@ unknown_and_misplaced_keys(void **state)
 	    "secret_file ", "", "algorithm", "none", "always_ok", "nullok",
 	    "audiences", "require_claims", "x" };
 	struct pj_options o;
-	char reason[256];
+	char reason[256] = "";
 	size_t i;
 
 	(void)state;
@@ -130,7 +130,7 @@ duplicate_in_same_place(void **state)
 	static const enum pj_level levels[] = { PJ_LEVEL_FILE, PJ_LEVEL_SECTION,
 	    PJ_LEVEL_ARG };
 	struct pj_options o;
-	char reason[256];
+	char reason[256] = "";
 	size_t i;
 
 	(void)state;
@@ -223,7 +223,7 @@ bad_numbers(void **state)
 		{ "min_uid", "0", 0 }, { "min_uid", "2147483647", 2147483647 },
 	};
 	struct pj_options o;
-	char reason[256];
+	char reason[256] = "";
 	size_t i;
 
 	(void)state;
@@ -257,7 +257,7 @@ paths_must_be_absolute(void **state)
 	static const char *const rel[] = { "etc/secret", "./secret", "~/secret",
 	    "../secret", " /etc/secret", "secret" };
 	struct pj_options o;
-	char reason[256];
+	char reason[256] = "";
 	size_t i, j;
 
 	(void)state;
@@ -280,7 +280,7 @@ control_characters(void **state)
 	static const char *const keys[] = { "secret_file", "prompt", "issuer",
 	    "typ", "require_claim", "user_claim" };
 	struct pj_options o;
-	char reason[256];
+	char reason[256] = "";
 	size_t i, j;
 
 	(void)state;
@@ -307,7 +307,7 @@ algorithms_values(void **state)
 	    "none,HS256", "HS256,", ",HS256", "HS256,,RS256", "hs256", "HS256 RS256",
 	    "ES256K", "all", "*" };
 	struct pj_options o;
-	char reason[256];
+	char reason[256] = "";
 	size_t i;
 
 	(void)state;
@@ -531,7 +531,7 @@ config_malformed(void **state)
 		  "than sixty-four characters = 1\n", "test.conf:1:" },
 	};
 	struct pj_options o;
-	char reason[256];
+	char reason[256] = "";
 	size_t i;
 
 	(void)state;

@@ -374,7 +374,7 @@ concurrent_same_token(void **state)
 		if (pids[i] == 0) {
 			json_t *j = json_pack("{s:s,s:s,s:I}", "jti", "race", "iss",
 			    "https://issuer.example", "exp", (json_int_t)(NOW + 60));
-			char reason[256];
+			char reason[256] = "";
 			int r;
 
 			close(go[1]);

@@ -156,7 +156,7 @@ user_map(void **state)
 		{ "@example.com", "" },
 		{ "a@b@example.com", "a" },          /* %u: up to the first @ */
 	};
-	char reason[256];
+	char reason[256] = "";
 	char *out;
 	size_t i;
 
@@ -194,7 +194,7 @@ user_map_malformed(void **state)
 		/* a malformed line after the matching one still fails */
 		{ "x alice\ny\n", "map:2:" },
 	};
-	char reason[256];
+	char reason[256] = "";
 	char *out;
 	size_t i;
 	char longpat[700];
@@ -210,7 +210,7 @@ user_map_malformed(void **state)
 			    bad[i].where);
 	}
 	memset(longpat, 'p', 600);
-	strcpy(longpat + 600, " alice\n");
+	snprintf(longpat + 600, sizeof(longpat) - 600, " alice\n");
 	assert_err(map(longpat, "x", &out, reason, sizeof(reason)), PJ_E_CONFIG);
 	assert_err(pj_user_map_apply("a alice\n\0", 9, "map", "a", &out, reason,
 	    sizeof(reason)), PJ_E_CONFIG);
