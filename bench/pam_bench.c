@@ -1,11 +1,16 @@
-/* pam_bench - time one PAM authentication cycle, a new handle each time.
+/* pam_bench - time PAM authentication cycles, a new handle each time.
  *
- *   pam_bench CONFDIR SERVICE USER TOKENFILE ITERATIONS REPEATS [EXPECT]
+ *   pam_bench CONFDIR USER ITERATIONS REPEATS SERVICE TOKENFILE [SERVICE TOKENFILE ...]
  *
- * Each repeat runs ITERATIONS cycles of pam_start_confdir + pam_authenticate
- * + pam_end and prints the mean microseconds per cycle of that repeat; the
- * last line is "median_us=X" over the repeats.  Every result must equal
- * EXPECT (default PAM_SUCCESS), so a broken set-up never times as fast.
+ * For each repeat, for each SERVICE in turn, runs ITERATIONS cycles of
+ * pam_start_confdir + pam_authenticate + pam_end and prints
+ *   rep=K service=NAME us=MEAN
+ * Services alternate within one process, so every comparison is made
+ * under the same load.  A TOKENFILE of several lines hands out one line per
+ * cycle, round robin (single_use needs a fresh token each time).  A few
+ * cycles per service run first, untimed, so that loading the modules is not
+ * counted.  Every result must be PAM_SUCCESS: a broken set-up never times
+ * as fast.
  */
 #include <security/pam_appl.h>
 #include <stdio.h>
@@ -13,7 +18,15 @@
 #include <string.h>
 #include <time.h>
 
-static char *token;
+#define WARMUP 20
+
+struct subject {
+	const char *service;
+	char **tokens;
+	size_t n, next;
+};
+
+static const char *answer;
 
 static int
 conv(int num, const struct pam_message **msg, struct pam_response **resp,
@@ -29,7 +42,7 @@ conv(int num, const struct pam_message **msg, struct pam_response **resp,
 	for (i = 0; i < num; i++)
 		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF ||
 		    msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
-			r[i].resp = strdup(token);
+			r[i].resp = strdup(answer);
 	*resp = r;
 	return PAM_SUCCESS;
 }
@@ -44,69 +57,88 @@ now_us(void)
 }
 
 static int
-cmp(const void *a, const void *b)
+load(struct subject *s, const char *service, const char *path)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
 
-	return x < y ? -1 : x > y;
+	s->service = service;
+	if (f == NULL) {
+		perror(path);
+		return -1;
+	}
+	while ((n = getline(&line, &cap, f)) > 0) {
+		line[strcspn(line, "\n")] = '\0';
+		s->tokens = realloc(s->tokens, (s->n + 1) * sizeof(*s->tokens));
+		if (s->tokens == NULL)
+			return -1;
+		s->tokens[s->n++] = strdup(line);
+	}
+	free(line);
+	fclose(f);
+	return s->n > 0 ? 0 : -1;
+}
+
+static int
+cycle(const char *confdir, const char *user, struct subject *s)
+{
+	struct pam_conv c = { conv, NULL };
+	pam_handle_t *pamh = NULL;
+	int r;
+
+	answer = s->tokens[s->next++ % s->n];
+	r = pam_start_confdir(s->service, user, &c, confdir, &pamh);
+	if (r != PAM_SUCCESS) {
+		fprintf(stderr, "pam_bench: pam_start_confdir(%s): %d\n", s->service, r);
+		return -1;
+	}
+	r = pam_authenticate(pamh, 0);
+	pam_end(pamh, r);
+	if (r != PAM_SUCCESS) {
+		fprintf(stderr, "pam_bench: %s: %s\n", s->service, pam_strerror(NULL, r));
+		return -1;
+	}
+	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
-	struct pam_conv c = { conv, NULL };
-	pam_handle_t *pamh;
-	FILE *f;
-	size_t cap = 0;
-	ssize_t n;
+	struct subject *subj;
 	long iters, reps, i, k;
-	double *t, t0;
-	int expect = PAM_SUCCESS, r;
+	int ns, j;
+	double t0;
 
-	if (argc < 7) {
-		fprintf(stderr, "usage: pam_bench CONFDIR SERVICE USER TOKENFILE "
-		    "ITERATIONS REPEATS [EXPECT]\n");
+	if (argc < 7 || (argc - 5) % 2 != 0) {
+		fprintf(stderr, "usage: pam_bench CONFDIR USER ITERATIONS REPEATS "
+		    "SERVICE TOKENFILE [SERVICE TOKENFILE ...]\n");
 		return 2;
 	}
-	f = fopen(argv[4], "r");
-	if (f == NULL || (n = getline(&token, &cap, f)) < 0) {
-		perror(argv[4]);
-		return 2;
-	}
-	fclose(f);
-	token[strcspn(token, "\n")] = '\0';
-	iters = strtol(argv[5], NULL, 10);
-	reps = strtol(argv[6], NULL, 10);
-	if (argc > 7)
-		expect = (int)strtol(argv[7], NULL, 10);
+	iters = strtol(argv[3], NULL, 10);
+	reps = strtol(argv[4], NULL, 10);
 	if (iters < 1 || reps < 1)
 		return 2;
-	t = calloc((size_t)reps, sizeof(*t));
-	if (t == NULL)
+	ns = (argc - 5) / 2;
+	subj = calloc((size_t)ns, sizeof(*subj));
+	if (subj == NULL)
 		return 2;
-	for (k = 0; k < reps; k++) {
-		t0 = now_us();
-		for (i = 0; i < iters; i++) {
-			pamh = NULL;
-			r = pam_start_confdir(argv[2], argv[3], &c, argv[1], &pamh);
-			if (r != PAM_SUCCESS) {
-				fprintf(stderr, "pam_bench: pam_start_confdir: %d\n", r);
+	for (j = 0; j < ns; j++)
+		if (load(&subj[j], argv[5 + 2 * j], argv[6 + 2 * j]) != 0)
+			return 2;
+	for (j = 0; j < ns; j++)
+		for (i = 0; i < WARMUP; i++)
+			if (cycle(argv[1], argv[2], &subj[j]) != 0)
 				return 1;
-			}
-			r = pam_authenticate(pamh, 0);
-			pam_end(pamh, r);
-			if (r != expect) {
-				fprintf(stderr, "pam_bench: got %d (%s), expected %d\n", r,
-				    pam_strerror(NULL, r), expect);
-				return 1;
-			}
+	for (k = 0; k < reps; k++)
+		for (j = 0; j < ns; j++) {
+			t0 = now_us();
+			for (i = 0; i < iters; i++)
+				if (cycle(argv[1], argv[2], &subj[j]) != 0)
+					return 1;
+			printf("rep=%ld service=%s us=%.3f\n", k, subj[j].service,
+			    (now_us() - t0) / (double)iters);
 		}
-		t[k] = (now_us() - t0) / (double)iters;
-		printf("repeat %ld: %.2f us\n", k, t[k]);
-	}
-	qsort(t, (size_t)reps, sizeof(*t), cmp);
-	printf("median_us=%.3f\n", t[reps / 2]);
-	free(t);
-	free(token);
 	return 0;
 }

@@ -117,9 +117,25 @@ class Setup:
         shutil.rmtree(self.d, ignore_errors=True)
 
 
-def pam_cycle(s, svc, tokfile, iters, reps):
-    return median_us(sh([os.path.join(s.build, "bench", "pam_bench"), s.pamd,
-                         svc, "alice", tokfile, str(iters), str(reps)], env=s.env))
+def pam_runs(s, iters, reps, subjects):
+    """subjects: [(service, tokenfile)]; one process, services alternating.
+    Returns {service: [us per repeat]}."""
+    cmd = [os.path.join(s.build, "bench", "pam_bench"), s.pamd, "alice",
+           str(iters), str(reps)]
+    for svc, tok in subjects:
+        cmd += [svc.lower(), tok]
+    out = sh(cmd, env=s.env)
+    res = {}
+    for line in out.splitlines():
+        kv = dict(x.split("=", 1) for x in line.split())
+        res.setdefault(kv["service"], []).append(float(kv["us"]))
+    return res
+
+
+def paired(a, b):
+    """Median of a, median of b, median of the per-repeat ratios a/b."""
+    return (statistics.median(a), statistics.median(b),
+            statistics.median([x / y for x, y in zip(a, b)]))
 
 
 def lib(s, mode, tokfile, iters, reps, opts):
@@ -127,19 +143,16 @@ def lib(s, mode, tokfile, iters, reps, opts):
                          tokfile, str(iters), str(reps)] + opts, env=s.env))
 
 
-def fresh_process(s, svc, token, runs, reps):
+def fresh_process(s, svc, token, runs):
     drv = os.path.join(s.build, "pam_driver")
-    per = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        for _ in range(runs):
-            out = subprocess.run([drv, s.pamd, svc, "alice", token], env=s.env,
-                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                 text=True).stdout
-            if "result=PAM_SUCCESS" not in out:
-                sys.exit("bench: fresh process run failed: " + out)
-        per.append((time.perf_counter() - t0) / runs * 1e6)
-    return statistics.median(per)
+    t0 = time.perf_counter()
+    for _ in range(runs):
+        out = subprocess.run([drv, s.pamd, svc.lower(), "alice", token], env=s.env,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                             text=True).stdout
+        if "result=PAM_SUCCESS" not in out:
+            sys.exit("bench: fresh process run failed: " + out)
+    return (time.perf_counter() - t0) / runs * 1e6
 
 
 PY_PEER = r'''
@@ -209,8 +222,9 @@ def main():
     rows = []
     table = []
 
-    def row(group, name, value, base, unit="us", target=None):
-        ratio = value / base if base else None
+    def row(group, name, value, base, ratio=None, target=None):
+        if ratio is None and base:
+            ratio = value / base
         rows.append({"row": group, "case": name, "value_us": round(value, 2),
                      "baseline_us": round(base, 2) if base else None,
                      "ratio": round(ratio, 3) if ratio else None,
@@ -222,59 +236,70 @@ def main():
             ("<=%.1f" % target) if target else ""))
 
     try:
-        iters, reps = 2000 // q, 7
-        # 1: the PAM cycle
+        iters, reps = 400 // q, 9
+        # 1: the PAM cycle against pam_permit plus the raw primitive
         s.service("permit", "auth required pam_permit.so")
-        t_permit = pam_cycle(s, "permit", s.p("tok-HS256"), iters, reps)
         for alg in ALGS:
-            raw = lib(s, "raw", s.p("tok-" + alg), iters * 2, reps,
+            raw = lib(s, "raw", s.p("tok-" + alg), 4000 // q, 7,
                       [s.keyopt(alg, "file")])
+            subjects = [("permit", s.p("tok-" + alg))]
             for src in ("file", "jwks"):
                 svc = "jwt-%s-%s" % (alg, src)
                 s.service(svc, "auth required %s %s" % (s.module, s.keyopt(alg, src)))
-                t = pam_cycle(s, svc, s.p("tok-" + alg), iters, reps)
-                row("1", "%s %s vs permit+raw(%.1f)" % (alg, src, raw), t,
-                    t_permit + raw, target=1.5)
-        # 2: fresh process
-        runs = 150 // q
-        t_p = fresh_process(s, "permit", "x", runs, 5)
+                subjects.append((svc, s.p("tok-" + alg)))
+            res = pam_runs(s, iters, reps, subjects)
+            base = [t + raw for t in res["permit"]]
+            for src in ("file", "jwks"):
+                t, b, ratio = paired(res[("jwt-%s-%s" % (alg, src)).lower()], base)
+                row("1", "%s %s vs permit+raw (raw %.1f us)" % (alg, src, raw),
+                    t, b, ratio, target=1.5)
+        # 2: one authentication in a fresh process, alternating
+        runs = 60 // q
         for alg in ALGS:
             tok = open(s.p("tok-" + alg)).read()
-            t = fresh_process(s, "jwt-%s-file" % alg, tok, runs, 5)
-            row("2", "%s fresh process vs permit" % alg, t, t_p,
+            a_, b_ = [], []
+            for _ in range(5):
+                b_.append(fresh_process(s, "permit", "x", runs))
+                a_.append(fresh_process(s, "jwt-%s-file" % alg, tok, runs))
+            t, b, ratio = paired(a_, b_)
+            row("2", "%s fresh process vs permit" % alg, t, b, ratio,
                 target=2.0 if alg in ("HS256", "EdDSA") else 2.5)
-        # 3: library vs peers
+        # 3: the library against PyJWT and node, round by round
         nm = node_modules()
+        with open(s.p("peer.py"), "w") as f:
+            f.write(PY_PEER)
+        with open(s.p("peer.mjs"), "w") as f:
+            f.write(NODE_PEER)
+        nenv = dict(os.environ, NODE_MODULES_DIR=nm or "")
         for alg in ALGS:
             opts = [s.keyopt(alg, "file")]
             keyfile = s.p("secret") if alg == "HS256" else s.p("pub-" + alg + ".pem")
-            ours = lib(s, "verify", s.p("tok-" + alg), iters, reps, opts)
-            peers = {}
-            with open(s.p("peer.py"), "w") as f:
-                f.write(PY_PEER)
-            peers["PyJWT"] = median_us(sh(["/usr/bin/python3", s.p("peer.py"), alg,
-                                           keyfile, s.p("tok-" + alg),
-                                           str(max(50, iters // 8)), "5"]))
-            if nm:
-                with open(s.p("peer.mjs"), "w") as f:
-                    f.write(NODE_PEER)
-                nenv = dict(os.environ, NODE_MODULES_DIR=nm)
-                for libname in ("jose", "jsonwebtoken"):
-                    if libname == "jsonwebtoken" and alg == "EdDSA":
-                        continue  # jsonwebtoken has no EdDSA
-                    peers[libname] = median_us(sh(["node", s.p("peer.mjs"), libname,
-                                                   alg, keyfile, s.p("tok-" + alg),
-                                                   str(max(50, iters // 4)), "5"],
-                                                  env=nenv))
-            fastest = min(peers.values())
+            tokf = s.p("tok-" + alg)
+            ours, best, names = [], [], {}
+            for _ in range(5):
+                o = lib(s, "verify", tokf, 1000 // q, 3, opts)
+                peers = {"PyJWT": median_us(sh(["/usr/bin/python3", s.p("peer.py"),
+                                                 alg, keyfile, tokf, str(200 // q), "3"]))}
+                if nm:
+                    for libname in ("jose", "jsonwebtoken"):
+                        if libname == "jsonwebtoken" and alg == "EdDSA":
+                            continue  # jsonwebtoken has no EdDSA
+                        peers[libname] = median_us(sh(
+                            ["node", s.p("peer.mjs"), libname, alg, keyfile, tokf,
+                             str(400 // q), "3"], env=nenv))
+                ours.append(o)
+                best.append(min(peers.values()))
+                for k, v in peers.items():
+                    names.setdefault(k, []).append(v)
+            t, b, ratio = paired(ours, best)
             row("3", "%s library vs fastest peer (%s)" % (alg, ", ".join(
-                "%s %.0f" % kv for kv in sorted(peers.items()))), ours, fastest,
-                target=0.5)
+                "%s %.0f" % (k, statistics.median(v)) for k, v in sorted(names.items()))),
+                t, b, ratio, target=0.5)
         if not nm:
             table.append("3   (node peers skipped: no node_modules with jose and "
                          "jsonwebtoken in tests/interop or bench)")
-        # 4a: JWK Set size (the token's key last)
-        base_jwks = None
+        # 4a: JWK Set size, the token's key last, through the PAM cycle
+        subjects = []
         for n in (1, 10, 100):
             keys = []
             for i in range(n - 1):
@@ -283,54 +308,69 @@ def main():
                                  kid="other-%d" % i))
             keys.append(dict(s.jwk["ES256"], kid="k-ES256"))
             s.write("jwks-%d.json" % n, json.dumps({"keys": keys}).encode(), 0o644)
-            t = lib(s, "verify", s.p("tok-ES256"), iters // 2, reps,
-                    ["jwks_file=" + s.p("jwks-%d.json" % n)])
-            if base_jwks is None:
-                base_jwks = t
-            row("4", "JWK Set of %d keys (ES256) vs 1 key" % n, t, base_jwks,
-                target={1: None, 10: 1.2, 100: 2.0}[n])
-        # 4b: token size
-        base_size = None
-        for size in (300, 1024, 4096, 16000):
-            pad = "x" * max(0, int(size * 3 / 4) - 120)
+            s.service("jwks%d" % n, "auth required %s jwks_file=%s" % (
+                s.module, s.p("jwks-%d.json" % n)))
+            subjects.append(("jwks%d" % n, s.p("tok-ES256")))
+        res = pam_runs(s, iters // 2, reps, subjects)
+        for n in (10, 100):
+            t, b, ratio = paired(res["jwks%d" % n], res["jwks1"])
+            row("4", "JWK Set of %d keys vs 1 key (ES256, PAM cycle)" % n, t, b,
+                ratio, target={10: 1.2, 100: 2.0}[n])
+        # 4b: token size, through the PAM cycle
+        subjects, lens = [], {}
+        for size in (300, 1024, 4096, 16384):
+            pad = "x" * max(0, int(size * 3 / 4) - 130)
             tok = s.token("HS256", {"pad": pad})
-            tok = tok[:16384] if len(tok) > 16384 else tok
+            while len(tok) > 16384:
+                pad = pad[:-16]
+                tok = s.token("HS256", {"pad": pad})
             s.write("tok-size-%d" % size, tok.encode(), 0o600)
-            t = lib(s, "verify", s.p("tok-size-%d" % size), iters, reps,
-                    [s.keyopt("HS256", "file")])
-            if base_size is None:
-                base_size, base_len = t, len(tok)
-            row("4", "HS256 token of %d chars vs %d chars (x%.1f size)" % (
-                len(tok), base_len, len(tok) / base_len), t, base_size)
-        # 4c: single_use store size
-        store = s.p("store")
-        base_store = None
+            s.service("size%d" % size, "auth required %s %s" % (
+                s.module, s.keyopt("HS256", "file")))
+            subjects.append(("size%d" % size, s.p("tok-size-%d" % size)))
+            lens[size] = len(tok)
+        res = pam_runs(s, iters, reps, subjects)
+        t300 = statistics.median(res["size300"])
+        for size in (1024, 4096, 16384):
+            t, b, ratio = paired(res["size%d" % size], res["size300"])
+            row("4", "HS256 token of %d chars vs %d (%.0f us per extra KiB)" % (
+                lens[size], lens[300], (t - t300) / ((lens[size] - lens[300]) / 1024)),
+                t, b, ratio)
+        # 4c: single_use store size, a fresh token each cycle
+        subjects = []
         for live in (0, 10000, 100000):
-            if a.quick and live == 100000:
-                continue
-            shutil.rmtree(store, ignore_errors=True)
+            store = s.p("store%d" % live)
             prefill(store, live)
-            per = []
-            for r in range(5):
-                toks = [s.token("HS256", {"jti": "b-%d-%d-%d" % (live, r, i)})
-                        for i in range(200 // q)]
-                s.write("toks", "\n".join(toks).encode(), 0o600)
-                per.append(multi(s, toks, store))
-            t = statistics.median(per)
-            if base_store is None:
-                base_store = t
-            row("4", "single_use with %d live records vs empty" % live, t,
-                base_store, target=None if live == 0 else 1.2)
+            need = 20 + iters // 2 * reps
+            toks = [s.token("HS256", {"jti": "b-%d-%d" % (live, i)}) for i in range(need)]
+            s.write("toks%d" % live, ("\n".join(toks) + "\n").encode(), 0o600)
+            s.service("su%d" % live, "auth required %s %s single_use replay_cache=%s" % (
+                s.module, s.keyopt("HS256", "file"), store))
+            subjects.append(("su%d" % live, s.p("toks%d" % live)))
+        res = pam_runs(s, iters // 2, reps, subjects)
+        for live in (10000, 100000):
+            t, b, ratio = paired(res["su%d" % live], res["su0"])
+            row("4", "single_use with %d live records vs empty store" % live,
+                t, b, ratio, target=1.2)
         # 5: memory
         out = sh([os.path.join(s.build, "bench", "lib_bench"), "growth",
                   s.p("tok-RS256"), str(10000 // q), s.keyopt("RS256", "file")],
                  env=s.env)
         kv = dict(x.split("=") for x in out.split())
         growth = int(kv["heap_after_N"]) - int(kv["heap_after_1"])
-        rows.append({"row": "5", "case": "heap growth over %s verifications" % kv["N"],
-                     "bytes": growth, "met": growth <= 0})
-        table.append("5   heap in use after 1: %s B, after %s: %s B (growth %d B)" % (
-            kv["heap_after_1"], kv["N"], kv["heap_after_N"], growth))
+        out2 = sh([os.path.join(s.build, "bench", "lib_bench"), "growth",
+                   s.p("tok-RS256"), str(1000 // q), s.keyopt("RS256", "file")],
+                  env=s.env)
+        kv2 = dict(x.split("=") for x in out2.split())
+        late = int(kv["heap_after_N"]) - int(kv2["heap_after_N"])
+        # allocator and OpenSSL caches settle in the first authentications;
+        # growth means more heap after 10,000 than after 1,000
+        rows.append({"row": "5", "case": "heap after %s vs after %s verifications"
+                     % (kv["N"], kv2["N"]), "bytes": late, "met": late <= 1024})
+        table.append("5   heap in use after 1: %s B, after %s: %s B, after %s: %s B "
+                     "(growth from %s to %s: %d B)" % (
+                         kv["heap_after_1"], kv2["N"], kv2["heap_after_N"], kv["N"],
+                         kv["heap_after_N"], kv2["N"], kv["N"], late))
         peak = massif_peak(s)
         if peak is not None:
             rows.append({"row": "5", "case": "heap peak of one PAM authentication (RS256)",
@@ -364,24 +404,13 @@ def prefill(store, live):
         os.link(p, os.path.join(b, name))
 
 
-def multi(s, toks, store):
-    """Mean microseconds per authentication over the tokens, one process."""
-    s.service("su", "auth required %s %s single_use replay_cache=%s" % (
-        s.module, s.keyopt("HS256", "file"), store))
-    per = []
-    for t in toks:
-        s.write("tok-one", t.encode(), 0o600)
-        per.append(pam_cycle(s, "su", s.p("tok-one"), 1, 1))
-    return statistics.median(per)
-
-
 def massif_peak(s):
     if not shutil.which("valgrind"):
         return None
     out = s.p("massif.out")
     subprocess.run(["valgrind", "--tool=massif", "--massif-out-file=" + out,
-                    os.path.join(s.build, "bench", "pam_bench"), s.pamd,
-                    "jwt-RS256-file", "alice", s.p("tok-RS256"), "1", "1"],
+                    os.path.join(s.build, "bench", "pam_bench"), s.pamd, "alice",
+                    "1", "1", "jwt-rs256-file", s.p("tok-RS256")],
                    env=s.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = 0
     try:
