@@ -233,8 +233,14 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		r = PAM_SYSTEM_ERR;
 		goto out;
 	}
-	if (pam_get_item(pamh, PAM_SERVICE, &item) == PAM_SUCCESS)
-		service = item;
+	/* an unreadable item fails closed: read as "unset", PAM_SERVICE would
+	 * drop the [service] section, PAM_USER the check of the account */
+	if (pam_get_item(pamh, PAM_SERVICE, &item) != PAM_SUCCESS) {
+		pam_syslog(pamh, LOG_ERR, "cannot read PAM_SERVICE");
+		r = PAM_SYSTEM_ERR;
+		goto out;
+	}
+	service = item;
 	r = pj_options_load(&o, argc, argv, service, reason, sizeof(reason));
 	if (r != PJ_OK) {
 		pj_sanitize(safe, sizeof(safe), reason[0] ? reason : pj_strerror(r));
@@ -243,8 +249,12 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto out;
 	}
 	item = NULL;
-	if (pam_get_item(pamh, PAM_USER, &item) == PAM_SUCCESS && item != NULL &&
-	    ((const char *)item)[0] != '\0')
+	if (pam_get_item(pamh, PAM_USER, &item) != PAM_SUCCESS) {
+		pam_syslog(pamh, LOG_ERR, "cannot read PAM_USER");
+		r = PAM_SYSTEM_ERR;
+		goto out;
+	}
+	if (item != NULL && ((const char *)item)[0] != '\0')
 		pam_user = item;
 	/* the token: from an earlier module, or asked for */
 	if (o.use_first_pass || o.try_first_pass) {
