@@ -325,6 +325,20 @@ bit_length(const unsigned char *p, size_t n)
 	return bits;
 }
 
+/* PJ_E_ALG if the modulus has the ROCA fingerprint, PJ_OK if not. */
+static int
+roca_bytes(const unsigned char *n, size_t nlen)
+{
+	BIGNUM *bn = BN_bin2bn(n, (int)nlen, NULL);
+	int r;
+
+	if (bn == NULL)
+		return PJ_E_NOMEM;
+	r = pj_rsa_roca(bn) ? PJ_E_ALG : PJ_OK;
+	BN_free(bn);
+	return r;
+}
+
 /* For a set: RSA and EC keys get their members checked and their
  * algorithms, size and notes now, and their EVP_PKEY only when a token
  * selects them (pj_key_ready).  Other key types are built at once. */
@@ -363,6 +377,13 @@ jwk_to_key_lazy(json_t *jwk, struct pj_key *out, char *reason, size_t rlen)
 		    bit_length(b, blen) < 2)
 			(void)snprintf(note, sizeof(note),
 			    "RSA public exponent is unsafe (must be odd, 3 or more)");
+		else if ((r = roca_bytes(a, alen)) != PJ_OK) {
+			if (r != PJ_E_ALG)
+				goto out;
+			(void)snprintf(note, sizeof(note),
+			    "RSA modulus has the ROCA fingerprint (CVE-2017-15361)");
+			r = PJ_OK;
+		}
 		out->algs = PJ_ALG_RSA;
 		out->sig_len = (bits + 7) / 8;
 	} else {

@@ -88,10 +88,47 @@ ec_curve(EVP_PKEY *pkey, unsigned int *alg, size_t *siglen)
 	return 0;
 }
 
+/* ROCA (CVE-2017-15361): moduli from Infineon's flawed generator are
+ * 65537^a mod M for a primorial M, so n mod p lies in the subgroup that
+ * 65537 generates modulo every small prime p of M.  For a sound modulus that
+ * holds for all 38 primes with negligible probability. */
+int
+pj_rsa_roca(const BIGNUM *n)
+{
+	static const unsigned int primes[] = { 3, 5, 7, 11, 13, 17, 19, 23, 29,
+		31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103,
+		107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167 };
+	size_t i;
+	unsigned int p, g, x, rem;
+	BN_ULONG m;
+	int in;
+
+	for (i = 0; i < sizeof(primes) / sizeof(primes[0]); i++) {
+		p = primes[i];
+		m = BN_mod_word(n, p);
+		if (m == (BN_ULONG)-1)
+			return 0;
+		rem = (unsigned int)m;
+		g = 65537u % p;
+		x = 1;
+		in = 0;
+		do {
+			if (x == rem) {
+				in = 1;
+				break;
+			}
+			x = (x * g) % p;
+		} while (x != 1);
+		if (!in)
+			return 0;
+	}
+	return 1;
+}
+
 int
 pj_key_from_pkey(EVP_PKEY *pkey, struct pj_key *out, char *reason, size_t rlen)
 {
-	BIGNUM *e = NULL;
+	BIGNUM *e = NULL, *n = NULL;
 	size_t rawlen = sizeof(out->ed25519);
 	int bits, r = PJ_E_INTERNAL;
 
@@ -108,6 +145,13 @@ pj_key_from_pkey(EVP_PKEY *pkey, struct pj_key *out, char *reason, size_t rlen)
 		    !BN_is_odd(e) || BN_num_bits(e) < 2 || BN_num_bits(e) > 64) {
 			r = pj_reason(PJ_E_KEY, reason, rlen,
 			    "RSA public exponent is unsafe (must be odd, 3 or more)");
+			goto out;
+		}
+		if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n) != 1 ||
+		    pj_rsa_roca(n)) {
+			r = pj_reason(PJ_E_KEY, reason, rlen,
+			    "RSA modulus has the ROCA fingerprint (CVE-2017-15361): "
+			    "the key is breakable, replace it");
 			goto out;
 		}
 		out->type = PJ_KEY_RSA;
@@ -145,6 +189,7 @@ pj_key_from_pkey(EVP_PKEY *pkey, struct pj_key *out, char *reason, size_t rlen)
 	r = PJ_OK;
 out:
 	BN_free(e);
+	BN_free(n);
 	EVP_PKEY_free(pkey);
 	return r;
 }

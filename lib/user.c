@@ -125,8 +125,16 @@ pj_user_map_apply(const char *text, size_t len, const char *name,
 		matched = 1;
 		if (strcmp(local, "%s") == 0)
 			*out = strdup(value);
-		else if (strcmp(local, "%u") == 0)
-			*out = strndup(value, strcspn(value, "@"));
+		else if (strcmp(local, "%u") == 0) {
+			/* exactly one '@': "a@evil@example.com" must not become "a" */
+			const char *at = strchr(value, '@');
+
+			if (at == NULL || at == value || strchr(at + 1, '@') != NULL)
+				return pj_reason(PJ_E_USER, reason, rlen,
+				    "%s:%u: %%u needs a value with exactly one '@' and "
+				    "something before it", name, lineno);
+			*out = strndup(value, (size_t)(at - value));
+		}
 		else
 			*out = strdup(local);
 		if (*out == NULL)

@@ -153,8 +153,6 @@ user_map(void **state)
 		{ "admin1", "root" }, { "admin12", NULL },
 		{ "x@other.example", "x@other.example" },
 		{ "literal", "Alice" }, { "nobody@nowhere", NULL },
-		{ "@example.com", "" },
-		{ "a@b@example.com", "a" },          /* %u: up to the first @ */
 	};
 	char reason[256] = "";
 	char *out;
@@ -173,6 +171,15 @@ user_map(void **state)
 		free(out);
 	}
 	assert_err(map("", "x", &out, reason, sizeof(reason)), PJ_OK);
+	assert_null(out);
+	/* %u needs exactly one '@' with something before it: a value such as
+	 * "a@b@example.com" must not become "a" */
+	out = NULL;
+	assert_err(map(map_text, "a@b@example.com", &out, reason, sizeof(reason)),
+	    PJ_E_USER);
+	assert_null(out);
+	assert_err(map(map_text, "@example.com", &out, reason, sizeof(reason)),
+	    PJ_E_USER);
 	assert_null(out);
 }
 

@@ -36,8 +36,7 @@ static const struct {
 	long long id;
 	const char *why;
 } known_gaps[] = {
-	{ "jwk", 7, "RSA modulus with the ROCA fingerprint (CVE-2017-15361) is "
-	    "not detected: lib/key.c has no fingerprint check" },
+	{ NULL, 0, NULL }, /* none open: the ROCA check (tcId 7) is in lib/key.c */
 };
 
 static int
@@ -196,7 +195,8 @@ judge(const char *file, json_t *group, json_t *t, const struct pj_keyset *ks,
 		}
 	}
 	for (i = 0; i < sizeof(known_gaps) / sizeof(known_gaps[0]); i++)
-		if (strcmp(known_gaps[i].file, file) == 0 && known_gaps[i].id == id) {
+		if (known_gaps[i].file != NULL &&
+		    strcmp(known_gaps[i].file, file) == 0 && known_gaps[i].id == id) {
 			c->gaps++;
 			printf("  %sKNOWN GAP %s tcId %lld %s (Wycheproof: %s): %s; "
 			    "got %s%s\n", label, file, (long long)id, comment, result,
