@@ -13,17 +13,22 @@
 #   make check-rfc       RFC 7515 A.1-A.4, RFC 8037 A.4 and RFC 7519 3.1 at
 #                        the signature layer (tests/interop/test_rfc.c); also
 #                        rerun under ASan+UBSan by check-asan.
+#
+# INTEROP_NODE and INTEROP_NPM name other node/npm programs (default: the
+# ones on PATH; CI uses Debian 12's nodejs 18 and npm 9).  The pinned jose
+# 5.10.0 and jsonwebtoken 9.0.2 ran the whole matrix with Debian 12's
+# nodejs 18.20.4 / npm 9.2.0 and with node 20.
 
 INTEROP_DIR     := tests/interop
 INTEROP_MODULES := $(INTEROP_DIR)/node_modules/.package-lock.json
 INTEROP_RFC     := $(BUILD)/tests/interop/test_rfc
-NODE            ?= node
-NPM             ?= npm
+INTEROP_NODE    ?= node
+INTEROP_NPM     ?= npm
 
 # npm ci installs exactly the lock file's versions; again only when the
 # lock file changes.
 $(INTEROP_MODULES): $(INTEROP_DIR)/package.json $(INTEROP_DIR)/package-lock.json
-	cd $(INTEROP_DIR) && $(NPM) ci --no-audit --no-fund
+	cd $(INTEROP_DIR) && $(INTEROP_NPM) ci --no-audit --no-fund
 	@touch $@
 
 $(INTEROP_RFC): $(INTEROP_DIR)/test_rfc.c $(LIBA) tests/interop.mk
@@ -33,7 +38,7 @@ $(INTEROP_RFC): $(INTEROP_DIR)/test_rfc.c $(LIBA) tests/interop.mk
 .PHONY: check-interop check-rfc clean-interop
 check-interop: $(MODULE) $(BUILD)/pam_driver $(INTEROP_RFC) $(INTEROP_MODULES)
 	$(INTEROP_RFC)
-	$(TEST_PYTHON) $(INTEROP_DIR)/run.py --build $(BUILD) --node $(NODE)
+	$(TEST_PYTHON) $(INTEROP_DIR)/run.py --build $(BUILD) --node $(INTEROP_NODE)
 
 check-rfc: $(INTEROP_RFC)
 	$(INTEROP_RFC)
