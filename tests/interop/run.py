@@ -168,8 +168,12 @@ def openssl_keys(w):
 
 def run_maker(cmd, name, problems):
     """The maker's JSON lines; a crash is recorded as a problem."""
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
-                       cwd=HERE)
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
+                           cwd=HERE)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        problems.append("%s did not run: %s" % (name, e))
+        return []
     entries = []
     for line in p.stdout.splitlines():
         try:
@@ -323,7 +327,10 @@ def main():
             return "FAIL"
         if "unsupported" in e:
             return "unsupported"
-        if "checks" not in e or not e["checks"]:
+        if "error" not in e and not e.get("checks"):
+            failed += 1
+            failures.append(("%s %s %s" % (maker, row, col or ""),
+                             ["the maker gave no checks"]))
             return "FAIL"
         return status.get(id(e), "ok")
 
