@@ -11,6 +11,7 @@ cryptography (PyJWT has no PEM export of its own) and as JWKs by PyJWT's own
 jwt.algorithms.*.to_jwk.  Openssl's keys are read from WORK/openssl/.
 """
 
+import base64
 import json
 import os
 import secrets
@@ -57,6 +58,12 @@ def to_jwk(t, key):
     return json.loads(text)
 
 
+def short_coordinate(key):
+    j = to_jwk("p521", key)
+    return any(len(base64.urlsafe_b64decode(j[c] + "=" * (-len(j[c]) % 4)))
+               < 66 for c in ("x", "y"))
+
+
 def write(path, data, mode=0o644):
     if isinstance(data, str):
         data = data.encode()
@@ -91,6 +98,11 @@ def main():
 
     types = ["hmac", "rsa", "p256", "p384", "p521", "ed25519"]
     main_key = {t: generate(t) for t in types}
+    # PyJWT 2.6 writes EC coordinates without their leading zero octets
+    # (RFC 7518 6.2.1.2 wants all 66 for P-521); take a P-521 key where it
+    # does, so that every run shows the module reading such a JWK.
+    while not short_coordinate(main_key["p521"]):
+        main_key["p521"] = generate("p521")
     other_key = {t: generate(t) for t in types}
     files = {}
     for t in types:
