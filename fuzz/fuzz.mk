@@ -1,0 +1,69 @@
+# fuzz/fuzz.mk - libFuzzer targets (clang, ASan + UBSan), one per parser and
+# one for the whole pam_sm_authenticate.
+#
+#   make fuzz               each target FUZZ_SECONDS (default 10), fails on
+#                           any finding
+#   make check-fuzz         (part of make check) every regression input, then
+#                           FUZZ_CHECK_SECONDS (default 4) per target
+#   make fuzz-TARGET        one target, FUZZ_SECONDS
+#
+# The library is compiled again with the fuzzing flags into $(FUZZ_BUILD);
+# scratch corpora, logs and crash artifacts stay there too.  A finding is
+# kept as a regression input: fuzz/regressions/TARGET/.
+
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 10
+FUZZ_CHECK_SECONDS ?= 4
+FUZZ_TARGETS := token config jwks usermap pem b64url pam
+
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS  := -g -O1 $(FUZZ_SAN) -fno-omit-frame-pointer -std=gnu11 \
+                -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -I. -Ifuzz \
+                $(PKG_CFLAGS)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+
+.PHONY: fuzz fuzz-build check-fuzz $(FUZZ_TARGETS:%=fuzz-%)
+
+$(FUZZ_BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) fuzz/fuzz.mk
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_BUILD)/pam_jwt.o: pam_jwt.c $(wildcard lib/*.h) fuzz/fuzz.mk
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz_token: fuzz/fake_passwd.c
+$(FUZZ_BUILD)/fuzz_token: FUZZ_EXTRA = fuzz/fake_passwd.c
+$(FUZZ_BUILD)/fuzz_pam: $(FUZZ_BUILD)/pam_jwt.o fuzz/fake_passwd.c \
+    $(FUZZ_BUILD)/pam_shim.so
+$(FUZZ_BUILD)/fuzz_pam: FUZZ_EXTRA = fuzz/fake_passwd.c $(FUZZ_BUILD)/pam_jwt.o \
+    -lpam -Wl,--export-dynamic-symbol=shim_authenticate
+
+# the one-line module through which fuzz_pam (and tests/fault) run pam_jwt
+# inside pam_authenticate; see fuzz/pam_shim.c
+$(FUZZ_BUILD)/pam_shim.so: fuzz/pam_shim.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -shared -fPIC -g -O1 -Wall -Wextra -o $@ $<
+
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.h fuzz/keys.h $(FUZZ_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_EXTRA) \
+	    $(FUZZ_LIB_OBJ) $(PKG_LIBS) -lm
+
+fuzz-build: $(FUZZ_BINS)
+
+# One at a time: the fuzzers share the machine with everything else.
+fuzz: $(FUZZ_BINS)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	    sh fuzz/run.sh $(FUZZ_BUILD) $$t $(FUZZ_SECONDS); done
+
+$(FUZZ_TARGETS:%=fuzz-%): fuzz-%: $(FUZZ_BUILD)/fuzz_%
+	sh fuzz/run.sh $(FUZZ_BUILD) $* $(FUZZ_SECONDS)
+
+check-fuzz: $(FUZZ_BINS)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	    sh fuzz/run.sh $(FUZZ_BUILD) $$t $(FUZZ_CHECK_SECONDS); done
+
+CHECK_TARGETS += check-fuzz

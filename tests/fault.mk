@@ -1,0 +1,74 @@
+# tests/fault.mk - fault injection through the whole pam_sm_authenticate
+# (tests/fault/fault.c): every failable call of a successful authentication
+# fails once, in turn, under ASan + UBSan + LeakSanitizer.
+#
+#   make check-fault     (part of make check)
+#
+# lib/ and pam_jwt.c are compiled again (no inlining, so that the stack of a
+# failed call names its function) and linked with -Wl,--wrap for each call
+# below.  Before linking, nm checks that the objects call nothing failable
+# that is not wrapped (glibc headers may redirect a call to another symbol,
+# e.g. open to __open_2 under _FORTIFY_SOURCE; these objects are built
+# without it, and the check catches any such surprise).
+
+FAULT_DIR    := $(BUILD)/fault
+FAULT_CFLAGS := -g -O1 -fno-inline -fno-omit-frame-pointer \
+                -fsanitize=address,undefined -fno-sanitize-recover=all \
+                -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
+                -Wno-format-truncation -I. $(PKG_CFLAGS)
+FAULT_WRAP   := malloc calloc realloc strdup strndup open openat read write \
+                fstat fstatat lstat mkdir mkdirat linkat unlinkat fsync flock \
+                dup fdopendir readdir getpwnam_r pam_get_item pam_set_item \
+                pam_prompt sodium_init
+# what counts as failable when nm finds it in the objects
+FAULT_FAILABLE := malloc|calloc|realloc|reallocarray|strdup|strndup|asprintf|vasprintf|\
+open|open64|__open_2|__open64_2|openat|openat64|__openat_2|__openat64_2|creat|\
+read|__read_chk|pread|pread64|readv|write|pwrite|writev|\
+fstat|fstat64|__fxstat|__fxstat64|fstatat|fstatat64|__fxstatat|stat|stat64|lstat|lstat64|__xstat|__lxstat|statx|\
+mkdir|mkdirat|link|linkat|unlink|unlinkat|rename|renameat|renameat2|rmdir|\
+fsync|fdatasync|flock|fcntl|lockf|dup|dup2|dup3|pipe|\
+opendir|fdopendir|readdir|readdir64|scandir|fopen|fopen64|fdopen|getline|getdelim|fgets|fread|\
+getpwnam|getpwnam_r|getpwuid|getpwuid_r|getgrnam_r|getspnam_r|\
+pam_get_item|pam_set_item|pam_prompt|pam_vprompt|pam_get_user|pam_get_authtok|pam_get_data|pam_set_data|pam_putenv|\
+sodium_init|sodium_malloc|sodium_allocarray|mmap|posix_memalign|aligned_alloc|memalign|mkstemp|mkdtemp|tmpfile|\
+getrandom|randombytes_buf
+
+FAULT_SCENARIOS := hs256 rs256 jwks-es256 single_use parts-map \
+                   hs256-badsig rs256-badsig es256-badsig hs256-otheruser \
+                   single_use-replayed
+FAULT_OBJ := $(LIB_SRC:%.c=$(FAULT_DIR)/%.o) $(FAULT_DIR)/pam_jwt.o
+
+$(FAULT_DIR)/lib/%.o: lib/%.c $(wildcard lib/*.h) tests/fault.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(FAULT_CFLAGS) -c -o $@ $<
+
+$(FAULT_DIR)/pam_jwt.o: pam_jwt.c $(wildcard lib/*.h) tests/fault.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(FAULT_CFLAGS) -c -o $@ $<
+
+$(FAULT_DIR)/fault: tests/fault/fault.c $(FAULT_OBJ) tests/fault.mk
+	@unwrapped=$$(nm -u $(FAULT_OBJ) | awk '{print $$2}' | sort -u | \
+	    grep -E '^($(FAULT_FAILABLE))$$' | \
+	    grep -vxF -e '$(firstword $(FAULT_WRAP))' $(patsubst %,-e '%',$(wordlist 2,999,$(FAULT_WRAP))) || true); \
+	if [ -n "$$unwrapped" ]; then \
+	    echo "tests/fault.mk: failable calls not wrapped (add them to FAULT_WRAP and tests/fault/fault.c):" $$unwrapped >&2; \
+	    exit 1; fi
+	$(CC) $(FAULT_CFLAGS) -o $@ tests/fault/fault.c $(FAULT_OBJ) \
+	    $(FAULT_WRAP:%=-Wl,--wrap=%) $(PKG_LIBS) -lpam \
+	    -Wl,--export-dynamic-symbol=shim_authenticate
+
+# pam_authenticate runs pam_jwt's code through this one-line module
+$(FAULT_DIR)/pam_shim.so: fuzz/pam_shim.c
+	@mkdir -p $(dir $@)
+	$(CC) -shared -fPIC -g -O1 -Wall -Wextra -o $@ $<
+
+.PHONY: check-fault
+check-fault: $(FAULT_DIR)/fault $(FAULT_DIR)/pam_shim.so
+	@rm -rf $(FAULT_DIR)/fx
+	$(TEST_PYTHON) tests/fault/fixtures.py $(abspath $(FAULT_DIR))/fx \
+	    $(abspath $(FAULT_DIR))/pam_shim.so
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86:quarantine_size_mb=4 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    $(FAULT_DIR)/fault $(abspath $(FAULT_DIR))/fx $(FAULT_SCENARIOS)
+
+CHECK_TARGETS += check-fault
