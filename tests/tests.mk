@@ -21,6 +21,7 @@ $(BUILD)/pam_driver: tests/pam_driver.c
 -include tests/lint.mk
 -include tests/interop.mk
 -include tests/tool.mk
+-include tests/replay.mk
 
 ifneq ($(SAN),1)
 CHECK_TARGETS += check-asan

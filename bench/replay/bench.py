@@ -30,7 +30,6 @@ with --tmpfs (root: a private mount namespace).
 
 import argparse
 import ctypes
-import hashlib
 import os
 import secrets
 import shutil
