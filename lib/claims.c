@@ -40,13 +40,17 @@ pj_claims_numeric(json_t *v, long long *out)
 	d = json_real_value(v);
 	if (isnan(d))
 		return -1;
-	d = floor(d);
-	if (d >= 9.2e18)
+	if (d >= 9.2e18) {
 		*out = LLONG_MAX;
-	else if (d <= -9.2e18)
+	} else if (d <= -9.2e18) {
 		*out = LLONG_MIN;
-	else
+	} else {
+		/* rounded down without libm's floor(): the module does not link
+		 * -lm, and only some compilers inline floor */
 		*out = (long long)d;
+		if ((double)*out > d)
+			(*out)--;
+	}
 	return 0;
 }
 
