@@ -162,6 +162,9 @@ def main():
         if args.keep:
             print("kept", tmp)
         else:
+            if args.tmpfs:
+                # lazily: nss_wrapper still holds the passwd file open
+                subprocess.run(["umount", "-l", tmp], capture_output=True)
             shutil.rmtree(tmp, ignore_errors=True)
 
 
