@@ -6,13 +6,19 @@
  *   x/<B>/<H>  a hard link to r/<H> in the bucket B = UNTIL / 64: the expiry
  *              index, so pruning never reads or sorts the whole store.
  *   .lock      flock'ed while an expired record is replaced or pruned.
+ *   .cursor    the lowest bucket that may still exist: every bucket below
+ *              it has been pruned.
  *
  * Record: O_CREAT|O_EXCL on r/<H> is the atomic "first one wins".  If r/<H>
  * exists and is still live the token is a replay; if it has expired it is
  * replaced under the lock, so two replacers cannot both win.
- * Prune: each authentication looks at the first PRUNE_SCAN buckets of x/ and
- * removes at most PRUNE_MAX records from buckets that have wholly expired,
- * so the work per authentication is bounded whatever the store holds.
+ * Prune: under the lock, each authentication walks buckets upwards from the
+ * cursor by name (no directory listing of x/), probing at most PRUNE_PROBES
+ * bucket names and removing at most PRUNE_MAX records of wholly expired
+ * buckets, so the work per authentication is bounded whatever the store
+ * holds.  A new record's bucket is never below the cursor: the cursor stops
+ * at the first bucket that has not wholly expired, and a record lives at
+ * least until now.
  */
 #include "replay.h"
 #include "claims.h"
@@ -33,8 +39,9 @@
 
 #define REPLAY_JTI_MAX 1024
 #define BUCKET_SECONDS 64
-#define PRUNE_SCAN 64   /* bucket directory entries looked at */
-#define PRUNE_MAX 16    /* records removed, at most, per authentication */
+#define PRUNE_PROBES 256 /* bucket names looked up, at most, per authentication */
+#define PRUNE_MAX 16     /* records removed, at most, per authentication */
+#define CURSOR_SCAN 64   /* x/ entries read once when the cursor is lost */
 
 /* A directory below dfd (or the path itself when dfd < 0), created 0700 if
  * missing, which must be ours and private. */
@@ -63,6 +70,37 @@ open_dir(int dfd, const char *name, int create)
 	return fd;
 }
 
+/* Whoever may rename the store's parent entries may swap the store for an
+ * empty one: the parent must be ours and not writable by others (or
+ * sticky, like /tmp, where others cannot rename our entries). */
+static int
+parent_unsafe(const char *path)
+{
+	struct stat st;
+	char *parent = strdup(path), *slash;
+	int bad = 1;
+
+	if (parent == NULL)
+		return 1;
+	slash = strrchr(parent, '/');
+	if (slash == NULL)
+		goto out;
+	if (slash == parent)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(parent, &st) != 0 || !S_ISDIR(st.st_mode))
+		goto out;
+	if (st.st_uid != 0 && st.st_uid != geteuid())
+		goto out;
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && !(st.st_mode & S_ISVTX))
+		goto out;
+	bad = 0;
+out:
+	free(parent);
+	return bad;
+}
+
 static int
 open_store(const char *path, int *dfd, int *rfd, int *xfd, char *reason,
     size_t rlen)
@@ -83,6 +121,10 @@ open_store(const char *path, int *dfd, int *rfd, int *xfd, char *reason,
 		free(parent);
 		(void)mkdir(path, 0700);
 	}
+	if (parent_unsafe(path)) {
+		errno = EPERM;
+		goto fail;
+	}
 	*dfd = open_dir(-1, path, 0);
 	if (*dfd < 0)
 		goto fail;
@@ -99,8 +141,8 @@ fail:
 
 		return pj_reason(PJ_E_STORE, reason, rlen,
 		    "replay_cache %s: %s (it must be a directory owned by root, "
-		    "mode 0700)", path, e == EPERM ? "unsafe owner or mode" :
-		    strerror(e));
+		    "mode 0700, in a directory only root can write)", path,
+		    e == EPERM ? "unsafe owner or mode" : strerror(e));
 	}
 }
 
@@ -201,41 +243,126 @@ prune_bucket(int rfd, int xfd, const char *bucket, int *budget)
 		(void)unlinkat(xfd, bucket, AT_REMOVEDIR);
 }
 
-/* Bounded pruning; best effort, never fails the authentication. */
+static int
+read_cursor(int dfd, long long *cursor)
+{
+	char buf[32];
+	ssize_t n;
+	int fd;
+
+	fd = openat(dfd, ".cursor", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	(void)close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return pj_parse_ll(buf, 0, LLONG_MAX / BUCKET_SECONDS - 1, cursor);
+}
+
 static void
-prune(int dfd, int rfd, int xfd, long long now)
+write_cursor(int dfd, long long cursor)
+{
+	char buf[32];
+	int fd, n;
+
+	n = snprintf(buf, sizeof(buf), "%lld\n", cursor);
+	fd = openat(dfd, ".cursor", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if (n <= 0 || write(fd, buf, (size_t)n) != n)
+		(void)unlinkat(dfd, ".cursor", 0); /* found again by the scan */
+	(void)close(fd);
+}
+
+/* The cursor was lost (a store made by hand, or a crash while writing it):
+ * start from the lowest bucket among the first CURSOR_SCAN entries of x/. */
+static long long
+rescan_cursor(int xfd, long long now)
 {
 	struct dirent *de;
-	char names[PRUNE_SCAN][24];
-	long long b;
+	long long b, low = now / BUCKET_SECONDS;
 	DIR *d;
-	int fd, n = 0, i, budget = PRUNE_MAX, lock;
+	int fd, n = 0;
 
 	fd = dup(xfd);
 	if (fd < 0)
-		return;
+		return low;
 	d = fdopendir(fd);
 	if (d == NULL) {
 		(void)close(fd);
-		return;
+		return low;
 	}
-	while (n < PRUNE_SCAN && (de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' || strlen(de->d_name) >= sizeof(names[0]) ||
-		    pj_parse_ll(de->d_name, 0,
-		    LLONG_MAX / BUCKET_SECONDS - 1, &b) != 0)
+	while (n < CURSOR_SCAN && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
 			continue;
-		if ((b + 1) * BUCKET_SECONDS > now)
-			continue; /* not wholly expired */
-		(void)snprintf(names[n++], sizeof(names[0]), "%s", de->d_name);
+		n++;
+		if (pj_parse_ll(de->d_name, 0, LLONG_MAX / BUCKET_SECONDS - 1,
+		    &b) == 0 && b < low)
+			low = b;
 	}
 	(void)closedir(d);
-	if (n == 0)
-		return;
+	return low;
+}
+
+/* A new store gets its cursor at the current bucket: every record made from
+ * now on lives at least until now, so its bucket is at or above it. */
+static void
+ensure_cursor(int dfd, long long now)
+{
+	char buf[32];
+	int fd, n;
+
+	fd = openat(dfd, ".cursor", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd < 0)
+		return; /* there already (or unwritable: prune rescans) */
+	n = snprintf(buf, sizeof(buf), "%lld\n", now / BUCKET_SECONDS);
+	if (n <= 0 || write(fd, buf, (size_t)n) != n)
+		(void)unlinkat(dfd, ".cursor", 0);
+	(void)close(fd);
+}
+
+/* Bounded pruning under the lock; best effort, never fails the
+ * authentication. */
+static void
+prune(int dfd, int rfd, int xfd, long long now)
+{
+	char name[24];
+	long long c, start;
+	int budget = PRUNE_MAX, probes = 0, lock, bfd, lost = 0;
+
 	lock = lock_store(dfd);
 	if (lock < 0)
 		return;
-	for (i = 0; i < n && budget > 0; i++)
-		prune_bucket(rfd, xfd, names[i], &budget);
+	if (read_cursor(dfd, &c) != 0) {
+		c = rescan_cursor(xfd, now);
+		lost = 1;
+	}
+	start = c;
+	while ((c + 1) * BUCKET_SECONDS <= now && probes < PRUNE_PROBES &&
+	    budget > 0) {
+		probes++;
+		(void)snprintf(name, sizeof(name), "%lld", c);
+		bfd = openat(xfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (bfd < 0) {
+			if (errno != ENOENT)
+				break;
+			c++;
+			continue;
+		}
+		(void)close(bfd);
+		prune_bucket(rfd, xfd, name, &budget);
+		if (faccessat(xfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			break; /* budget spent inside it: go on next time */
+		c++;
+	}
+	if (c != start || lost)
+		write_cursor(dfd, c);
 	(void)close(lock);
 }
 
@@ -352,6 +479,7 @@ pj_replay_record(const struct pj_options *o, json_t *claims, long long now,
 		goto out;
 	}
 	index_record(rfd, xfd, name, until);
+	ensure_cursor(dfd, now);
 	r = PJ_OK;
 out:
 	if (lock >= 0)

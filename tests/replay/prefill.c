@@ -1,6 +1,7 @@
 /* prefill - fill a pam_jwt replay store quickly, in the documented layout
  * (lib/replay.c): r/<64 hex> holding "UNTIL\n", hard-linked as
- * x/<UNTIL/64>/<64 hex>.  For the replay tests and the replay benchmark.
+ * x/<UNTIL/64>/<64 hex>, and .cursor lowered to the first bucket.  For the
+ * replay tests and the replay benchmark.
  *
  *   prefill STORE COUNT UNTIL PER_BUCKET TAG
  *
@@ -109,6 +110,31 @@ main(int argc, char **argv)
 		if (linkat(rfd, name, bfd, name, 0) != 0) {
 			perror(name);
 			return 1;
+		}
+	}
+	/* as pam_jwt keeps it: the cursor is at or below every bucket of a
+	 * store that has existed since those records were made */
+	if (count > 0) {
+		long long old = LLONG_MAX;
+
+		fd = openat(dfd, ".cursor", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			n = (int)read(fd, buf, sizeof(buf) - 1);
+			close(fd);
+			if (n > 0) {
+				buf[n] = '\0';
+				old = strtoll(buf, NULL, 10);
+			}
+		}
+		if (until / 64 < old) {
+			fd = openat(dfd, ".cursor", O_WRONLY | O_CREAT | O_TRUNC |
+			    O_CLOEXEC, 0600);
+			n = snprintf(buf, sizeof(buf), "%lld\n", until / 64);
+			if (fd < 0 || write(fd, buf, (size_t)n) != n) {
+				perror(".cursor");
+				return 1;
+			}
+			close(fd);
 		}
 	}
 	printf("created %lld\n", count);

@@ -1177,6 +1177,9 @@ class Suite:
         os.makedirs(bd, 0o700, exist_ok=True)
         with open(os.path.join(bd, name), "w") as f:
             f.write("%d\n" % old)
+        # a store that has existed since then has its cursor at or below it
+        with open(os.path.join(store, ".cursor"), "w") as f:
+            f.write("%d\n" % (old // BUCKET))
         others = [self.auth(svc, self.token()) for _ in range(2)]
         gone = not os.path.exists(bd)
         r2 = self.auth(svc, tok)
