@@ -165,7 +165,7 @@ walk_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
 		return 0;
 	}
 	if (ftw->level == 0 || strcmp(rel, "/r") == 0 || strcmp(rel, "/x") == 0 ||
-	    strcmp(rel, "/.lock") == 0)
+	    strcmp(rel, "/.lock") == 0 || strcmp(rel, "/.cursor") == 0)
 		return 0;
 	if (strncmp(rel, "/x/", 3) == 0 && ftw->level == 2) {
 		for (i = 0; base[i]; i++)
