@@ -396,6 +396,8 @@ def prefill(store, live):
     until = int(time.time()) + 3600
     b = os.path.join(store, "x", str(until // 64))
     os.makedirs(b, mode=0o700, exist_ok=True)
+    with open(os.path.join(store, ".cursor"), "w") as f:
+        f.write("%d\n" % (int(time.time()) // 64))
     for i in range(live):
         name = "%064x" % (i + 1)
         p = os.path.join(store, "r", name)
