@@ -23,6 +23,15 @@ $(BUILD)/pam_driver: tests/pam_driver.c
 -include tests/tool.mk
 -include tests/replay.mk
 
+# Only the PAM entry points leave the module (version script pam_jwt.map).
+CHECK_TARGETS += check-exports
+.PHONY: check-exports
+check-exports: $(MODULE)
+	@got=$$(nm -D --defined-only $(MODULE) | awk '$$2 ~ /^[TDBRVW]$$/ {print $$3}' | sort | tr '\n' ' '); \
+	want="pam_sm_authenticate pam_sm_setcred "; \
+	if [ "$$got" = "$$want" ]; then echo "exports: 1 passed, 0 failed ($$got)"; \
+	else echo "exports: 0 passed, 1 failed: exported [$$got], expected [$$want]"; exit 1; fi
+
 ifneq ($(SAN),1)
 CHECK_TARGETS += check-asan
 endif
