@@ -25,6 +25,9 @@ FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 
 .PHONY: fuzz fuzz-build check-fuzz $(FUZZ_TARGETS:%=fuzz-%)
+# built through a pattern rule, yet kept (make would delete them as
+# intermediate files and rebuild them every time)
+.SECONDARY: $(FUZZ_LIB_OBJ) $(FUZZ_BUILD)/pam_jwt.o
 
 $(FUZZ_BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) fuzz/fuzz.mk
 	@mkdir -p $(dir $@)
