@@ -669,6 +669,160 @@ class Runner:
             return []
         return [re.sub(r"^\(%s@127\.0\.0\.1\) " % USER1, "", ln) for ln in lines]
 
+    # --- 64 sudo at once with one single-use token ----------------------------
+    RACE_N = 64
+
+    def sudo_race(self, n):
+        """RACE_N `sudo -A -k` as USER1, all with the same single-use token,
+        through the shipped conf/pam.d/sudo (installed by run_all).  Each
+        askpass (run by sudo as USER1 while pam_jwt waits in its
+        conversation) announces itself and blocks on a pipe; when all RACE_N
+        wait, one close() releases them together, so RACE_N module instances
+        check the token against the replay cache at the same moment.
+        Exactly one may run its command as root."""
+        N = self.RACE_N
+        uid, gid = self.ids[USER1]
+        tokfile = self.mint("sudo-race-%d" % n, aud="sudo-e2e", scope="sudo",
+                            owner=USER1)
+        tok = self.tokens["sudo-race-%d" % n]
+        jti = json.loads(base64.urlsafe_b64decode(
+            tok.split(".")[1] + "==="))["jti"]
+        d = self.p("race%d" % n)
+        os.makedirs(d, mode=0o755)
+        rootonly = os.path.join(d, "root-only")  # only root can create files here
+        os.makedirs(rootonly, mode=0o700)
+        arrive, go, released = (os.path.join(d, x) for x in ("arrive", "go", "released"))
+        for f in (arrive, go):
+            os.mkfifo(f, 0o600)
+            os.chown(f, uid, gid)
+        askpass = os.path.join(d, "askpass-barrier")
+        # "< go" opens the pipe (we hold a writer, so it does not block) before
+        # the announcement; cat then blocks until our last writer closes.  A
+        # call after the release (a retry) must not happen: it says "late".
+        self.write(askpass, (
+            '#!/bin/sh\n'
+            'if [ -e "$E2E_RELEASED" ]; then echo "late $$" > "$E2E_ARRIVE"; exit 1; fi\n'
+            '{ echo "wait $$" > "$E2E_ARRIVE"; cat > /dev/null; } < "$E2E_GO"\n'
+            'exec cat "$PAMJWT_TOKEN_FILE"\n'), 0o755)
+        # one password attempt per sudo (a refused sudo would otherwise ask
+        # up to 3 times), so there are exactly RACE_N decisions to count
+        tries = "/etc/sudoers.d/pamjwt-e2e-race"
+        self.write(tries, "Defaults:%s passwd_tries=1\n" % USER1, 0o440)
+        env = {"SUDO_ASKPASS": askpass, "PAMJWT_TOKEN_FILE": tokfile,
+               "E2E_ARRIVE": arrive, "E2E_GO": go, "E2E_RELEASED": released}
+        afd = os.open(arrive, os.O_RDWR | os.O_NONBLOCK)
+        gfd = os.open(go, os.O_RDWR)
+        procs = []
+        mark = self.log.mark()
+        try:
+            t0 = time.monotonic()
+            for i in range(N):
+                argv = self.as_user(USER1, [
+                    "sudo", "-A", "-k", "/bin/sh", "-c",
+                    'id -u && touch "$1"', "sh", os.path.join(rootonly, "ran.%d" % i)],
+                    env=env)
+                procs.append(subprocess.Popen(
+                    argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE, start_new_session=True))
+            # the barrier: wait until every askpass waits
+            buf, waiting = b"", set()
+            deadline = time.monotonic() + 20
+            while len(waiting) < N and time.monotonic() < deadline:
+                if all(p.poll() is not None for p in procs):
+                    break
+                select.select([afd], [], [], 0.2)
+                try:
+                    buf += os.read(afd, 65536)
+                except BlockingIOError:
+                    pass
+                lines = buf.split(b"\n")
+                waiting.update(ln for ln in lines[:-1] if ln.startswith(b"wait "))
+            t1 = time.monotonic()
+            open(released, "w").close()
+            os.close(gfd)  # all RACE_N blocked cat's see end-of-file now
+            gfd = -1
+            t2 = time.monotonic()
+            res = []
+            for p in procs:
+                try:
+                    o, e = p.communicate(timeout=max(1, deadline + 10 - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    os.killpg(p.pid, signal.SIGKILL)
+                    o, e = p.communicate()
+                res.append((p.returncode, o.decode(errors="replace"),
+                            e.decode(errors="replace")))
+            t3 = time.monotonic()
+            try:
+                buf += os.read(afd, 65536)
+            except BlockingIOError:
+                pass
+            calls = [ln for ln in buf.split(b"\n") if ln]
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    try:
+                        os.killpg(p.pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                    p.wait()
+            if gfd >= 0:
+                os.close(gfd)
+            os.close(afd)
+            os.unlink(tries)
+
+        # the log: wait for RACE_N decisions (all sudo have ended, so every
+        # line is sent; the listener may still be reading them), then a moment
+        # for any extra line
+        def pam_lines():
+            return [ln for ln in self.log.since(mark) if "pam_jwt(sudo:auth)" in ln]
+        end = time.monotonic() + 5
+        while len(pam_lines()) < N and time.monotonic() < end:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        lines = pam_lines()
+        acc = [ln for ln in lines if re.search(
+            r"pam_jwt\(sudo:auth\): accepted: user=%s .*jti=%s " % (USER1, re.escape(jti)), ln)]
+        used = [ln for ln in lines if re.search(
+            r"pam_jwt\(sudo:auth\): rejected: token already used: .*jti=%s " % re.escape(jti), ln)]
+        other = [ln for ln in lines if ln not in acc and ln not in used]
+        sessions = [ln for ln in self.log.since(mark)
+                    if re.search(r"pam_unix\(sudo:session\): session opened for user root", ln)]
+
+        won = [i for i, (rc, o, e) in enumerate(res) if rc == 0 and o.strip() == "0"]
+        refused = [i for i, (rc, o, e) in enumerate(res) if rc == 1 and o == ""]
+        odd = [(i, r) for i, r in enumerate(res) if i not in won and i not in refused]
+        files = sorted(os.listdir(rootonly))
+        want_files = ["ran.%d" % i for i in won]
+        ok = (len(waiting) == N and len(calls) == N and len(won) == 1
+              and len(refused) == N - 1 and not odd and files == want_files
+              and len(acc) == 1 and len(used) == N - 1 and not other
+              and len(sessions) == 1)
+        timing = ("start to all %d askpass waiting %.1f s, release to all ended %.1f s"
+                  % (N, t1 - t0, t3 - t2))
+        if ok:
+            return True, (
+                "%d x `sudo -A -k` as %s, one token (jti=%s), released together "
+                "once every askpass waited in the module's conversation (%s): "
+                "exactly 1 ran as root (#%d: `id -u` printed 0, created %s in a "
+                "root-only dir), %d refused (exit 1, nothing created); log: 1 "
+                "accepted, %d \"token already used\", no other pam_jwt line, 1 "
+                "root session" % (N, USER1, jti, timing, won[0], files[0],
+                                  len(refused), len(used)))
+        refused_msgs = sorted(set(short(e, 80) for rc, o, e in
+                                  (res[i] for i in refused)))
+        return False, (
+            "%s; askpass waiting at release %d/%d, askpass calls %d (%s); "
+            "sudo ran as root %d %s, refused %d (%s), other results %s; "
+            "files in root-only dir %s; log: accepted %d %s, token already used "
+            "%d, other pam_jwt lines %d %s, root sessions %d"
+            % (timing, len(waiting), N, len(calls),
+               short(b" ".join(c for c in calls if not c.startswith(b"wait ")).decode(), 80),
+               len(won), won[:16], len(refused), refused_msgs,
+               [(i, r[0], short(r[1], 40), short(r[2], 120)) for i, r in odd[:4]],
+               files[:16], len(acc), sorted(set(pam_part(ln) for ln in acc)),
+               len(used), len(other), [pam_part(ln) for ln in other[:4]],
+               len(sessions)))
+
     # --- scenarios ---------------------------------------------------------------
     def run_all(self):
         S = self.scenario
@@ -829,6 +983,11 @@ class Runner:
                         "same token again")()
             return r1[0] and r2[0], "%s / %s" % (r1[1], r2[1])
         S("sudo conf/pam.d/sudo single-use token", single_use)
+        # 64 sudo at once with one single-use token, twice (a fresh token each)
+        for n in (1, 2):
+            S("sudo conf/pam.d/sudo 64 at once, one single-use token (%s)"
+              % ("1st" if n == 1 else "2nd, fresh token"),
+              lambda n=n: self.sudo_race(n))
 
         # ---- sshd with the shipped stacks, verbatim
         subprocess.run(["chpasswd"], input="%s:e2e-Secret-pw-42\n" % USER1,
