@@ -6,7 +6,11 @@
 #                        supports, through the real libpam (build/pam_driver,
 #                        nss_wrapper users) with the makers' PEM keys, their
 #                        JWK Sets and openssl's keys; prints the matrix
-#                        (tests/interop/run.py).  Needs nodejs and npm: the
+#                        (tests/interop/run.py); and the other direction:
+#                        tokens from `pamjwt mint` (keys from `pamjwt
+#                        keygen`, every algorithm) verified by jose with
+#                        the PEM/secret and the JWK Set
+#                        (tests/interop/verify_node.mjs).  Needs nodejs and npm: the
 #                        npm packages are installed with `npm ci` from
 #                        tests/interop/package-lock.json into
 #                        tests/interop/node_modules (git-ignored).
@@ -36,7 +40,7 @@ $(INTEROP_RFC): $(INTEROP_DIR)/test_rfc.c $(LIBA) tests/interop.mk
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(LDFLAGS) $(TEST_LIBS)
 
 .PHONY: check-interop check-rfc clean-interop
-check-interop: $(MODULE) $(BUILD)/pam_driver $(INTEROP_RFC) $(INTEROP_MODULES)
+check-interop: $(MODULE) $(TOOL) $(BUILD)/pam_driver $(INTEROP_RFC) $(INTEROP_MODULES)
 	$(INTEROP_RFC)
 	$(TEST_PYTHON) $(INTEROP_DIR)/run.py --build $(BUILD) --node $(INTEROP_NODE)
 

@@ -28,6 +28,18 @@ rotation (old RSA, new EC, next Ed25519 keys: each token picks its key by
 kid) and tokens without kid when one key (accepted) or two keys (rejected)
 fit the algorithm.
 
+The other direction, pamjwt mint -> jose (a third table): for every
+algorithm `pamjwt keygen --alg ALG` makes a key (and a second one), `pamjwt
+mint --key ... --alg ALG --sub alice --aud --iss --kid --jti` signs a token,
+and jose (tests/interop/verify_node.mjs) verifies it with jwtVerify: with
+the PEM .pub through importSPKI (HS*: the .secret's bytes) and with the
+.jwks through createLocalJWKSet (keygen writes no JWK Set for HMAC: "n/a").
+A cell is "ok" when jose accepts the token and its claims are the ones
+minted (sub, aud, iss, iat = now, exp = iat + 300, jti as in the payload,
+header alg/typ/kid); "another key" is "ok" when the token minted with the
+second key (same header, same kid) fails jose's signature check with the
+first key's PEM/secret and JWK Set.
+
 Every check runs build/pam_driver (pam_start_confdir, real libpam) on a
 service file `auth required .../pam_jwt.so config=EMPTY KEYOPTION`, with
 accounts from nss_wrapper (alice, uid 1001).  When a check fails it is run
@@ -40,9 +52,10 @@ Maker protocol: a maker prints JSON lines
 or, instead of "checks", "unsupported": why (the maker's own error when
 asked to sign) or "error": why (a failure).
 
-Prints both tables, the failures, and "interop: N passed, M failed" (N, M
-count pam_driver runs; a maker error or a missing cell counts as one
-failure); exits 1 on any failure, 2 if it cannot run at all.
+Prints the three tables, the failures, and "interop: N passed, M failed"
+(N, M count pam_driver runs and jose verifications; a maker error or a
+missing cell counts as one failure); exits 1 on any failure, 2 if it cannot
+run at all.
 """
 
 import argparse
@@ -251,6 +264,180 @@ def check(w, entry, c):
     return False, msg
 
 
+# ---- pamjwt mint -> jose ---------------------------------------------
+
+MINT_AUD = "interop-aud"
+MINT_ISS = "https://pamjwt.interop.test"
+MINT_TTL = 300
+JOSE_COLS = [("file", "key file (keygen)"), ("jwks", "JWK Set (keygen)"),
+             ("other", "another key")]
+B64URL = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+             "0123456789-_")
+
+
+def b64u_json(part):
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+
+
+def tool_run(w, args):
+    return subprocess.run([w.tool] + args, capture_output=True, text=True,
+                          errors="replace", timeout=120, env=w.env)
+
+
+def pamjwt_keys(w, jobs):
+    """keygen for every algorithm, twice (the key and another key):
+    {alg: (prefix, other prefix)}, or {alg: "why not"}."""
+    d = w.p("pamjwt")
+    os.mkdir(d)
+
+    def one(alg):
+        pre = [os.path.join(d, alg), os.path.join(d, alg + "-other")]
+        for x in pre:
+            p = tool_run(w, ["keygen", "--alg", alg, "--out", x])
+            if p.returncode != 0:
+                return alg, "pamjwt keygen --alg %s exited %d: %s" % (
+                    alg, p.returncode, p.stderr.strip()[-400:])
+        return alg, tuple(pre)
+    with concurrent.futures.ThreadPoolExecutor(max(1, jobs)) as ex:
+        return dict(ex.map(one, ALGS))
+
+
+def pamjwt_jose(w, node, jobs):
+    """Tokens from pamjwt mint verified by jose.  Returns (cells, results):
+    cells[(alg, col)] -> list of check ids, or "n/a"; results is a list of
+    (alg, col, what, ok, message lines)."""
+    results, cells, checks, expect = [], {}, [], {}
+    if not os.path.exists(w.tool):
+        for alg in ALGS:
+            results.append((alg, "file", "pamjwt", False,
+                            ["%s is missing (make %s)" % (
+                                w.tool, os.path.relpath(w.tool))]))
+        return cells, results
+    keys = pamjwt_keys(w, jobs)
+    for alg in ALGS:
+        k = keys[alg]
+        if isinstance(k, str):
+            results.append((alg, "file", "keygen", False, [k]))
+            continue
+        main, other = k
+        hmac_alg = alg.startswith("HS")
+        if hmac_alg:
+            kid = "pamjwt-" + alg.lower()
+            keyfile = (main + ".secret", "secret")
+        else:
+            with open(main + ".jwks") as f:
+                kid = json.load(f)["keys"][0]["kid"]
+            keyfile = (main + ".pub", "spki")
+        toks = {}
+        for which, pre in (("main", main), ("other", other)):
+            priv = pre + (".secret" if hmac_alg else ".key")
+            t0 = int(time.time())
+            p = tool_run(w, ["mint", "--key", priv, "--alg", alg, "--sub",
+                             "alice", "--aud", MINT_AUD, "--iss", MINT_ISS,
+                             "--ttl", str(MINT_TTL), "--kid=" + kid, "--jti"])
+            t1 = int(time.time())
+            if p.returncode != 0 or p.stdout.count(".") != 2:
+                results.append((alg, "file" if which == "main" else "other",
+                                "mint", False, [
+                                    "pamjwt mint --alg %s (%s key) exited %d:"
+                                    " %s" % (alg, which, p.returncode,
+                                             p.stderr.strip()[-400:])]))
+                continue
+            toks[which] = (p.stdout.strip(), t0, t1)
+        plan = []
+        if "main" in toks:
+            plan.append(("file", "accepted with the " + keyfile[1], "main",
+                         keyfile))
+            if not hmac_alg:
+                plan.append(("jwks", "accepted with the JWK Set", "main",
+                             (main + ".jwks", "jwks")))
+        if "other" in toks:
+            plan.append(("other", "another key's token refused by the " +
+                         keyfile[1], "other", keyfile))
+            if not hmac_alg:
+                plan.append(("other", "another key's token refused by the "
+                             "JWK Set", "other", (main + ".jwks", "jwks")))
+        cells[(alg, "jwks")] = "n/a" if hmac_alg else []
+        cells.setdefault((alg, "file"), [])
+        cells.setdefault((alg, "other"), [])
+        for col, what, which, (f, kind) in plan:
+            cid = len(checks)
+            tok, t0, t1 = toks[which]
+            checks.append({"id": cid, "alg": alg, "token": tok, "key": kind,
+                           "file": f, "audience": MINT_AUD,
+                           "issuer": MINT_ISS})
+            expect[cid] = (alg, col, what, which == "main", kid, t0, t1)
+            cells[(alg, col)].append(cid)
+    if not checks:
+        return cells, results
+    try:
+        p = subprocess.run([node, os.path.join(HERE, "verify_node.mjs")],
+                           input=json.dumps(checks), capture_output=True,
+                           text=True, timeout=600, cwd=HERE)
+        out, err, rc = p.stdout, p.stderr, p.returncode
+    except (OSError, subprocess.TimeoutExpired) as e:
+        out, err, rc = "", str(e), -1
+    got = {}
+    for line in out.splitlines():
+        try:
+            r = json.loads(line)
+            got[r["id"]] = r
+        except (ValueError, KeyError, TypeError):
+            pass
+    for cid, c in enumerate(checks):
+        alg, col, what, want_ok, kid, t0, t1 = expect[cid]
+        r = got.get(cid)
+        if r is None:
+            results.append((alg, col, what, False, [
+                "no answer from verify_node.mjs (exit %d): %s" % (
+                    rc, err.strip()[-600:])]))
+            continue
+        if not want_ok:
+            ok = (not r.get("ok") and "ERR_JWS_SIGNATURE_VERIFICATION_FAILED"
+                  in r.get("error", ""))
+            results.append((alg, col, what, ok, [] if ok else [
+                "jose: expected a failed signature check, got %s" % (
+                    "success" if r.get("ok") else r.get("error"))]))
+            continue
+        if not r.get("ok"):
+            results.append((alg, col, what, False,
+                            ["jose refused it: " + r.get("error", "?"),
+                             "token header: " + header_text(c["token"])]))
+            continue
+        probs = mint_claims_problems(c["token"], r["payload"], r["header"],
+                                     alg, kid, t0, t1)
+        results.append((alg, col, what, not probs, probs))
+    return cells, results
+
+
+def mint_claims_problems(token, payload, header, alg, kid, t0, t1):
+    """What differs between the claims jose returned and the ones minted."""
+    probs = []
+    raw = b64u_json(token.split(".")[1])
+    if payload != raw:
+        probs.append("jose's claims %r differ from the payload %r" % (
+            payload, raw))
+    want = {"iss": MINT_ISS, "sub": "alice", "aud": MINT_AUD}
+    for k, v in want.items():
+        if payload.get(k) != v:
+            probs.append("claim %s: %r, minted %r" % (k, payload.get(k), v))
+    extra = set(payload) - {"iss", "sub", "aud", "iat", "exp", "jti"}
+    if extra:
+        probs.append("claims not minted: %s" % sorted(extra))
+    iat, exp, jti = payload.get("iat"), payload.get("exp"), payload.get("jti")
+    if not (isinstance(iat, int) and t0 <= iat <= t1):
+        probs.append("iat %r is not the mint time [%d, %d]" % (iat, t0, t1))
+    if not (isinstance(exp, int) and isinstance(iat, int) and
+            exp == iat + MINT_TTL):
+        probs.append("exp %r is not iat + %d" % (exp, MINT_TTL))
+    if not (isinstance(jti, str) and len(jti) == 22 and set(jti) <= B64URL):
+        probs.append("jti %r is not 128 random bits in base64url" % (jti,))
+    if header != {"alg": alg, "typ": "JWT", "kid": kid}:
+        probs.append("header %r, minted alg %s typ JWT kid %s" % (
+            header, alg, kid))
+    return probs
+
+
 def header_text(token):
     h = token.split(".")[0]
     try:
@@ -281,6 +468,8 @@ def main():
                          w.work, now], "make_pyjwt.py", problems)
     entries += run_maker([opts.node, os.path.join(HERE, "make_node.mjs"),
                           w.work, now], "make_node.mjs", problems)
+
+    jose_cells, jose_results = pamjwt_jose(w, opts.node, opts.jobs)
 
     cells = {}   # (table, maker, row, col) -> entry
     for e in entries:
@@ -359,6 +548,38 @@ def main():
                     ["unsupported"]))
         print("%-24s %-14s %-14s %-14s" % ((row,) + tuple(r)))
     print()
+    jose_status = {}
+    for alg, col, what, ok, msg in jose_results:
+        if ok:
+            passed += 1
+        else:
+            failed += 1
+            jose_status[(alg, col)] = "FAIL"
+            failures.append(("pamjwt mint -> jose %s %s: %s" % (alg, col,
+                                                                what), msg))
+    print("%-22s %-18s %-18s %-18s" % (("pamjwt mint -> jose",) +
+                                       tuple(n for _, n in JOSE_COLS)))
+    for alg in ALGS:
+        row = []
+        for col, _ in JOSE_COLS:
+            ids = jose_cells.get((alg, col))
+            if (alg, col) in jose_status:
+                row.append("FAIL")
+            elif ids == "n/a":
+                row.append("n/a")
+            elif not ids:
+                # nothing was checked: a failure unless already counted
+                row.append("FAIL")
+                if not any(r[0] == alg and not r[3] for r in jose_results):
+                    failed += 1
+                    failures.append(("pamjwt mint -> jose %s %s" % (alg, col),
+                                     ["no check was made"]))
+            else:
+                row.append("ok")
+        print("%-22s %-18s %-18s %-18s" % (("pamjwt %s" % alg,) +
+                                           tuple(row)))
+    print("(n/a: keygen writes no JWK Set for an HMAC secret)")
+    print()
     for u in unsupported:
         print("unsupported: " + u)
     for p in problems:
@@ -368,8 +589,10 @@ def main():
         print("FAIL " + name)
         for line in msg:
             print("      " + line)
-    print("(%d pam_driver runs, %d unsupported cells, %.0f s)" % (
-        len(jobs), len(unsupported), time.time() - t0))
+    print("(%d pam_driver runs, %d jose verifications of pamjwt tokens, "
+          "%d unsupported cells, %.0f s)" % (
+              len(jobs), len(jose_results), len(unsupported),
+              time.time() - t0))
     if failed == 0 and not opts.keep:
         shutil.rmtree(w.work, ignore_errors=True)
     else:
