@@ -8,7 +8,7 @@
 #                                     run under valgrind memcheck (non-SAN)
 
 INTEG_HELPER := $(BUILD)/integration/pam_set_authtok.so
-INTEG_DEPS   := $(MODULE) $(BUILD)/pam_driver $(INTEG_HELPER)
+INTEG_DEPS   := $(MODULE) $(TOOL) $(BUILD)/pam_driver $(INTEG_HELPER)
 INTEG_RUN     = $(TEST_PYTHON) tests/integration/test_pam.py --build $(BUILD) \
                 $(if $(filter 1,$(SAN)),--san)
 

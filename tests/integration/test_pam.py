@@ -18,6 +18,31 @@ from pam_wrapper (PAM_WRAPPER_DEBUGLEVEL=2 prints them on stderr as
 "SYSLOG(PRIO): ...").  Every case also checks that no token, signature,
 password, secret or key text appears in anything the run printed.
 
+`pamjwt verify` must agree with the module on every case (CONTRACT 6: it
+"runs exactly the module's validation"): after the module's run, the same
+token (its one answer, on standard input) and the same module arguments go
+to `build/pamjwt verify --service S [--user U] [key=value ...] -` (the
+first absolute config=FILE becomes --config FILE; the service is the
+case's, or the stack file's name; --user is the PAM_USER the case sets,
+none when it leaves it unset), in the same nss_wrapper environment, and
+  module PAM_SUCCESS <=> exit 0, PAM_SERVICE_ERR <=> exit 2, any other
+  result <=> exit 1, and the "pam:" line pamjwt prints is the module's
+  exact code; on PAM_SUCCESS its "user:" is the PAM_USER the module left.
+The module's exact code is the driver's line in direct mode, the stack's
+result for a stack of the module alone (where libpam turns the module's
+PAM_IGNORE into PAM_PERM_DENIED), or the helper's "call returned" line
+(call=); in a stack with other modules only the module's decision line
+tells its result (accepted, ignored, rejected at a priority, configuration
+error), and pamjwt's code must be one that line stands for.  With
+single_use, verify runs with --dry-run (it must not use up the token), and
+only the first run of a case is compared; a case whose replay_cache cannot
+be used (replay_real) runs without --dry-run, as nothing can be recorded
+there.  Excluded, with the reason printed: cases whose result depends on
+the conversation (continuation parts, more than one answer, the token from
+PAM_AUTHTOK with use_first_pass/try_first_pass, an earlier module setting
+PAM_AUTHTOK, two module instances).  Prints "agreement: N compared, M
+excluded, K disagreed"; a disagreement fails its case, with both sides.
+
     /usr/bin/python3 tests/integration/test_pam.py [--build DIR] [--san]
         [--valgrind] [--jobs N] [-k REGEX] [-v]
 
@@ -141,7 +166,8 @@ class World:
         self.driver = os.path.join(self.build, "pam_driver")
         self.helper = os.path.join(self.build, "integration",
                                    "pam_set_authtok.so")
-        for f in (self.module, self.driver, self.helper):
+        self.tool = os.path.join(self.build, "pamjwt")
+        for f in (self.module, self.driver, self.helper, self.tool):
             if not os.path.exists(f):
                 raise SystemExit("integration: %s is missing (make "
                                  "check-integration builds it)" % f)
@@ -352,7 +378,7 @@ class Case:
     def __init__(self, name, expect, answers=(), args=None, stack=None,
                  user="alice", service="pjtest", want_user=None, prompts=None,
                  log=None, prio=None, decisions=None, has=(), lacks=(),
-                 valgrind=False):
+                 valgrind=False, replay_real=False):
         self.name = name
         self.expect = expect if isinstance(expect, list) else [expect]
         self.answers = answers      # list, or a function returning one
@@ -368,6 +394,9 @@ class Case:
         self.has = has
         self.lacks = lacks
         self.valgrind = valgrind    # in the valgrind subset
+        # single_use with a replay_cache that cannot be used: pamjwt verify
+        # runs on it without --dry-run (nothing can be recorded there)
+        self.replay_real = replay_real
 
 
 def pwrap_cleanup(pid):
@@ -419,6 +448,13 @@ class Runner:
             env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
         env["LD_PRELOAD"] = " ".join(preload)
         self.env = env
+        # pamjwt verify: the same accounts (nss_wrapper) and sanitizer
+        # settings; pam_wrapper is left out (the tool does not use libpam,
+        # and the wrapper would make a /tmp/pam.X copy for nothing)
+        self.tool_env = {k: v for k, v in env.items()
+                         if not k.startswith("PAM_WRAPPER")}
+        self.tool_env["LD_PRELOAD"] = " ".join(
+            x for x in preload if "pam_wrapper" not in x)
         self.prefix = []
         if opts.valgrind:
             # No suppression file: no definite or indirect leak and no
@@ -461,7 +497,8 @@ class Runner:
         return s
 
     def run(self, case):
-        """Returns (ok, message)."""
+        """Returns (ok, message, agreement), agreement being ("compared",
+        note), ("excluded", reason) or None (the case failed first)."""
         answers = case.answers() if callable(case.answers) else list(
             case.answers)
         stack_text = ""
@@ -469,19 +506,183 @@ class Runner:
             stack_text = case.stack() if callable(case.stack) else case.stack
             service = self._stack_file(stack_text)
             cmd = [self.w.driver, self.w.p("pamd"), service, case.user]
+            plan = self._stack_plan(stack_text)
         else:
             args = list(case.args)
             if not any(a.startswith("config=") for a in args):
                 args.insert(0, "config=" + self.w.cfg_empty)
             cmd = [self.w.driver, "--direct", self.w.module] + args + \
                 ["--", self.w.p("pamd"), case.service, case.user]
+            service = case.service
+            plan = self._plan(args, "direct")
+        if isinstance(plan, dict) and len(answers) != 1:
+            plan = "%d answers: the token comes in continuation parts" % (
+                len(answers)) if answers else "no answer: the token comes " \
+                "from PAM_AUTHTOK"
         cmd = self.prefix + cmd + self._answer_files(answers)
         secret_texts = self._sensitive(answers, stack_text)
+        agreement = ("excluded", plan) if isinstance(plan, str) else None
         for i, want in enumerate(case.expect):
-            ok, msg = self._one(case, cmd, want, secret_texts, i)
+            ok, msg, res = self._one(case, cmd, want, secret_texts, i)
             if not ok:
-                return False, msg
-        return True, ""
+                return False, msg, None
+            if i == 0 and agreement is None:
+                agreement = self._agree(case, plan, service, answers[0], res,
+                                        secret_texts)
+                if agreement[0] == "disagreed":
+                    return False, agreement[1], agreement
+        if agreement[0] == "compared" and len(case.expect) > 1:
+            agreement = ("compared", "first of %d runs (single_use: later "
+                         "runs depend on the replay store)" %
+                         len(case.expect))
+        return True, "", agreement
+
+    # ---- pamjwt verify agreement ------------------------------------------
+
+    def _plan(self, margs, how):
+        """How to compare a module run with pamjwt verify: a dict, or the
+        reason (a string) why the run cannot be compared."""
+        first_pass = [a for a in margs
+                      if a.split("=")[0] in ("use_first_pass",
+                                             "try_first_pass")]
+        if len(first_pass) == 1:
+            return "%s: the token comes from PAM_AUTHTOK" % first_pass[0]
+        # (both together: a configuration error, whatever the conversation)
+        return {"margs": margs, "how": how}
+
+    def _stack_plan(self, text):
+        lines = [l.split() for l in text.splitlines()
+                 if l.strip() and not l.lstrip().startswith("#")]
+        mine = []
+        for words in lines:
+            if len(words) >= 3 and words[2] == self.w.module:
+                mine.append((words[3:], "stack"))
+            elif len(words) >= 4 and words[2] == self.w.helper and \
+                    words[3] == "call=" + self.w.module:
+                mine.append((words[4:], "call"))
+        for words in lines:
+            for a in words[3:]:
+                if a.startswith(("use_first_pass", "try_first_pass")):
+                    return "%s: the token comes from PAM_AUTHTOK" % a
+                if a.startswith(("set=", "setfile=")):
+                    return "an earlier module sets PAM_AUTHTOK"
+        if len(mine) != 1:
+            return "%d module instances share one conversation" % len(mine)
+        margs, how = mine[0]
+        if how == "stack" and len(lines) > 1:
+            how = "decision"   # other modules decide the stack's result
+        return self._plan(margs, how)
+
+    def _verify_argv(self, margs, service, user, dry_run):
+        argv = [self.w.tool, "verify", "--service", service]
+        if user != "-":
+            argv += ["--user", user]
+        if dry_run:
+            argv.append("--dry-run")
+        words, config = [], None
+        for a in margs:
+            # the first absolute config= is --config; a relative one (which
+            # --config would take from the current directory, the module
+            # refuses) or a second one stays a module argument
+            if config is None and a.startswith("config=") and \
+                    os.path.isabs(a[7:]):
+                config = a[7:]
+                argv += ["--config", config]
+            else:
+                words.append(a)
+        return argv + words + ["-"]
+
+    def _module_codes(self, plan, res):
+        """(exact code or None, the codes the module's result may be)."""
+        how = plan["how"]
+        if how == "direct":
+            return res["got"], {res["got"]}
+        if how == "stack":
+            # a stack of the module alone: its result is the stack's, but
+            # libpam turns a lone PAM_IGNORE into PAM_PERM_DENIED (the
+            # module itself never returns PAM_PERM_DENIED)
+            got = res["got"]
+            code = "PAM_IGNORE" if got == "PAM_PERM_DENIED" else got
+            return code, {code}
+        if how == "call":
+            m = re.search(r"set_authtok: call returned (PAM_\w+)", res["err"])
+            code = m.group(1) if m else "(no 'call returned' line)"
+            return code, {code}
+        # "decision": only the module's decision line shows its result
+        dec = [d for d in (DECISION_RE.search(l)
+                           for l in res["err"].splitlines()) if d]
+        if len(dec) != 1:
+            return "(%d decision lines)" % len(dec), set()
+        word, prio = dec[0].group(2), int(dec[0].group(1))
+        codes = {c for c, wp in WORD.items() if wp == (word, prio)} or \
+            {c for c, wp in WORD.items() if wp[0] == word}
+        return "a '%s' line at priority %d (%s)" % (
+            word, prio, " or ".join(sorted(codes)) or "?"), codes
+
+    def _agree(self, case, plan, service, token, res, secret_texts):
+        """Run pamjwt verify on what the module got; ("compared", note) or
+        ("disagreed", message) or ("excluded", reason)."""
+        if res["prompts"] > 1:
+            return ("excluded", "the module asked for continuation parts "
+                    "(%d prompts): its result depends on the conversation"
+                    % res["prompts"])
+        if re.search(r"SYSLOG\(\d\): conversation failed", res["err"]):
+            return ("excluded", "the conversation failed")
+        margs = plan["margs"]
+        single_use = "single_use" in margs or any(
+            a.startswith("single_use=") for a in margs)
+        dry = single_use and not case.replay_real
+        argv = self._verify_argv(margs, service, case.user, dry)
+        cmd = self.prefix + argv
+        try:
+            p = subprocess.run(cmd, input=token, env=self.tool_env,
+                               capture_output=True, text=True,
+                               errors="replace", cwd=self.w.tmp,
+                               timeout=600 if self.opts.valgrind else 60)
+            out, err, rc = p.stdout, p.stderr, p.returncode
+        except subprocess.TimeoutExpired:
+            out, err, rc = "", "(timed out)", -1
+        exact, codes = self._module_codes(plan, res)
+        m = re.search(r"^pam: +(\S+)$", out, re.M)
+        tool_code = m.group(1) if m else None
+        u = re.search(r"^user: +(\S*)$", out, re.M)
+        problems = []
+        if rc == 99:
+            problems.append("valgrind reported errors in pamjwt")
+        if rc in (98, -6) or "Sanitizer" in err or "runtime error:" in err:
+            problems.append("sanitizer reported errors in pamjwt (exit %d)"
+                            % rc)
+        want_rc = {"PAM_SUCCESS": {0}, "PAM_SERVICE_ERR": {2}}
+        rcs = set()
+        for c in codes:
+            rcs |= want_rc.get(c, {1})
+        if rc not in rcs:
+            problems.append("exit %d, expected %s" % (
+                rc, " or ".join(str(x) for x in sorted(rcs)) or "?"))
+        if tool_code is not None and tool_code not in codes:
+            problems.append("pam: %s, the module's is %s" % (tool_code,
+                                                            exact))
+        if tool_code is None and rc != 2:
+            problems.append("no 'pam:' line")
+        if codes == {"PAM_SUCCESS"} and res["user"] and u and \
+                u.group(1) != res["user"]:
+            problems.append("user: %s, the module set PAM_USER=%s" % (
+                u.group(1), res["user"]))
+        for t in secret_texts:
+            if t in out or t in err:
+                problems.append("sensitive text %r... in pamjwt's output" %
+                                t[:12])
+                break
+        if not problems:
+            return ("compared", None)
+        return ("disagreed", "pamjwt verify disagrees with the module: %s\n"
+                "      module: %s (%s)\n"
+                "      pamjwt: %s\n"
+                "      pamjwt output: %s" % (
+                    "; ".join(problems), exact, plan["how"],
+                    " ".join(x if len(x) < 120 else x[:60] + "..."
+                             for x in argv[1:]) + " < token",
+                    " | ".join((out + err).strip().splitlines()[:8])))
 
     def _one(self, case, cmd, want, secret_texts, step):
         timeout = 600 if self.opts.valgrind else 120
@@ -494,7 +695,7 @@ class Runner:
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.communicate()
-                return False, "timed out after %ds" % timeout
+                return False, "timed out after %ds" % timeout, None
             finally:
                 pwrap_cleanup(p.pid)
             # pam_wrapper's own set-up can collide under parallel starts
@@ -513,7 +714,7 @@ class Runner:
         step_s = " (run %d)" % (step + 1) if len(case.expect) > 1 else ""
 
         def fail(why):
-            return False, why + step_s + "\n      " + detail
+            return False, why + step_s + "\n      " + detail, None
 
         if p.returncode == 99:
             return fail("valgrind reported errors")
@@ -572,7 +773,8 @@ class Runner:
         for h in case.lacks:
             if re.search(h, err, re.M):
                 return fail("stderr has %r" % h)
-        return True, ""
+        return True, "", {"got": got, "user": user, "prompts": prompts,
+                          "err": err}
 
 
 def build_cases(w):
@@ -929,9 +1131,10 @@ def build_cases(w):
 
     # ---- 5. key material: PAM_AUTHINFO_UNAVAIL --------------------------
     def unavail(label, args, tok=None, log=r"rejected: key unavailable",
-                valgrind=False):
+                valgrind=False, replay_real=False):
         add("key: %s" % label, "PAM_AUTHINFO_UNAVAIL",
-            tok or (lambda: [hs()]), args=args, log=log, valgrind=valgrind)
+            tok or (lambda: [hs()]), args=args, log=log, valgrind=valgrind,
+            replay_real=replay_real)
     unavail("secret file missing",
             ["secret_file=" + w.p("keys", "missing")], valgrind=True)
     unavail("secret readable by group (0640)",
@@ -980,10 +1183,11 @@ def build_cases(w):
     unavail("replay_cache is a regular file (single_use)",
             [S, "single_use", "replay_cache=" + w.cfg_empty],
             lambda: [hs(claims(jti="j1"))],
-            log=r"rejected: replay store unavailable")
+            log=r"rejected: replay store unavailable", replay_real=True)
     unavail("replay_cache directory mode 0755 (single_use)",
             [S, "single_use", "replay_cache=" + w.p("replay-0755")],
-            lambda: [hs(claims(jti="j2"))], log=r"replay store unavailable")
+            lambda: [hs(claims(jti="j2"))], log=r"replay store unavailable",
+            replay_real=True)
 
     # ---- 6. configuration errors: PAM_SERVICE_ERR, before any prompt ---
     def conf(label, args, log=r"configuration error: ", valgrind=False):
@@ -1279,19 +1483,38 @@ def main():
         assert len(names) == len(set(names)), "duplicate case names"
         runner = Runner(w, opts)
         passed = failed = 0
+        agree = {"compared": 0, "excluded": 0, "disagreed": 0}
+        excluded = []
         start = time.time()
         with concurrent.futures.ThreadPoolExecutor(opts.jobs) as pool:
             results = pool.map(runner.run, cases)
-            for c, (ok, msg) in zip(cases, results):
+            for c, (ok, msg, ag) in zip(cases, results):
+                if ag is not None:
+                    agree[ag[0]] += 1
+                    if ag[0] == "excluded":
+                        excluded.append((c.name, ag[1]))
                 if ok:
                     passed += 1
-                    print("ok    %s -> %s" % (c.name, "/".join(c.expect)))
+                    note = ""
+                    if ag is not None and ag[0] == "compared":
+                        note = "  [pamjwt verify agrees%s]" % (
+                            ": " + ag[1] if ag[1] else "")
+                    print("ok    %s -> %s%s" % (c.name, "/".join(c.expect),
+                                                note if opts.verbose else ""))
                 else:
                     failed += 1
                     print("FAIL  %s: %s" % (c.name, msg))
                 sys.stdout.flush()
         mode = " (valgrind)" if opts.valgrind else \
             " (ASan+UBSan)" if opts.san else ""
+        for name, why in excluded:
+            print("not compared with pamjwt verify: %s: %s" % (name, why))
+        unknown = len(cases) - sum(agree.values())
+        print("agreement with pamjwt verify: %d compared, %d excluded, "
+              "%d disagreed%s" % (
+                  agree["compared"], agree["excluded"], agree["disagreed"],
+                  ", %d not reached (the case failed first)" % unknown
+                  if unknown else ""))
         if opts.verbose:
             print("%d cases in %.1f s%s" % (len(cases), time.time() - start,
                                             mode))
