@@ -90,6 +90,15 @@ clean:
 	rm -rf build build-* 
 
 # Every suite file above appends its targets to CHECK_TARGETS; they run in
-# that order.  Defined last so that all of them are known.
-check: all $(CHECK_TARGETS)
+# that order.  Defined last so that all of them are known.  `make check`
+# first installs the Debian packages the suites need (as root, on a fresh
+# Debian 12), then runs again so that pkg-config sees them.
+.PHONY: check check-deps check-run
+check: check-deps
+	@$(MAKE) --no-print-directory check-run
+
+check-deps:
+	@bash tests/install-deps.sh
+
+check-run: all $(CHECK_TARGETS)
 	@echo "make check: every suite passed ($(words $(CHECK_TARGETS)) suites)"
