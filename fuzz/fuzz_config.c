@@ -15,6 +15,7 @@ apply_args(struct pj_options *o, const char *p, const char *end)
 	const char *nl, *eq;
 	char *arg;
 	size_t n, kl;
+	int r;
 
 	while (p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
@@ -27,9 +28,10 @@ apply_args(struct pj_options *o, const char *p, const char *end)
 			memcpy(key, arg, kl);
 			key[kl] = '\0';
 			reason[0] = '\0';
-			if (pj_options_set(o, PJ_LEVEL_ARG, key, eq ? eq + 1 : NULL,
-			    reason, sizeof(reason)) != PJ_OK)
-				FUZZ_ASSERT(reason[0] != '\0' || 1);
+			r = pj_options_set(o, PJ_LEVEL_ARG, key, eq ? eq + 1 : NULL,
+			    reason, sizeof(reason));
+			/* every refusal says why */
+			FUZZ_ASSERT(r == PJ_OK || r == PJ_E_NOMEM || reason[0] != '\0');
 		}
 		free(arg);
 	}
