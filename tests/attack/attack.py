@@ -339,9 +339,11 @@ def catalogue(s):
                        "HMAC secret" % (alg, name.upper(), form.upper()),
                        token({"alg": alg}, s.claims(), material), cfg, AUTH_ERR,
                        libjwt=keyfile if form == "pem" and alg == "HS256" else None)
-    s.case("key confusion: HS256 signed with the JWK JSON of the set's RSA key",
-           token({"alg": "HS256", "kid": "r1"}, s.claims(),
-                 js(s.jwk_rsa).encode()), "jwks", AUTH_ERR)
+    for alg in ["HS256", "HS384", "HS512"]:
+        s.case("key confusion: %s signed with the JWK JSON of the set's RSA key"
+               % alg, token({"alg": alg, "kid": "r1"}, s.claims(),
+                            js(s.jwk_rsa).encode()), "jwks", AUTH_ERR,
+               libjwt=s.path("jwk-rsa.json") if alg == "HS256" else None)
     s.case("key confusion: HS256 signed with the JWK Set file text",
            token({"alg": "HS256"}, s.claims(), open(s.path("jwks.json"),
                  "rb").read()), "jwks", AUTH_ERR)
