@@ -10,6 +10,7 @@
 #include "replay.h"
 #include "user.h"
 
+#include <openssl/err.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,6 +129,8 @@ pj_verify(const struct pj_options *o, const struct pj_keyset *ks,
 	}
 	r = PJ_OK;
 out:
+	/* leave no OpenSSL errors queued in the host process (sshd, sudo) */
+	ERR_clear_error();
 	if (r != PJ_OK) {
 		free(res->user);
 		res->user = NULL;
