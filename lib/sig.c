@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const EVP_MD *
-alg_md(unsigned int alg)
+const EVP_MD *
+pj_sig_md(unsigned int alg)
 {
 	switch (pj_alg_hash_len(alg)) {
 	case 32: return EVP_sha256();
@@ -168,6 +168,22 @@ out:
 	return r;
 }
 
+int
+pj_sig_rsa_padding(EVP_PKEY_CTX *pctx, unsigned int alg, const EVP_MD *md)
+{
+	if (alg & (PJ_ALG_PS256 | PJ_ALG_PS384 | PJ_ALG_PS512)) {
+		/* RFC 7518 3.5: MGF1 with the same hash, salt as long as it */
+		if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+		    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1 ||
+		    EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) != 1)
+			return -1;
+	} else if (alg & PJ_ALG_RSA) {
+		if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 verify_pkey(const struct pj_key *k, unsigned int alg, const EVP_MD *md,
     const unsigned char *msg, size_t msglen, const unsigned char *sig,
@@ -185,17 +201,9 @@ verify_pkey(const struct pj_key *k, unsigned int alg, const EVP_MD *md,
 		r = PJ_E_NOMEM;
 		goto out;
 	}
-	if (EVP_DigestVerifyInit(mctx, &pctx, md, NULL, k->pkey) != 1)
+	if (EVP_DigestVerifyInit(mctx, &pctx, md, NULL, k->pkey) != 1 ||
+	    pj_sig_rsa_padding(pctx, alg, md) != 0)
 		goto out;
-	if (alg & (PJ_ALG_PS256 | PJ_ALG_PS384 | PJ_ALG_PS512)) {
-		if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
-		    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1 ||
-		    EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) != 1)
-			goto out;
-	} else if (alg & (PJ_ALG_RS256 | PJ_ALG_RS384 | PJ_ALG_RS512)) {
-		if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1)
-			goto out;
-	}
 	if (k->type == PJ_KEY_EC) {
 		if (ecdsa_to_der(sig, siglen, &der, &derlen) != 0)
 			goto out;
@@ -226,12 +234,12 @@ pj_sig_verify(const struct pj_key *k, unsigned int alg,
 			return PJ_E_SIGNATURE;
 		return verify_hmac(k, alg, msg, msglen, sig, siglen);
 	case PJ_KEY_RSA:
-		if ((alg & PJ_ALG_RSA) == 0 || (md = alg_md(alg)) == NULL)
+		if ((alg & PJ_ALG_RSA) == 0 || (md = pj_sig_md(alg)) == NULL)
 			return PJ_E_SIGNATURE;
 		return verify_pkey(k, alg, md, msg, msglen, sig, siglen);
 	case PJ_KEY_EC:
 		if ((alg & (PJ_ALG_ES256 | PJ_ALG_ES384 | PJ_ALG_ES512)) == 0 ||
-		    (md = alg_md(alg)) == NULL)
+		    (md = pj_sig_md(alg)) == NULL)
 			return PJ_E_SIGNATURE;
 		return verify_pkey(k, alg, md, msg, msglen, sig, siglen);
 	case PJ_KEY_ED25519:

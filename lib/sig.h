@@ -3,6 +3,7 @@
 #define PJ_SIG_H
 
 #include <stddef.h>
+#include <openssl/evp.h>
 
 struct pj_key;
 
@@ -12,6 +13,14 @@ struct pj_key;
 int pj_sig_verify(const struct pj_key *k, unsigned int alg,
     const unsigned char *msg, size_t msglen, const unsigned char *sig,
     size_t siglen) __attribute__((warn_unused_result));
+
+/* The digest behind alg (SHA-256/384/512), NULL for EdDSA or unknown. */
+const EVP_MD *pj_sig_md(unsigned int alg);
+
+/* RSASSA-PKCS1-v1_5 or RSASSA-PSS (MGF1 with the same hash, salt as long as
+ * it, RFC 7518 3.5) on a DigestSign/Verify context for an RS or PS alg;
+ * nothing for other algs.  0 or -1. */
+int pj_sig_rsa_padding(EVP_PKEY_CTX *pctx, unsigned int alg, const EVP_MD *md);
 
 #define PJ_HMAC_MAX 64
 

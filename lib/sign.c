@@ -35,17 +35,6 @@ starts(const char *p, const char *end, const char *s)
 	return (size_t)(end - p) >= n && memcmp(p, s, n) == 0;
 }
 
-static const EVP_MD *
-alg_md(unsigned int alg)
-{
-	switch (pj_alg_hash_len(alg)) {
-	case 32: return EVP_sha256();
-	case 48: return EVP_sha384();
-	case 64: return EVP_sha512();
-	default: return NULL;
-	}
-}
-
 /* 1 if alg is exactly one known algorithm bit. */
 static int
 one_alg(unsigned int alg)
@@ -412,18 +401,9 @@ sign_pkey(const struct pj_signer *s, unsigned int alg, const EVP_MD *md,
 		r = PJ_E_NOMEM;
 		goto out;
 	}
-	if (EVP_DigestSignInit(mctx, &pctx, md, NULL, s->priv) != 1)
+	if (EVP_DigestSignInit(mctx, &pctx, md, NULL, s->priv) != 1 ||
+	    pj_sig_rsa_padding(pctx, alg, md) != 0)
 		goto out;
-	if (alg & (PJ_ALG_PS256 | PJ_ALG_PS384 | PJ_ALG_PS512)) {
-		/* RFC 7518 3.5: MGF1 with the same hash, salt as long as it */
-		if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
-		    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1 ||
-		    EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) != 1)
-			goto out;
-	} else if (alg & (PJ_ALG_RS256 | PJ_ALG_RS384 | PJ_ALG_RS512)) {
-		if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1)
-			goto out;
-	}
 	if (EVP_DigestSign(mctx, NULL, &len, msg, msglen) != 1 || len == 0 ||
 	    len > 64 * 1024)
 		goto out;
@@ -500,12 +480,12 @@ pj_sign(const struct pj_signer *s, unsigned int alg, const unsigned char *msg,
 		r = sign_hmac(s, alg, msg, msglen, &buf, &len);
 		break;
 	case PJ_KEY_RSA:
-		if ((alg & PJ_ALG_RSA) == 0 || (md = alg_md(alg)) == NULL)
+		if ((alg & PJ_ALG_RSA) == 0 || (md = pj_sig_md(alg)) == NULL)
 			goto out;
 		r = sign_pkey(s, alg, md, msg, msglen, &buf, &len);
 		break;
 	case PJ_KEY_EC:
-		if ((alg & PJ_ALG_EC) == 0 || (md = alg_md(alg)) == NULL)
+		if ((alg & PJ_ALG_EC) == 0 || (md = pj_sig_md(alg)) == NULL)
 			goto out;
 		r = sign_pkey(s, alg, md, msg, msglen, &buf, &len);
 		break;
