@@ -26,6 +26,9 @@ SYSCONF ?= /etc/security
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs libsodium jansson libcrypto 2>/dev/null)
+# The module opens libcrypto itself when an RSA, EC or HS384 key needs it
+# (lib/ossl.h): HS256/512 and EdDSA logins never load it.
+MODULE_LIBS := $(shell pkg-config --libs libsodium jansson 2>/dev/null)
 
 WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wconversion -Werror
 CFLAGS  ?= -O2 -g
@@ -65,7 +68,7 @@ $(LIBA): $(LIB_OBJ)
 $(MODULE): $(BUILD)/pam_jwt.o $(LIBA) pam_jwt.map
 	$(CC) -shared -o $@ $(BUILD)/pam_jwt.o $(LIBA) $(LDFLAGS) \
 	    -Wl,--version-script=pam_jwt.map -Wl,--no-undefined -Wl,-z,nodelete \
-	    $(PKG_LIBS) -lpam
+	    $(MODULE_LIBS) -lpam
 
 # Further targets live beside what they build.
 -include tools/tools.mk

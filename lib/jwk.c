@@ -5,12 +5,11 @@
 #include "err.h"
 #include "key.h"
 
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
-#include <openssl/param_build.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "ossl.h" /* last: OpenSSL calls go through its table */
 
 #define JWK_MEMBER_MAX 4096  /* base64url characters of one key member */
 
@@ -377,6 +376,8 @@ jwk_to_key_lazy(json_t *jwk, struct pj_key *out, char *reason, size_t rlen)
 		    bit_length(b, blen) < 2)
 			(void)snprintf(note, sizeof(note),
 			    "RSA public exponent is unsafe (must be odd, 3 or more)");
+		else if (pj_ossl_load(note, sizeof(note)) != PJ_OK)
+			; /* the note says why: unusable here, the others still are */
 		else if ((r = roca_bytes(a, alen)) != PJ_OK) {
 			if (r != PJ_E_ALG)
 				goto out;

@@ -7,12 +7,11 @@
 #include "options.h"
 #include "spki.h"
 
-#include <openssl/bn.h>
-#include <openssl/param_build.h>
-#include <openssl/core_names.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "ossl.h" /* last: OpenSSL calls go through its table */
 
 /* A secret with fewer distinct byte values than this is refused as weak
  * ("aaaa...", "0000...", "abababab..."). */
@@ -132,6 +131,10 @@ pj_key_from_pkey(EVP_PKEY *pkey, struct pj_key *out, char *reason, size_t rlen)
 	size_t rawlen = sizeof(out->ed25519);
 	int bits, r = PJ_E_INTERNAL;
 
+	/* a caller holding an EVP_PKEY has libcrypto: this finds it */
+	if ((r = pj_ossl_load(reason, rlen)) != PJ_OK)
+		return r;
+	r = PJ_E_INTERNAL;
 	switch (EVP_PKEY_get_base_id(pkey)) {
 	case EVP_PKEY_RSA:
 		bits = EVP_PKEY_get_bits(pkey);
@@ -205,10 +208,11 @@ pj_key_from_rsa(const unsigned char *n, size_t nlen, const unsigned char *e,
 	EVP_PKEY *pkey = NULL;
 	int r = PJ_E_NOMEM;
 
-	if (nlen == 0 || elen == 0 || nlen > PJ_RSA_MAX_BITS / 8 + 1 || elen > 8) {
-		r = pj_reason(PJ_E_KEY, reason, rlen, "RSA key of unusable size");
-		goto out;
-	}
+	if (nlen == 0 || elen == 0 || nlen > PJ_RSA_MAX_BITS / 8 + 1 || elen > 8)
+		return pj_reason(PJ_E_KEY, reason, rlen, "RSA key of unusable size");
+	if ((r = pj_ossl_load(reason, rlen)) != PJ_OK)
+		return r;
+	r = PJ_E_NOMEM;
 	bn_n = BN_bin2bn(n, (int)nlen, NULL);
 	bn_e = BN_bin2bn(e, (int)elen, NULL);
 	bld = OSSL_PARAM_BLD_new();
@@ -249,11 +253,12 @@ pj_key_from_ec_point(const char *group, const unsigned char *pt, size_t ptlen,
 
 	/* only an uncompressed point: OpenSSL would also take the point at
 	 * infinity (one 0x00 byte), a key that "verifies" forged signatures */
-	if (flen == 0 || ptlen != 1 + 2 * flen || pt[0] != 0x04) {
-		r = pj_reason(PJ_E_KEY, reason, rlen,
+	if (flen == 0 || ptlen != 1 + 2 * flen || pt[0] != 0x04)
+		return pj_reason(PJ_E_KEY, reason, rlen,
 		    "EC public key is not an uncompressed point on %s", group);
-		goto out;
-	}
+	if ((r = pj_ossl_load(reason, rlen)) != PJ_OK)
+		return r;
+	r = PJ_E_NOMEM;
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
 	    (char *)group, 0);
 	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
@@ -373,7 +378,8 @@ pj_key_clear(struct pj_key *k)
 		sodium_memzero(k->secret, k->secret_len);
 		free(k->secret);
 	}
-	EVP_PKEY_free(k->pkey);
+	if (k->pkey != NULL) /* only after a load */
+		EVP_PKEY_free(k->pkey);
 	json_decref(k->pending);
 	free(k->kid);
 	free(k->note);
@@ -525,6 +531,21 @@ out:
 	return r;
 }
 
+/* The chosen key, ready to verify alg: its EVP_PKEY built if pending, and
+ * libcrypto loaded for HS384 (libsodium has no SHA-384), with the reason
+ * logged here rather than as a bad signature. */
+static int
+key_use(struct pj_key *k, unsigned int alg, char *reason, size_t rlen)
+{
+	int r;
+
+	if ((r = pj_key_ready(k, reason, rlen)) != PJ_OK)
+		return r;
+	if (alg == PJ_ALG_HS384)
+		return pj_ossl_load(reason, rlen);
+	return PJ_OK;
+}
+
 int
 pj_keyset_select(const struct pj_keyset *ks, unsigned int alg, const char *kid,
     const struct pj_key **out, char *reason, size_t rlen)
@@ -552,7 +573,7 @@ pj_keyset_select(const struct pj_keyset *ks, unsigned int alg, const char *kid,
 				return pj_reason(PJ_E_ALG, reason, rlen,
 				    "key '%s' does not allow %s", kid,
 				    pj_alg_name(alg));
-			if ((r = pj_key_ready(hit, reason, rlen)) != PJ_OK)
+			if ((r = key_use(hit, alg, reason, rlen)) != PJ_OK)
 				return r;
 			*out = hit;
 			return PJ_OK;
@@ -577,7 +598,7 @@ pj_keyset_select(const struct pj_keyset *ks, unsigned int alg, const char *kid,
 	if (fits > 1)
 		return pj_reason(PJ_E_NO_KEY, reason, rlen,
 		    "token has no kid and %zu keys fit %s", fits, pj_alg_name(alg));
-	if ((r = pj_key_ready(hit, reason, rlen)) != PJ_OK)
+	if ((r = key_use(hit, alg, reason, rlen)) != PJ_OK)
 		return r;
 	*out = hit;
 	return PJ_OK;

@@ -4,16 +4,17 @@
 #include "err.h"
 #include "key.h"
 
-#include <openssl/ecdsa.h>
-#include <openssl/evp.h>
-#include <openssl/rsa.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ossl.h" /* last: OpenSSL calls go through its table */
+
 const EVP_MD *
 pj_sig_md(unsigned int alg)
 {
+	if (pj_ossl_load(NULL, 0) != PJ_OK)
+		return NULL;
 	switch (pj_alg_hash_len(alg)) {
 	case 32: return EVP_sha256();
 	case 48: return EVP_sha384();
@@ -38,6 +39,10 @@ hmac_sha384(const unsigned char *key, size_t keylen, const unsigned char *msg,
 	int r = PJ_E_INTERNAL;
 
 	memset(k0, 0, sizeof(k0));
+	memset(inner, 0, sizeof(inner));
+	if ((r = pj_ossl_load(NULL, 0)) != PJ_OK)
+		return r; /* libsodium has no SHA-384 */
+	r = PJ_E_INTERNAL;
 	md = EVP_MD_fetch(NULL, "SHA384", NULL);
 	ctx = EVP_MD_CTX_new();
 	if (md == NULL || ctx == NULL) {
@@ -124,9 +129,10 @@ verify_hmac(const struct pj_key *k, unsigned int alg, const unsigned char *msg,
 	size_t maclen = 0;
 	int r = PJ_E_SIGNATURE;
 
-	if (pj_hmac(alg, k->secret, k->secret_len, msg, msglen, mac, &maclen) !=
-	    PJ_OK)
-		goto out;
+	r = pj_hmac(alg, k->secret, k->secret_len, msg, msglen, mac, &maclen);
+	if (r != PJ_OK)
+		goto out; /* not a verdict on the signature: no memory, no libcrypto */
+	r = PJ_E_SIGNATURE;
 	if (siglen != maclen)
 		goto out;
 	if (sodium_memcmp(mac, sig, siglen) == 0)
@@ -196,6 +202,10 @@ verify_pkey(const struct pj_key *k, unsigned int alg, const EVP_MD *md,
 
 	if (siglen != k->sig_len)
 		goto out;
+	if (!pj_ossl_loaded() || k->pkey == NULL) { /* cannot be: k->pkey came from it */
+		r = PJ_E_INTERNAL;
+		goto out;
+	}
 	mctx = EVP_MD_CTX_new();
 	if (mctx == NULL) {
 		r = PJ_E_NOMEM;
@@ -214,8 +224,10 @@ verify_pkey(const struct pj_key *k, unsigned int alg, const EVP_MD *md,
 			r = PJ_OK;
 	}
 out:
-	OPENSSL_free(der);
-	EVP_MD_CTX_free(mctx);
+	if (der != NULL)
+		OPENSSL_free(der);
+	if (mctx != NULL)
+		EVP_MD_CTX_free(mctx);
 	return r;
 }
 
@@ -226,7 +238,8 @@ pj_sig_verify(const struct pj_key *k, unsigned int alg,
 {
 	const EVP_MD *md;
 
-	if ((k->algs & alg) == 0)
+	/* exactly one algorithm, and one the key allows */
+	if (alg == 0 || (alg & (alg - 1)) != 0 || (k->algs & alg) == 0)
 		return PJ_E_SIGNATURE;
 	switch (k->type) {
 	case PJ_KEY_HMAC:

@@ -10,9 +10,10 @@
 #include "replay.h"
 #include "user.h"
 
-#include <openssl/err.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "ossl.h" /* last: OpenSSL calls go through its table */
 
 void
 pj_trim(const char **s, size_t *len)
@@ -130,7 +131,8 @@ pj_verify(const struct pj_options *o, const struct pj_keyset *ks,
 	r = PJ_OK;
 out:
 	/* leave no OpenSSL errors queued in the host process (sshd, sudo) */
-	ERR_clear_error();
+	if (pj_ossl_loaded())
+		ERR_clear_error();
 	if (r != PJ_OK) {
 		free(res->user);
 		res->user = NULL;

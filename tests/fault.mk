@@ -19,7 +19,7 @@ FAULT_CFLAGS := -g -O1 -fno-inline -fno-omit-frame-pointer \
 FAULT_WRAP   := malloc calloc realloc strdup strndup open openat read write \
                 fstat fstatat lstat stat mkdir mkdirat linkat unlinkat fsync flock \
                 dup fdopendir readdir getpwnam_r pam_get_item pam_set_item \
-                pam_prompt sodium_init
+                pam_prompt sodium_init dlopen
 # what counts as failable when nm finds it in the objects
 FAULT_FAILABLE := malloc|calloc|realloc|reallocarray|strdup|strndup|asprintf|vasprintf|\
 open|open64|__open_2|__open64_2|openat|openat64|__openat_2|__openat64_2|creat|\
@@ -31,7 +31,7 @@ opendir|fdopendir|readdir|readdir64|scandir|fopen|fopen64|fdopen|getline|getdeli
 getpwnam|getpwnam_r|getpwuid|getpwuid_r|getgrnam_r|getspnam_r|\
 pam_get_item|pam_set_item|pam_prompt|pam_vprompt|pam_get_user|pam_get_authtok|pam_get_data|pam_set_data|pam_putenv|\
 sodium_init|sodium_malloc|sodium_allocarray|mmap|posix_memalign|aligned_alloc|memalign|mkstemp|mkdtemp|tmpfile|\
-getrandom|randombytes_buf
+getrandom|randombytes_buf|dlopen|dlmopen
 
 FAULT_SCENARIOS := hs256 rs256 jwks-es256 single_use parts-map \
                    hs256-badsig rs256-badsig es256-badsig hs256-otheruser \

@@ -46,6 +46,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define PJ_OSSL_NO_REDIRECT /* this file calls OpenSSL directly */
+#include "lib/ossl.h"
+
 /* libasan's, not in gcc's sanitizer headers */
 size_t __sanitizer_get_current_allocated_bytes(void);
 
@@ -104,6 +107,7 @@ int __real_pam_get_item(const pam_handle_t *, int, const void **);
 int __real_pam_set_item(pam_handle_t *, int, const void *);
 int __real_pam_prompt(pam_handle_t *, int, char **, const char *, ...);
 int __real_sodium_init(void);
+void *__real_dlopen(const char *, int);
 
 void *
 __wrap_malloc(size_t n)
@@ -399,6 +403,15 @@ __wrap_pam_prompt(pam_handle_t *pamh, int style, char **resp,
 	(void)vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	return __real_pam_prompt(pamh, style, resp, "%s", buf);
+}
+
+/* lib/ossl.c opens libcrypto when a key first needs it */
+void *
+__wrap_dlopen(const char *file, int mode)
+{
+	if (hit("dlopen", -1))
+		return NULL; /* dlerror() then has nothing: the module says so */
+	return __real_dlopen(file, mode);
 }
 
 int
@@ -1012,6 +1025,11 @@ main(int argc, char **argv)
 		(void)nftw(replay, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 		ERR_clear_error();
 	}
+	/* OpenSSL stays initialised, as in sshd; the module's libcrypto table
+	 * goes back to never-opened, so every child opens it (and a call that
+	 * skips pj_ossl_load would crash on the empty table) */
+	memset(&pj_ossl, 0, sizeof(pj_ossl));
+	__atomic_store_n(&pj_ossl_ready, 0, __ATOMIC_RELEASE);
 	for (i = 2; i < argc; i++)
 		fails += run_scenario(&scen[i - 2]);
 	return fails ? 1 : 0;

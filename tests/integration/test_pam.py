@@ -283,6 +283,9 @@ class World:
             {"keys": [keys[0], dict(keys[1], kid="rsa-1")]}))
         self.jwks_garbage = write(self.p("keys", "jwks-garbage.json"),
                                   "{\"keys\": [")
+        # no RSA or EC key: nothing in it needs libcrypto
+        self.jwks_sodium = write(self.p("keys", "jwks-sodium.json"),
+                                 json.dumps({"keys": [keys[4], octk]}), 0o600)
 
     def _configs(self):
         c = self.p("conf")
@@ -378,7 +381,7 @@ class Case:
     def __init__(self, name, expect, answers=(), args=None, stack=None,
                  user="alice", service="pjtest", want_user=None, prompts=None,
                  log=None, prio=None, decisions=None, has=(), lacks=(),
-                 valgrind=False, replay_real=False):
+                 valgrind=False, replay_real=False, crypto=None):
         self.name = name
         self.expect = expect if isinstance(expect, list) else [expect]
         self.answers = answers      # list, or a function returning one
@@ -397,6 +400,9 @@ class Case:
         # single_use with a replay_cache that cannot be used: pamjwt verify
         # runs on it without --dry-run (nothing can be recorded there)
         self.replay_real = replay_real
+        # "loaded" or "absent": whether libcrypto.so.3 is opened (the
+        # module opens it only for RSA, EC and HS384 keys; LD_DEBUG=files)
+        self.crypto = crypto
 
 
 def pwrap_cleanup(pid):
@@ -686,8 +692,12 @@ class Runner:
 
     def _one(self, case, cmd, want, secret_texts, step):
         timeout = 600 if self.opts.valgrind else 120
+        env = self.env
+        crypto = case.crypto if not self.opts.valgrind else None
+        if crypto is not None:
+            env = dict(env, LD_DEBUG="files")
         for attempt in range(5):
-            p = subprocess.Popen(cmd, env=self.env, stdout=subprocess.PIPE,
+            p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True,
                                  errors="replace", cwd=self.w.tmp)
             try:
@@ -773,6 +783,12 @@ class Runner:
         for h in case.lacks:
             if re.search(h, err, re.M):
                 return fail("stderr has %r" % h)
+        if crypto is not None:
+            opened = re.search(r"file=libcrypto\.so\.3 \[\d+\];  "
+                               r"dynamically loaded by .*pam_jwt\.so", err)
+            if (crypto == "loaded") != bool(opened):
+                return fail("libcrypto.so.3 %s, expected %s" % (
+                    "was loaded" if opened else "was not loaded", crypto))
         return True, "", {"got": got, "user": user, "prompts": prompts,
                           "err": err}
 
@@ -800,7 +816,9 @@ def build_cases(w):
                                                  algorithm=alg)],
             args=w.args_for(alg), prompts=1,
             log=r"accepted: user=alice sub=alice .*alg=%s$" % alg,
-            valgrind=True)
+            valgrind=True,
+            crypto="loaded" if alg[:2] in ("RS", "PS", "ES") or
+            alg == "HS384" else "absent")
         add("valid %s, PAM_USER unset: the module sets it" % alg,
             "PAM_SUCCESS",
             lambda alg=alg, key=key: [jwt.encode(claims(), key,
@@ -819,6 +837,14 @@ def build_cases(w):
             stack="auth required %s config=%s %s\n" % (
                 M, w.cfg_empty, " ".join(w.args_for(alg))),
             prompts=1, decisions=1)
+    for alg in ("HS256", "HS384", "HS512", "EdDSA"):
+        add("valid %s from a JWK Set of Ed25519 and oct keys" % alg,
+            "PAM_SUCCESS",
+            lambda alg=alg: [jwt.encode(claims(), w.key_for(alg),
+                                        algorithm=alg,
+                                        headers={"kid": w.kid_for(alg)})],
+            args=["jwks_file=" + w.jwks_sodium], prompts=1,
+            crypto="loaded" if alg == "HS384" else "absent")
     add("valid EdDSA, PAM_USER unset, through a stack", "PAM_SUCCESS",
         lambda: [jwt.encode(claims(), w.ed, algorithm="EdDSA")],
         stack="auth required %s config=%s public_key_file=%s\n" % (
