@@ -10,6 +10,16 @@ $(BUILD)/bench/lib_bench: bench/lib_bench.c $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -o $@ $< $(LIBA) $(LDFLAGS) $(PKG_LIBS)
 
+# row 2's floor: only the signature primitive, in a module of its own
+$(BUILD)/bench/floor_sodium.so: bench/floor_module.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -shared -o $@ $< $(LDFLAGS) -lsodium
+
+$(BUILD)/bench/floor_ossl.so: bench/floor_module.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -DFLOOR_OSSL -shared -o $@ $< $(LDFLAGS) -lsodium -lcrypto
+
 .PHONY: bench
-bench: $(MODULE) $(BUILD)/bench/pam_bench $(BUILD)/bench/lib_bench $(BUILD)/pam_driver
+bench: $(MODULE) $(BUILD)/bench/pam_bench $(BUILD)/bench/lib_bench $(BUILD)/pam_driver \
+       $(BUILD)/bench/floor_sodium.so $(BUILD)/bench/floor_ossl.so
 	/usr/bin/python3 bench/run.py --build $(BUILD) $(BENCH_ARGS)

@@ -7,6 +7,9 @@ Rows (issue 7):
    their files, vs the floor: the same PAM cycle with pam_permit.so plus the
    raw signature primitive with the key in memory;
  2 one authentication in a fresh process vs the same with pam_permit.so;
+   beside it, the same against a floor module that only does the raw
+   signature primitive there (bench/floor_module.c): for RSA and EC that
+   includes loading and initialising libcrypto, which any verifier pays;
  3 the library's validation (key file read, verify, claims) vs PyJWT and
    node jose / jsonwebtoken doing the same work on the same tokens;
  4 scale: JWK Sets of 1, 10, 100 keys; single_use store of 0, 10k, 100k live
@@ -87,6 +90,35 @@ class Setup:
                 {"keys": [dict(self.jwk[alg], kid="k-" + alg)]}).encode(),
                 0o600 if alg == "HS256" else 0o644)
             self.write("tok-" + alg, self.token(alg).encode(), 0o600)
+            self.floor_spec(alg, keys.get(alg))
+
+    def floor_spec(self, alg, key):
+        """The raw material for bench/floor_module.c: key numbers, signing
+        input and signature of tok-ALG."""
+        from cryptography.hazmat.primitives.asymmetric.utils import \
+            encode_dss_signature
+        tok = open(self.p("tok-" + alg)).read()
+        msg, sig = tok.rsplit(".", 1)
+        sig = jwt.utils.base64url_decode(sig)
+        lines = ["alg " + alg, "msg " + msg.encode().hex()]
+        if alg == "HS256":
+            lines.append("key " + self.secret.hex())
+        elif alg == "EdDSA":
+            lines.append("key " + key.public_key().public_bytes(
+                S.Encoding.Raw, S.PublicFormat.Raw).hex())
+        elif alg == "ES256":
+            lines.append("key " + key.public_key().public_bytes(
+                S.Encoding.X962, S.PublicFormat.UncompressedPoint).hex())
+            h = len(sig) // 2
+            sig = encode_dss_signature(int.from_bytes(sig[:h], "big"),
+                                       int.from_bytes(sig[h:], "big"))
+        else:
+            nums = key.public_key().public_numbers()
+            lines.append("key " + nums.n.to_bytes((nums.n.bit_length() + 7) // 8,
+                                                  "big").hex())
+            lines.append("e " + nums.e.to_bytes(3, "big").hex())
+        lines.append("sig " + sig.hex())
+        self.write("floor-" + alg, ("\n".join(lines) + "\n").encode(), 0o600)
 
     def p(self, name):
         return os.path.join(self.d, name)
@@ -253,17 +285,26 @@ def main():
                 t, b, ratio = paired(res[("jwt-%s-%s" % (alg, src)).lower()], base)
                 row("1", "%s %s vs permit+raw (raw %.1f us)" % (alg, src, raw),
                     t, b, ratio, target=1.5)
-        # 2: one authentication in a fresh process, alternating
+        # 2: one authentication in a fresh process, alternating; beside it
+        # the floor module (the raw primitive alone, in a fresh process)
         runs = 60 // q
         for alg in ALGS:
             tok = open(s.p("tok-" + alg)).read()
-            a_, b_ = [], []
+            fl = "floor_sodium.so" if alg in ("HS256", "EdDSA") else "floor_ossl.so"
+            s.service("floor-" + alg, "auth required %s file=%s" % (
+                os.path.join(s.build, "bench", fl), s.p("floor-" + alg)))
+            a_, b_, f_ = [], [], []
             for _ in range(5):
                 b_.append(fresh_process(s, "permit", "x", runs))
+                f_.append(fresh_process(s, "floor-" + alg, "x", runs))
                 a_.append(fresh_process(s, "jwt-%s-file" % alg, tok, runs))
             t, b, ratio = paired(a_, b_)
             row("2", "%s fresh process vs permit" % alg, t, b, ratio,
                 target=2.0 if alg in ("HS256", "EdDSA") else 2.5)
+            t, b, ratio = paired(f_, b_)
+            row("2", "  %s floor (raw primitive module) vs permit" % alg, t, b, ratio)
+            t, b, ratio = paired(a_, f_)
+            row("2", "  %s fresh process vs the floor" % alg, t, b, ratio)
         # 3: the library against PyJWT and node, round by round
         nm = node_modules()
         with open(s.p("peer.py"), "w") as f:

@@ -5,6 +5,7 @@
 #include "err.h"
 #include "key.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -427,6 +428,87 @@ out:
 	return r;
 }
 
+/* The parsed JSON of recently accepted sets (see jwk.h).  The trees are
+ * never changed after the parse, only read and reference-counted (jansson's
+ * counts are atomic: JSON_HAVE_ATOMIC_BUILTINS), so threads may share one. */
+#define JWKS_CACHE_SLOTS 4
+static struct {
+	char *text;
+	size_t len;
+	json_t *root;
+	unsigned long used;
+} jwks_cache[JWKS_CACHE_SLOTS];
+static unsigned long jwks_tick;
+static pthread_mutex_t jwks_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A new reference to the tree parsed from exactly these bytes, or NULL. */
+static json_t *
+jwks_cache_get(const char *text, size_t len)
+{
+	json_t *root = NULL;
+	size_t i;
+
+	if (pthread_mutex_lock(&jwks_lock) != 0)
+		return NULL;
+	for (i = 0; i < JWKS_CACHE_SLOTS; i++)
+		if (jwks_cache[i].root != NULL && jwks_cache[i].len == len &&
+		    memcmp(jwks_cache[i].text, text, len) == 0) {
+			root = json_incref(jwks_cache[i].root);
+			jwks_cache[i].used = ++jwks_tick;
+			break;
+		}
+	(void)pthread_mutex_unlock(&jwks_lock);
+	return root;
+}
+
+/* Keep root for text, in the least recently used slot.  Best effort: on
+ * any failure nothing is kept and the next authentication parses again. */
+static void
+jwks_cache_put(const char *text, size_t len, json_t *root)
+{
+	char *copy = malloc(len + 1);
+	size_t i, victim = 0;
+
+	if (copy == NULL)
+		return;
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	if (pthread_mutex_lock(&jwks_lock) != 0) {
+		free(copy);
+		return;
+	}
+	for (i = 0; i < JWKS_CACHE_SLOTS; i++) {
+		if (jwks_cache[i].root == NULL) {
+			victim = i;
+			break;
+		}
+		if (jwks_cache[i].used < jwks_cache[victim].used)
+			victim = i;
+	}
+	json_decref(jwks_cache[victim].root);
+	free(jwks_cache[victim].text);
+	jwks_cache[victim].text = copy;
+	jwks_cache[victim].len = len;
+	jwks_cache[victim].root = json_incref(root);
+	jwks_cache[victim].used = ++jwks_tick;
+	(void)pthread_mutex_unlock(&jwks_lock);
+}
+
+void
+pj_jwks_cache_clear(void)
+{
+	size_t i;
+
+	if (pthread_mutex_lock(&jwks_lock) != 0)
+		return;
+	for (i = 0; i < JWKS_CACHE_SLOTS; i++) {
+		json_decref(jwks_cache[i].root);
+		free(jwks_cache[i].text);
+		memset(&jwks_cache[i], 0, sizeof(jwks_cache[i]));
+	}
+	(void)pthread_mutex_unlock(&jwks_lock);
+}
+
 int
 pj_jwks_parse(const char *text, size_t len, struct pj_keyset *ks, char *reason,
     size_t rlen)
@@ -434,11 +516,16 @@ pj_jwks_parse(const char *text, size_t len, struct pj_keyset *ks, char *reason,
 	json_error_t jerr;
 	json_t *root = NULL, *keys, *jwk;
 	struct pj_key k;
+	const char *kty;
 	size_t i, j, usable = 0, first = ks->n;
-	int r = PJ_E_INTERNAL;
+	int r = PJ_E_INTERNAL, parsed = 0, secret = 0;
 
 	memset(&k, 0, sizeof(k));
-	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	root = jwks_cache_get(text, len);
+	if (root == NULL) {
+		root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+		parsed = 1;
+	}
 	if (root == NULL) {
 		r = pj_reason(PJ_E_KEY, reason, rlen,
 		    "JWK Set is not valid JSON (line %d: %.80s)", jerr.line,
@@ -470,6 +557,9 @@ pj_jwks_parse(const char *text, size_t len, struct pj_keyset *ks, char *reason,
 			}
 		if (k.algs != 0)
 			usable++;
+		kty = json_string_value(json_object_get(jwk, "kty"));
+		if (k.type == PJ_KEY_HMAC || kty == NULL || strcmp(kty, "oct") == 0)
+			secret = 1;
 		if ((r = pj_keyset_add(ks, &k)) != PJ_OK)
 			goto out;
 	}
@@ -478,6 +568,9 @@ pj_jwks_parse(const char *text, size_t len, struct pj_keyset *ks, char *reason,
 		goto out;
 	}
 	r = PJ_OK;
+	/* never a secret: it would outlive the authentication in memory */
+	if (parsed && !secret)
+		jwks_cache_put(text, len, root);
 out:
 	pj_key_clear(&k);
 	json_decref(root);

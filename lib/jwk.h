@@ -21,4 +21,11 @@ int pj_jwk_to_key(json_t *jwk, int allow_private, struct pj_key *out,
 int pj_jwks_parse(const char *text, size_t len, struct pj_keyset *ks,
     char *reason, size_t rlen) __attribute__((warn_unused_result));
 
+/* pj_jwks_parse keeps the parsed JSON of the last few sets it accepted that
+ * hold no secret (oct) key, keyed by their exact bytes: the next
+ * authentication in the same process that reads the same bytes skips the
+ * JSON parse (a third of a 100-key authentication), and a file that changed
+ * by one byte is parsed afresh.  Empty it (tests). */
+void pj_jwks_cache_clear(void);
+
 #endif

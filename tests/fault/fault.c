@@ -16,8 +16,11 @@
  *      failed call is one the module may lose by design (best effort: the
  *      replay store's pruning, expiry index and cursor, the early key load
  *      before the prompt that is repeated after it, the continuation check,
- *      handing the typed token on as PAM_AUTHTOK, and allocations inside
- *      OpenSSL that it recovers from).
+ *      handing the typed token on as PAM_AUTHTOK, keeping a parsed JWK Set
+ *      for the next authentication, and allocations inside OpenSSL that it
+ *      recovers from).  Each child starts as a process in which the module
+ *      has not yet opened libcrypto nor kept a JWK Set, so that dlopen and
+ *      the JSON parse are failed too.
  * Prints per scenario the number of failable calls, the injected faults,
  * and the histogram of results; exits 1 on any failure.
  */
@@ -48,6 +51,7 @@
 
 #define PJ_OSSL_NO_REDIRECT /* this file calls OpenSSL directly */
 #include "lib/ossl.h"
+#include "lib/jwk.h"
 
 /* libasan's, not in gcc's sanitizer headers */
 size_t __sanitizer_get_current_allocated_bytes(void);
@@ -654,7 +658,7 @@ authenticate(struct scenario *s, const char *replay)
  * reason (an index into tol_names), or 0. */
 static const char *const tol_names[] = { "", "PAM_AUTHTOK not handed on",
 	"OpenSSL-internal", "replay prune/index/cursor", "continuation check",
-	"early key load" };
+	"early key load", "JWK Set cache" };
 #define NTOL ((int)(sizeof(tol_names) / sizeof(tol_names[0])))
 
 static int
@@ -681,6 +685,9 @@ tolerated(void)
 			return 3;
 		if (strcmp(fn[i], "pj_token_unfinished") == 0)
 			return 4;
+		/* keeping a parsed JWK Set for later is best effort (jwk.c) */
+		if (strcmp(fn[i], "jwks_cache_put") == 0)
+			return 6;
 		/* the keys read before the prompt (for the continuation check)
 		 * are read again by pj_verify when that failed */
 		if (strcmp(fn[i], "pj_keyset_load") == 0 && i + 1 < fault_bt_n &&
@@ -1030,6 +1037,8 @@ main(int argc, char **argv)
 	 * skips pj_ossl_load would crash on the empty table) */
 	memset(&pj_ossl, 0, sizeof(pj_ossl));
 	__atomic_store_n(&pj_ossl_ready, 0, __ATOMIC_RELEASE);
+	/* and every child parses its JWK Set (faults there), then keeps it */
+	pj_jwks_cache_clear();
 	for (i = 2; i < argc; i++)
 		fails += run_scenario(&scen[i - 2]);
 	return fails ? 1 : 0;

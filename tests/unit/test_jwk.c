@@ -7,6 +7,7 @@
 #include "lib/jws.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -644,6 +645,184 @@ jwks_malformed(void **state)
 	}
 }
 
+/* The pending JSON of key kid (the tree the set was parsed into). */
+static const json_t *
+pending_of(const struct pj_keyset *ks, const char *kid)
+{
+	size_t i;
+
+	for (i = 0; i < ks->n; i++)
+		if (ks->keys[i].kid != NULL && strcmp(ks->keys[i].kid, kid) == 0)
+			return ks->keys[i].pending;
+	fail_msg("no key %s", kid);
+	return NULL;
+}
+
+/* Twice the same text: the second set shares the first one's tree (the
+ * parse was skipped) exactly when the cache should have kept it. */
+static int
+shared(const char *text)
+{
+	struct pj_keyset a, b;
+	char reason[256];
+	int same;
+
+	assert_err(parse(text, &a, reason, sizeof(reason)), PJ_OK);
+	assert_err(parse(text, &b, reason, sizeof(reason)), PJ_OK);
+	same = pending_of(&a, "ec256") == pending_of(&b, "ec256");
+	pj_keyset_free(&a);
+	pj_keyset_free(&b);
+	return same;
+}
+
+/* The parsed JSON of a set without secrets is kept for the same bytes;
+ * one byte more, a set with an oct key, a refused set: parsed every time.
+ * Four sets are kept, the least recently used goes. */
+static void
+jwks_cache(void **state)
+{
+	struct pj_keyset a, b, held[5];
+	char reason[256] = "";
+	char *rsa = fx_slurp("jwk-rsa1.json", NULL);
+	char *ec = fx_slurp("jwk-ec256.json", NULL);
+	char *oct = fx_slurp("jwk-oct.json", NULL);
+	char *t, *t2, *t3, *v[6];
+	int i;
+
+	(void)state;
+	pj_jwks_cache_clear();
+	t = set_of(rsa, ec, NULL);
+	assert_true(shared(t));
+	/* one byte more */
+	if (asprintf(&t2, "%s ", t) < 0)
+		abort();
+	assert_err(parse(t, &a, reason, sizeof(reason)), PJ_OK);
+	assert_err(parse(t2, &b, reason, sizeof(reason)), PJ_OK);
+	assert_ptr_not_equal(pending_of(&a, "ec256"), pending_of(&b, "ec256"));
+	pj_keyset_free(&a);
+	pj_keyset_free(&b);
+	/* a secret is never kept */
+	pj_jwks_cache_clear();
+	t3 = set_of(ec, oct, NULL);
+	assert_false(shared(t3));
+	free(t3);
+	/* nor a set that was refused (a private member), which stays refused */
+	{
+		char *priv = fx_slurp("jwk-ec384-private.json", NULL);
+
+		t3 = set_of(ec, priv, NULL);
+		for (i = 0; i < 2; i++) {
+			assert_err(parse(t3, &a, reason, sizeof(reason)), PJ_E_KEY);
+			pj_keyset_free(&a);
+		}
+		free(t3);
+		free(priv);
+	}
+	/* emptied */
+	assert_err(parse(t, &a, reason, sizeof(reason)), PJ_OK);
+	pj_jwks_cache_clear();
+	assert_err(parse(t, &b, reason, sizeof(reason)), PJ_OK);
+	assert_ptr_not_equal(pending_of(&a, "ec256"), pending_of(&b, "ec256"));
+	pj_keyset_free(&a);
+	pj_keyset_free(&b);
+	/* four kept: v[0..3]; v[0] used again, then v[4] evicts v[1] */
+	pj_jwks_cache_clear();
+	for (i = 0; i < 6; i++)
+		if (asprintf(&v[i], "%s%*s", t, i + 1, "") < 0)
+			abort();
+	for (i = 0; i < 4; i++)
+		assert_err(parse(v[i], &held[i], reason, sizeof(reason)), PJ_OK);
+	assert_err(parse(v[0], &a, reason, sizeof(reason)), PJ_OK);
+	assert_ptr_equal(pending_of(&a, "ec256"), pending_of(&held[0], "ec256"));
+	pj_keyset_free(&a);
+	assert_err(parse(v[4], &held[4], reason, sizeof(reason)), PJ_OK);
+	/* v[1] went; v[0], v[2], v[3] and v[4] are shared (v[1] last: its
+	 * parse keeps it again, evicting another) */
+	for (i = 0; i < 5; i++) {
+		int n = i < 4 ? (i == 0 ? 0 : i + 1) : 1;
+
+		assert_err(parse(v[n], &a, reason, sizeof(reason)), PJ_OK);
+		if (n == 1)
+			assert_ptr_not_equal(pending_of(&a, "ec256"),
+			    pending_of(&held[n], "ec256"));
+		else
+			assert_ptr_equal(pending_of(&a, "ec256"),
+			    pending_of(&held[n], "ec256"));
+		pj_keyset_free(&a);
+	}
+	for (i = 0; i < 5; i++)
+		pj_keyset_free(&held[i]);
+	for (i = 0; i < 6; i++)
+		free(v[i]);
+	pj_jwks_cache_clear();
+	free(t);
+	free(t2);
+	free(rsa);
+	free(ec);
+	free(oct);
+}
+
+/* Threads parse, select (which builds the key from the shared tree) and
+ * free, over more texts than the cache keeps, so that slots are replaced
+ * while other threads hold keys from them (ASan and valgrind watch). */
+#define CT_THREADS 8
+#define CT_TEXTS 6
+static char *ct_text[CT_TEXTS];
+
+static void *
+cache_thread(void *arg)
+{
+	int id = *(int *)arg, i;
+	struct pj_keyset ks;
+	const struct pj_key *k;
+	char reason[256];
+
+	for (i = 0; i < 150; i++) {
+		const char *t = ct_text[(id + i) % CT_TEXTS];
+
+		if (parse(t, &ks, reason, sizeof(reason)) != PJ_OK ||
+		    pj_keyset_select(&ks, PJ_ALG_ES256, "ec256", &k, reason,
+		    sizeof(reason)) != PJ_OK || k->pkey == NULL) {
+			pj_keyset_free(&ks);
+			return (void *)1;
+		}
+		pj_keyset_free(&ks);
+	}
+	return NULL;
+}
+
+static void
+jwks_cache_threads(void **state)
+{
+	char *rsa = fx_slurp("jwk-rsa1.json", NULL);
+	char *ec = fx_slurp("jwk-ec256.json", NULL);
+	char *base = set_of(ec, rsa, NULL);
+	pthread_t t[CT_THREADS];
+	int id[CT_THREADS], i;
+	void *res;
+
+	(void)state;
+	pj_jwks_cache_clear();
+	for (i = 0; i < CT_TEXTS; i++)
+		if (asprintf(&ct_text[i], "%s%*s", base, i + 1, "") < 0)
+			abort();
+	for (i = 0; i < CT_THREADS; i++) {
+		id[i] = i;
+		assert_int_equal(pthread_create(&t[i], NULL, cache_thread, &id[i]),
+		    0);
+	}
+	for (i = 0; i < CT_THREADS; i++) {
+		assert_int_equal(pthread_join(t[i], &res), 0);
+		assert_null(res);
+	}
+	for (i = 0; i < CT_TEXTS; i++)
+		free(ct_text[i]);
+	pj_jwks_cache_clear();
+	free(base);
+	free(rsa);
+	free(ec);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -659,6 +838,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(jwks_unusable_and_duplicates),
 		cmocka_unit_test(jwks_bad_point_never_verifies),
 		cmocka_unit_test(jwks_malformed),
+		cmocka_unit_test(jwks_cache),
+		cmocka_unit_test(jwks_cache_threads),
 	};
 
 	fx_init(argc, argv);
