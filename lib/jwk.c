@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ossl.h" /* last: OpenSSL calls go through its table */
-
 #define JWK_MEMBER_MAX 4096  /* base64url characters of one key member */
 
 /* Decode a base64url string member; PJ_E_KEY if absent or malformed. */
@@ -325,20 +323,6 @@ bit_length(const unsigned char *p, size_t n)
 	return bits;
 }
 
-/* PJ_E_ALG if the modulus has the ROCA fingerprint, PJ_OK if not. */
-static int
-roca_bytes(const unsigned char *n, size_t nlen)
-{
-	BIGNUM *bn = BN_bin2bn(n, (int)nlen, NULL);
-	int r;
-
-	if (bn == NULL)
-		return PJ_E_NOMEM;
-	r = pj_rsa_roca(bn) ? PJ_E_ALG : PJ_OK;
-	BN_free(bn);
-	return r;
-}
-
 /* For a set: RSA and EC keys get their members checked and their
  * algorithms, size and notes now, and their EVP_PKEY only when a token
  * selects them (pj_key_ready).  Other key types are built at once. */
@@ -377,15 +361,9 @@ jwk_to_key_lazy(json_t *jwk, struct pj_key *out, char *reason, size_t rlen)
 		    bit_length(b, blen) < 2)
 			(void)snprintf(note, sizeof(note),
 			    "RSA public exponent is unsafe (must be odd, 3 or more)");
-		else if (pj_ossl_load(note, sizeof(note)) != PJ_OK)
-			; /* the note says why: unusable here, the others still are */
-		else if ((r = roca_bytes(a, alen)) != PJ_OK) {
-			if (r != PJ_E_ALG)
-				goto out;
+		else if (pj_rsa_roca(a, alen))
 			(void)snprintf(note, sizeof(note),
 			    "RSA modulus has the ROCA fingerprint (CVE-2017-15361)");
-			r = PJ_OK;
-		}
 		out->algs = PJ_ALG_RSA;
 		out->sig_len = (bits + 7) / 8;
 	} else {
@@ -430,8 +408,12 @@ out:
 
 /* The parsed JSON of recently accepted sets (see jwk.h).  The trees are
  * never changed after the parse, only read and reference-counted (jansson's
- * counts are atomic: JSON_HAVE_ATOMIC_BUILTINS), so threads may share one. */
+ * counts are atomic: JSON_HAVE_ATOMIC_BUILTINS), so threads may share one.
+ * Best effort throughout: the lock is only tried (a busy cache, or one
+ * whose lock a fork copied held, means parsing), and sets over 256 KiB are
+ * not kept (at most 1 MiB of text stays in the process). */
 #define JWKS_CACHE_SLOTS 4
+#define JWKS_CACHE_MAX (256 * 1024)
 static struct {
 	char *text;
 	size_t len;
@@ -448,7 +430,7 @@ jwks_cache_get(const char *text, size_t len)
 	json_t *root = NULL;
 	size_t i;
 
-	if (pthread_mutex_lock(&jwks_lock) != 0)
+	if (len > JWKS_CACHE_MAX || pthread_mutex_trylock(&jwks_lock) != 0)
 		return NULL;
 	for (i = 0; i < JWKS_CACHE_SLOTS; i++)
 		if (jwks_cache[i].root != NULL && jwks_cache[i].len == len &&
@@ -466,17 +448,25 @@ jwks_cache_get(const char *text, size_t len)
 static void
 jwks_cache_put(const char *text, size_t len, json_t *root)
 {
-	char *copy = malloc(len + 1);
+	char *copy;
 	size_t i, victim = 0;
 
-	if (copy == NULL)
+	if (len > JWKS_CACHE_MAX || (copy = malloc(len + 1)) == NULL)
 		return;
 	memcpy(copy, text, len);
 	copy[len] = '\0';
-	if (pthread_mutex_lock(&jwks_lock) != 0) {
+	if (pthread_mutex_trylock(&jwks_lock) != 0) {
 		free(copy);
 		return;
 	}
+	/* another thread may have kept the same bytes meanwhile */
+	for (i = 0; i < JWKS_CACHE_SLOTS; i++)
+		if (jwks_cache[i].root != NULL && jwks_cache[i].len == len &&
+		    memcmp(jwks_cache[i].text, copy, len) == 0) {
+			(void)pthread_mutex_unlock(&jwks_lock);
+			free(copy);
+			return;
+		}
 	for (i = 0; i < JWKS_CACHE_SLOTS; i++) {
 		if (jwks_cache[i].root == NULL) {
 			victim = i;

@@ -206,9 +206,12 @@ pj_jws_verify(const char *tok, size_t len, const struct pj_keyset *ks,
 	/* the signing input is the first two parts as sent */
 	r = pj_sig_verify(key, out->alg, (const unsigned char *)tok,
 	    hlen + 1 + plen, sig, siglen);
-	if (r != PJ_OK)
-		r = pj_reason(PJ_E_SIGNATURE, reason, rlen,
-		    "%s signature does not verify", pj_alg_name(out->alg));
+	if (r == PJ_E_SIGNATURE)
+		r = pj_reason(r, reason, rlen, "%s signature does not verify",
+		    pj_alg_name(out->alg));
+	else if (r != PJ_OK) /* no memory, no libcrypto: not a verdict */
+		r = pj_reason(r, reason, rlen, "%s signature could not be checked",
+		    pj_alg_name(out->alg));
 out:
 	free(sig);
 	if (r != PJ_OK)

@@ -92,22 +92,22 @@ ec_curve(EVP_PKEY *pkey, unsigned int *alg, size_t *siglen)
  * 65537 generates modulo every small prime p of M.  For a sound modulus that
  * holds for all 38 primes with negligible probability. */
 int
-pj_rsa_roca(const BIGNUM *n)
+pj_rsa_roca(const unsigned char *n, size_t len)
 {
 	static const unsigned int primes[] = { 3, 5, 7, 11, 13, 17, 19, 23, 29,
 		31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103,
 		107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167 };
-	size_t i;
+	size_t i, j;
 	unsigned int p, g, x, rem;
-	BN_ULONG m;
 	int in;
 
+	if (len == 0)
+		return 0;
 	for (i = 0; i < sizeof(primes) / sizeof(primes[0]); i++) {
 		p = primes[i];
-		m = BN_mod_word(n, p);
-		if (m == (BN_ULONG)-1)
-			return 0;
-		rem = (unsigned int)m;
+		/* n mod p, one byte at a time (Horner): no overflow, p < 256 */
+		for (rem = 0, j = 0; j < len; j++)
+			rem = (rem * 256u + n[j]) % p;
 		g = 65537u % p;
 		x = 1;
 		in = 0;
@@ -128,6 +128,7 @@ int
 pj_key_from_pkey(EVP_PKEY *pkey, struct pj_key *out, char *reason, size_t rlen)
 {
 	BIGNUM *e = NULL, *n = NULL;
+	unsigned char nbuf[PJ_RSA_MAX_BITS / 8]; /* leading zeros: same residues */
 	size_t rawlen = sizeof(out->ed25519);
 	int bits, r = PJ_E_INTERNAL;
 
@@ -151,7 +152,8 @@ pj_key_from_pkey(EVP_PKEY *pkey, struct pj_key *out, char *reason, size_t rlen)
 			goto out;
 		}
 		if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n) != 1 ||
-		    pj_rsa_roca(n)) {
+		    BN_bn2binpad(n, nbuf, (int)sizeof(nbuf)) != (int)sizeof(nbuf) ||
+		    pj_rsa_roca(nbuf, sizeof(nbuf))) {
 			r = pj_reason(PJ_E_KEY, reason, rlen,
 			    "RSA modulus has the ROCA fingerprint (CVE-2017-15361): "
 			    "the key is breakable, replace it");
@@ -612,6 +614,10 @@ pj_key_ready(struct pj_key *k, char *reason, size_t rlen)
 
 	if (k->pending == NULL)
 		return PJ_OK;
+	/* without libcrypto the key is not at fault: it stays usable for the
+	 * next try, and the reason says what is missing (PAM_AUTHINFO_UNAVAIL) */
+	if ((r = pj_ossl_load(reason, rlen)) != PJ_OK)
+		return r;
 	r = pj_jwk_to_key(k->pending, 1, &built, reason, rlen);
 	if (r == PJ_OK && (built.pkey == NULL || built.algs == 0 ||
 	    built.type != k->type)) {

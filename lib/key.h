@@ -79,8 +79,9 @@ int pj_keyset_select(const struct pj_keyset *ks, unsigned int alg,
     const char *kid, const struct pj_key **out, char *reason, size_t rlen)
     __attribute__((warn_unused_result));
 
-/* 1 if an RSA modulus carries the ROCA fingerprint (CVE-2017-15361). */
-int pj_rsa_roca(const BIGNUM *n);
+/* 1 if an RSA modulus (big-endian bytes) carries the ROCA fingerprint
+ * (CVE-2017-15361).  Plain arithmetic: no libcrypto needed. */
+int pj_rsa_roca(const unsigned char *n, size_t len);
 
 /* Build a key's EVP_PKEY now if it was left pending; PJ_OK or PJ_E_KEY.
  * pj_keyset_select calls it for the key it returns. */

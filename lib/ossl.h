@@ -32,7 +32,7 @@
 
 /* Every libcrypto function that lib/ (apart from sign.c) calls. */
 #define PJ_OSSL_FUNCS(X) \
-	X(BN_bin2bn) X(BN_free) X(BN_is_odd) X(BN_mod_word) X(BN_num_bits) \
+	X(BN_bin2bn) X(BN_bn2binpad) X(BN_free) X(BN_is_odd) X(BN_num_bits) \
 	X(CRYPTO_free) X(ERR_clear_error) \
 	X(ECDSA_SIG_free) X(ECDSA_SIG_new) X(ECDSA_SIG_set0) X(i2d_ECDSA_SIG) \
 	X(EVP_DigestFinal_ex) X(EVP_DigestInit_ex2) X(EVP_DigestUpdate) \
@@ -72,7 +72,7 @@ int pj_ossl_loaded(void);
 #define BN_bin2bn (pj_ossl.BN_bin2bn)
 #define BN_free (pj_ossl.BN_free)
 #define BN_is_odd (pj_ossl.BN_is_odd)
-#define BN_mod_word (pj_ossl.BN_mod_word)
+#define BN_bn2binpad (pj_ossl.BN_bn2binpad)
 #define BN_num_bits (pj_ossl.BN_num_bits)
 #define CRYPTO_free (pj_ossl.CRYPTO_free)
 #define ERR_clear_error (pj_ossl.ERR_clear_error)

@@ -247,13 +247,16 @@ pj_sig_verify(const struct pj_key *k, unsigned int alg,
 			return PJ_E_SIGNATURE;
 		return verify_hmac(k, alg, msg, msglen, sig, siglen);
 	case PJ_KEY_RSA:
-		if ((alg & PJ_ALG_RSA) == 0 || (md = pj_sig_md(alg)) == NULL)
+		if ((alg & PJ_ALG_RSA) == 0)
 			return PJ_E_SIGNATURE;
+		if ((md = pj_sig_md(alg)) == NULL)
+			return PJ_E_INTERNAL;
 		return verify_pkey(k, alg, md, msg, msglen, sig, siglen);
 	case PJ_KEY_EC:
-		if ((alg & (PJ_ALG_ES256 | PJ_ALG_ES384 | PJ_ALG_ES512)) == 0 ||
-		    (md = pj_sig_md(alg)) == NULL)
+		if ((alg & (PJ_ALG_ES256 | PJ_ALG_ES384 | PJ_ALG_ES512)) == 0)
 			return PJ_E_SIGNATURE;
+		if ((md = pj_sig_md(alg)) == NULL)
+			return PJ_E_INTERNAL;
 		return verify_pkey(k, alg, md, msg, msglen, sig, siglen);
 	case PJ_KEY_ED25519:
 		if (alg != PJ_ALG_EDDSA || siglen != crypto_sign_BYTES)

@@ -9,7 +9,9 @@ struct pj_key;
 
 /* Verify sig over msg with key k for alg (one enum pj_alg bit).  The caller
  * has already checked that k->algs allows alg.  Returns PJ_OK only when the
- * signature verifies; PJ_E_SIGNATURE otherwise (wrong length included). */
+ * signature verifies; PJ_E_SIGNATURE when it does not (wrong length
+ * included); PJ_E_NOMEM, PJ_E_KEY (no libcrypto for HS384) or
+ * PJ_E_INTERNAL when it could not be checked. */
 int pj_sig_verify(const struct pj_key *k, unsigned int alg,
     const unsigned char *msg, size_t msglen, const unsigned char *sig,
     size_t siglen) __attribute__((warn_unused_result));

@@ -8,7 +8,8 @@
 #                                     run under valgrind memcheck (non-SAN)
 
 INTEG_HELPER := $(BUILD)/integration/pam_set_authtok.so
-INTEG_DEPS   := $(MODULE) $(TOOL) $(BUILD)/pam_driver $(INTEG_HELPER)
+INTEG_NOCRYPTO := $(BUILD)/integration/no_libcrypto.so
+INTEG_DEPS   := $(MODULE) $(TOOL) $(BUILD)/pam_driver $(INTEG_HELPER) $(INTEG_NOCRYPTO)
 INTEG_RUN     = $(TEST_PYTHON) tests/integration/test_pam.py --build $(BUILD) \
                 $(if $(filter 1,$(SAN)),--san)
 
@@ -17,6 +18,11 @@ INTEG_RUN     = $(TEST_PYTHON) tests/integration/test_pam.py --build $(BUILD) \
 $(INTEG_HELPER): tests/integration/set_authtok.c
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -shared -o $@ $< $(LDFLAGS) -lpam
+
+# Preloaded to play a host where libcrypto.so.3 cannot be loaded.
+$(INTEG_NOCRYPTO): tests/integration/no_libcrypto.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -shared -o $@ $< $(LDFLAGS)
 
 .PHONY: check-integration check-integration-valgrind
 check-integration: $(INTEG_DEPS)

@@ -167,7 +167,10 @@ class World:
         self.helper = os.path.join(self.build, "integration",
                                    "pam_set_authtok.so")
         self.tool = os.path.join(self.build, "pamjwt")
-        for f in (self.module, self.driver, self.helper, self.tool):
+        self.nocrypto = os.path.join(self.build, "integration",
+                                     "no_libcrypto.so")
+        for f in (self.module, self.driver, self.helper, self.tool,
+                  self.nocrypto):
             if not os.path.exists(f):
                 raise SystemExit("integration: %s is missing (make "
                                  "check-integration builds it)" % f)
@@ -381,7 +384,8 @@ class Case:
     def __init__(self, name, expect, answers=(), args=None, stack=None,
                  user="alice", service="pjtest", want_user=None, prompts=None,
                  log=None, prio=None, decisions=None, has=(), lacks=(),
-                 valgrind=False, replay_real=False, crypto=None):
+                 valgrind=False, replay_real=False, crypto=None,
+                 nocrypto=False):
         self.name = name
         self.expect = expect if isinstance(expect, list) else [expect]
         self.answers = answers      # list, or a function returning one
@@ -403,6 +407,8 @@ class Case:
         # "loaded" or "absent": whether libcrypto.so.3 is opened (the
         # module opens it only for RSA, EC and HS384 keys; LD_DEBUG=files)
         self.crypto = crypto
+        # a host where libcrypto.so.3 cannot be loaded (no_libcrypto.so)
+        self.nocrypto = nocrypto
 
 
 def pwrap_cleanup(pid):
@@ -528,6 +534,9 @@ class Runner:
         cmd = self.prefix + cmd + self._answer_files(answers)
         secret_texts = self._sensitive(answers, stack_text)
         agreement = ("excluded", plan) if isinstance(plan, str) else None
+        if case.nocrypto:
+            agreement = ("excluded", "libcrypto is hidden from the module "
+                         "only (pamjwt links it)")
         for i, want in enumerate(case.expect):
             ok, msg, res = self._one(case, cmd, want, secret_texts, i)
             if not ok:
@@ -696,6 +705,9 @@ class Runner:
         crypto = case.crypto if not self.opts.valgrind else None
         if crypto is not None:
             env = dict(env, LD_DEBUG="files")
+        if case.nocrypto:
+            env = dict(env, LD_PRELOAD=env["LD_PRELOAD"] + " " +
+                       self.w.nocrypto)
         for attempt in range(5):
             p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True,
@@ -840,6 +852,30 @@ def build_cases(w):
             stack="auth required %s config=%s %s\n" % (
                 M, w.cfg_empty, " ".join(w.args_for(alg))),
             prompts=1, decisions=1)
+    # a host where libcrypto.so.3 cannot be loaded: RSA, EC and HS384 keys
+    # are unavailable (not a bad token), the others still verify
+    NOCRYPTO_LOG = r"key unavailable: .*cannot load libcrypto\.so\.3"
+    for alg in ("RS256", "PS384", "ES256", "ES512", "HS384"):
+        add("no libcrypto: %s from its file is unavailable" % alg,
+            "PAM_AUTHINFO_UNAVAIL",
+            lambda alg=alg: [jwt.encode(claims(), w.key_for(alg),
+                                        algorithm=alg)],
+            args=w.args_for(alg), prompts=1, nocrypto=True,
+            log=NOCRYPTO_LOG)
+        add("no libcrypto: %s from the JWK Set is unavailable" % alg,
+            "PAM_AUTHINFO_UNAVAIL",
+            lambda alg=alg: [jwt.encode(claims(), w.key_for(alg),
+                                        algorithm=alg,
+                                        headers={"kid": w.kid_for(alg)})],
+            args=["jwks_file=" + w.jwks], prompts=1, nocrypto=True,
+            log=NOCRYPTO_LOG)
+    for alg in ("HS256", "HS512", "EdDSA"):
+        add("no libcrypto: %s still verifies (JWK Set with RSA and EC keys)"
+            % alg, "PAM_SUCCESS",
+            lambda alg=alg: [jwt.encode(claims(), w.key_for(alg),
+                                        algorithm=alg,
+                                        headers={"kid": w.kid_for(alg)})],
+            args=["jwks_file=" + w.jwks], prompts=1, nocrypto=True)
     for alg in ("HS256", "HS384", "HS512", "EdDSA"):
         add("valid %s from a JWK Set of Ed25519 and oct keys" % alg,
             "PAM_SUCCESS",
