@@ -8,6 +8,7 @@
 #include "spki.h"
 
 #include <sodium.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,17 +98,34 @@ pj_rsa_roca(const unsigned char *n, size_t len)
 	static const unsigned int primes[] = { 3, 5, 7, 11, 13, 17, 19, 23, 29,
 		31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103,
 		107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167 };
-	size_t i, j;
+	const size_t np = sizeof(primes) / sizeof(primes[0]);
+	size_t i, j, k, group_end = 0;
+	uint64_t m = 1, nm = 0;
 	unsigned int p, g, x, rem;
 	int in;
 
 	if (len == 0)
 		return 0;
-	for (i = 0; i < sizeof(primes) / sizeof(primes[0]); i++) {
+	for (i = 0; i < np; i++) {
 		p = primes[i];
-		/* n mod p, one byte at a time (Horner): no overflow, p < 256 */
-		for (rem = 0, j = 0; j < len; j++)
-			rem = (rem * 256u + n[j]) % p;
+		if (i == group_end) {
+			/* n mod m for m the product of the next primes below 2^32:
+			 * Horner over 32-bit words (a short first one), nm < m,
+			 * so nm * 2^32 + word fits in 64 bits.  One pass settles
+			 * 3 to 29, where a sound modulus almost always fails. */
+			for (m = 1, j = i; j < np && m * primes[j] <= UINT32_MAX; j++)
+				m *= primes[j];
+			group_end = j;
+			nm = 0;
+			for (k = 0; k < len % 4; k++)
+				nm = (nm << 8) | n[k];
+			for (; k < len; k += 4)
+				nm = ((nm << 32) | ((uint64_t)n[k] << 24) |
+				    ((uint64_t)n[k + 1] << 16) | ((uint64_t)n[k + 2] << 8) |
+				    n[k + 3]) % m;
+			nm %= m;
+		}
+		rem = (unsigned int)(nm % p);
 		g = 65537u % p;
 		x = 1;
 		in = 0;

@@ -7,7 +7,9 @@
 #include "lib/options.h"
 
 #include <jansson.h>
+#include <openssl/bn.h>
 #include <openssl/evp.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -632,6 +634,86 @@ keyset_load_jwks_with_secret(void **state)
 	tmpdir_rm(dir);
 }
 
+/* pj_rsa_roca against a reference with OpenSSL's BN_mod_word, on moduli
+ * with the fingerprint (k * M + 65537^a mod M, M the product of the 38
+ * primes: every residue in the subgroup) and on their neighbours, at
+ * lengths that are and are not multiples of 4. */
+static int
+roca_reference(const BIGNUM *n)
+{
+	static const unsigned int primes[] = { 3, 5, 7, 11, 13, 17, 19, 23, 29,
+		31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103,
+		107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167 };
+	unsigned int i, p, x, rem;
+
+	for (i = 0; i < sizeof(primes) / sizeof(primes[0]); i++) {
+		p = primes[i];
+		rem = (unsigned int)BN_mod_word(n, p);
+		for (x = 1;; x = x * (65537u % p) % p) {
+			if (x == rem)
+				break;
+			if (x * (65537u % p) % p == 1)
+				return 0;
+		}
+	}
+	return 1;
+}
+
+static void
+roca_residues(void **state)
+{
+	static const unsigned int primes[] = { 3, 5, 7, 11, 13, 17, 19, 23, 29,
+		31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103,
+		107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167 };
+	BN_CTX *ctx = BN_CTX_new();
+	BIGNUM *m = BN_new(), *g = BN_new(), *a = BN_new(), *k = BN_new(),
+	    *n = BN_new(), *t = BN_new();
+	unsigned char buf[700], rnd[600];
+	int i, d, len, positives = 0, negatives = 0;
+	size_t j;
+
+	(void)state;
+	assert_non_null(ctx);
+	assert_true(BN_one(m) && BN_set_word(g, 65537));
+	for (j = 0; j < sizeof(primes) / sizeof(primes[0]); j++)
+		assert_true(BN_mul_word(m, primes[j]));
+	for (i = 0; i < 400; i++) {
+		randombytes_buf(rnd, sizeof(rnd));
+		assert_true(BN_rand(a, 64, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY));
+		assert_true(BN_mod_exp(t, g, a, m, ctx));
+		/* k of 0 to 511 bytes: n from 6 bytes up to about 518 */
+		len = (int)(rnd[0] | (rnd[1] << 8)) % 512;
+		assert_non_null(BN_bin2bn(rnd + 2, len, k));
+		assert_true(BN_mul(n, k, m, ctx) && BN_add(n, n, t));
+		for (d = 0; d < 3; d++) {
+			int want = roca_reference(n), nb = BN_num_bytes(n);
+
+			assert_true(nb > 0 && nb <= (int)sizeof(buf));
+			assert_int_equal(BN_bn2bin(n, buf), nb);
+			assert_int_equal(pj_rsa_roca(buf, (size_t)nb), want);
+			/* and with leading zero bytes, as BN_bn2binpad gives */
+			memmove(buf + 3, buf, (size_t)nb);
+			memset(buf, 0, 3);
+			assert_int_equal(pj_rsa_roca(buf, (size_t)nb + 3), want);
+			if (d == 0)
+				assert_int_equal(want, 1); /* built to have it */
+			positives += want;
+			negatives += !want;
+			assert_true(BN_add_word(n, 1)); /* the neighbours */
+		}
+	}
+	/* the neighbours of a fingerprint mostly lack it */
+	assert_true(positives >= 400 && negatives >= 400);
+	assert_int_equal(pj_rsa_roca(buf, 0), 0);
+	BN_free(m);
+	BN_free(g);
+	BN_free(a);
+	BN_free(k);
+	BN_free(n);
+	BN_free(t);
+	BN_CTX_free(ctx);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -644,6 +726,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(rsa_numbers),
 		cmocka_unit_test(ec_and_ed_numbers),
 		cmocka_unit_test(pkey_types),
+		cmocka_unit_test(roca_residues),
 		cmocka_unit_test(keyset_select_rules),
 		cmocka_unit_test(keyset_load_files),
 		cmocka_unit_test(keyset_load_jwks_with_secret),
