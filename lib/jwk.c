@@ -423,22 +423,33 @@ static struct {
 static unsigned long jwks_tick;
 static pthread_mutex_t jwks_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* The slot holding exactly these bytes, or -1.  Under jwks_lock.  The bytes
+ * are public keys (sets with a secret are never kept): plain memcmp. */
+static int
+jwks_cache_find(const char *text, size_t len)
+{
+	int i;
+
+	for (i = 0; i < JWKS_CACHE_SLOTS; i++)
+		if (jwks_cache[i].root != NULL && jwks_cache[i].len == len &&
+		    memcmp(jwks_cache[i].text, text, len) == 0)
+			return i;
+	return -1;
+}
+
 /* A new reference to the tree parsed from exactly these bytes, or NULL. */
 static json_t *
 jwks_cache_get(const char *text, size_t len)
 {
 	json_t *root = NULL;
-	size_t i;
+	int i;
 
 	if (len > JWKS_CACHE_MAX || pthread_mutex_trylock(&jwks_lock) != 0)
 		return NULL;
-	for (i = 0; i < JWKS_CACHE_SLOTS; i++)
-		if (jwks_cache[i].root != NULL && jwks_cache[i].len == len &&
-		    memcmp(jwks_cache[i].text, text, len) == 0) {
-			root = json_incref(jwks_cache[i].root);
-			jwks_cache[i].used = ++jwks_tick;
-			break;
-		}
+	if ((i = jwks_cache_find(text, len)) >= 0) {
+		root = json_incref(jwks_cache[i].root);
+		jwks_cache[i].used = ++jwks_tick;
+	}
 	(void)pthread_mutex_unlock(&jwks_lock);
 	return root;
 }
@@ -460,13 +471,11 @@ jwks_cache_put(const char *text, size_t len, json_t *root)
 		return;
 	}
 	/* another thread may have kept the same bytes meanwhile */
-	for (i = 0; i < JWKS_CACHE_SLOTS; i++)
-		if (jwks_cache[i].root != NULL && jwks_cache[i].len == len &&
-		    memcmp(jwks_cache[i].text, copy, len) == 0) {
-			(void)pthread_mutex_unlock(&jwks_lock);
-			free(copy);
-			return;
-		}
+	if (jwks_cache_find(text, len) >= 0) {
+		(void)pthread_mutex_unlock(&jwks_lock);
+		free(copy);
+		return;
+	}
 	for (i = 0; i < JWKS_CACHE_SLOTS; i++) {
 		if (jwks_cache[i].root == NULL) {
 			victim = i;

@@ -96,18 +96,6 @@ secret_length_decides_algorithms(void **state)
 	}
 }
 
-static int
-pem_key(const char *name, struct pj_key *k, char *reason, size_t rlen)
-{
-	size_t len;
-	char *s = fx_slurp(name, &len);
-	int r;
-
-	memset(k, 0, sizeof(*k));
-	r = pj_key_from_pem(s, len, k, reason, rlen);
-	free(s);
-	return r;
-}
 
 static void
 pem_good_keys(void **state)
@@ -130,7 +118,7 @@ pem_good_keys(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		int r = pem_key(t[i].file, &k, reason, sizeof(reason));
+		int r = fx_pem_key(t[i].file, &k, reason, sizeof(reason));
 
 		if (r != PJ_OK)
 			fail_msg("%s: %s (%s)", t[i].file, pj_strerror(r), reason);
@@ -165,7 +153,7 @@ pem_refused(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		reason[0] = '\0';
-		if (pem_key(files[i], &k, reason, sizeof(reason)) != PJ_E_KEY)
+		if (fx_pem_key(files[i], &k, reason, sizeof(reason)) != PJ_E_KEY)
 			fail_msg("%s accepted as a public key", files[i]);
 		assert_string_not_equal(reason, "");
 		assert_int_equal(k.algs, 0);

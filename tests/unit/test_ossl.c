@@ -33,6 +33,9 @@ __wrap_dlopen(const char *file, int mode)
 	return __real_dlopen(file, mode);
 }
 
+static const unsigned char secret[] =
+    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ+/";
+
 /* back to the state of a process that has never opened it */
 static void
 forget(void)
@@ -42,24 +45,10 @@ forget(void)
 	dlopen_calls = 0;
 }
 
-static int
-pem_key(const char *name, struct pj_key *k, char *reason, size_t rlen)
-{
-	size_t len = 0;
-	char *pem = fx_slurp(name, &len);
-	int r;
-
-	memset(k, 0, sizeof(*k));
-	r = pj_key_from_pem(pem, len, k, reason, rlen);
-	free(pem);
-	return r;
-}
 
 static void
 sodium_keys_do_not_open_it(void **state)
 {
-	static const unsigned char secret[] =
-	    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ+/";
 	unsigned char mac[PJ_HMAC_MAX];
 	size_t maclen = 0;
 	struct pj_key k;
@@ -67,7 +56,7 @@ sodium_keys_do_not_open_it(void **state)
 
 	(void)state;
 	forget();
-	assert_err(pem_key("ed25519.pub.pem", &k, reason, sizeof(reason)), PJ_OK);
+	assert_err(fx_pem_key("ed25519.pub.pem", &k, reason, sizeof(reason)), PJ_OK);
 	assert_int_equal(k.type, PJ_KEY_ED25519);
 	pj_key_clear(&k);
 	memset(&k, 0, sizeof(k));
@@ -91,8 +80,6 @@ sodium_keys_do_not_open_it(void **state)
 static void
 cannot_open_then_can(void **state)
 {
-	static const unsigned char secret[] =
-	    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ+/";
 	unsigned char mac[PJ_HMAC_MAX];
 	size_t maclen = 0, i, len = 0;
 	struct pj_key k;
@@ -105,12 +92,12 @@ cannot_open_then_can(void **state)
 	forget();
 	dlopen_fail = 1;
 	/* RSA and EC keys: unusable, and the reason says why */
-	assert_err(pem_key("rsa2048.pub.pem", &k, reason, sizeof(reason)),
+	assert_err(fx_pem_key("rsa2048.pub.pem", &k, reason, sizeof(reason)),
 	    PJ_E_KEY);
 	assert_non_null(strstr(reason, "cannot load libcrypto.so.3"));
 	pj_key_clear(&k);
 	reason[0] = '\0';
-	assert_err(pem_key("ec256.pub.pem", &k, reason, sizeof(reason)),
+	assert_err(fx_pem_key("ec256.pub.pem", &k, reason, sizeof(reason)),
 	    PJ_E_KEY);
 	assert_non_null(strstr(reason, "cannot load libcrypto.so.3"));
 	pj_key_clear(&k);
@@ -170,13 +157,13 @@ cannot_open_then_can(void **state)
 	dlopen_fail = 0;
 	reason[0] = '\0';
 	i = (size_t)dlopen_calls;
-	assert_err(pem_key("rsa2048.pub.pem", &k, reason, sizeof(reason)), PJ_OK);
+	assert_err(fx_pem_key("rsa2048.pub.pem", &k, reason, sizeof(reason)), PJ_OK);
 	assert_int_equal(k.type, PJ_KEY_RSA);
 	pj_key_clear(&k);
 	assert_int_equal(pj_ossl_loaded(), 1);
 	assert_int_equal((size_t)dlopen_calls, i + 1);
 	/* and keeps it */
-	assert_err(pem_key("ec256.pub.pem", &k, reason, sizeof(reason)), PJ_OK);
+	assert_err(fx_pem_key("ec256.pub.pem", &k, reason, sizeof(reason)), PJ_OK);
 	pj_key_clear(&k);
 	assert_int_equal((size_t)dlopen_calls, i + 1);
 }

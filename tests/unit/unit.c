@@ -164,18 +164,26 @@ fx_add_secret(struct pj_keyset *ks)
 	assert_int_equal(pj_keyset_add(ks, &k), PJ_OK);
 }
 
+int
+fx_pem_key(const char *name, struct pj_key *k, char *reason, size_t rlen)
+{
+	size_t len;
+	char *s = fx_slurp(name, &len);
+	int r;
+
+	memset(k, 0, sizeof(*k));
+	r = pj_key_from_pem(s, len, k, reason, rlen);
+	free(s);
+	return r;
+}
+
 void
 fx_add_pem(struct pj_keyset *ks, const char *name)
 {
 	struct pj_key k;
 	char reason[256] = "";
-	size_t len;
-	char *s = fx_slurp(name, &len);
-	int r;
+	int r = fx_pem_key(name, &k, reason, sizeof(reason));
 
-	memset(&k, 0, sizeof(k));
-	r = pj_key_from_pem(s, len, &k, reason, sizeof(reason));
-	free(s);
 	if (r != PJ_OK)
 		fail_msg("%s: %s (%s)", name, pj_strerror(r), reason);
 	assert_int_equal(pj_keyset_add(ks, &k), PJ_OK);

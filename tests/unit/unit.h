@@ -29,6 +29,8 @@ const char *fx_path(const char *name);
 /* A fixture file's contents (NUL-terminated, caller frees). */
 char *fx_slurp(const char *name, size_t *len);
 
+/* A PEM public key fixture through pj_key_from_pem (*k zeroed first). */
+int fx_pem_key(const char *name, struct pj_key *k, char *reason, size_t rlen);
 /* Append a key built the way the module builds it; asserts success. */
 void fx_add_secret(struct pj_keyset *ks);
 void fx_add_pem(struct pj_keyset *ks, const char *name);
