@@ -567,14 +567,11 @@ key_use(struct pj_key *k, unsigned int alg, char *reason, size_t rlen)
 }
 
 int
-pj_keyset_select(const struct pj_keyset *ks, unsigned int alg, const char *kid,
+pj_keyset_find(const struct pj_keyset *ks, unsigned int alg, const char *kid,
     const struct pj_key **out, char *reason, size_t rlen)
 {
-	/* the set is const, its keys are not: building a pending key is a
-	 * cache inside this authentication's own key set */
-	struct pj_key *hit = NULL;
+	const struct pj_key *hit = NULL;
 	size_t i, fits = 0;
-	int r;
 
 	*out = NULL;
 	if (kid != NULL) {
@@ -593,8 +590,6 @@ pj_keyset_select(const struct pj_keyset *ks, unsigned int alg, const char *kid,
 				return pj_reason(PJ_E_ALG, reason, rlen,
 				    "key '%s' does not allow %s", kid,
 				    pj_alg_name(alg));
-			if ((r = key_use(hit, alg, reason, rlen)) != PJ_OK)
-				return r;
 			*out = hit;
 			return PJ_OK;
 		}
@@ -618,7 +613,24 @@ pj_keyset_select(const struct pj_keyset *ks, unsigned int alg, const char *kid,
 	if (fits > 1)
 		return pj_reason(PJ_E_NO_KEY, reason, rlen,
 		    "token has no kid and %zu keys fit %s", fits, pj_alg_name(alg));
-	if ((r = key_use(hit, alg, reason, rlen)) != PJ_OK)
+	*out = hit;
+	return PJ_OK;
+}
+
+int
+pj_keyset_select(const struct pj_keyset *ks, unsigned int alg, const char *kid,
+    const struct pj_key **out, char *reason, size_t rlen)
+{
+	const struct pj_key *hit = NULL;
+	int r;
+
+	*out = NULL;
+	if ((r = pj_keyset_find(ks, alg, kid, &hit, reason, rlen)) != PJ_OK)
+		return r;
+	/* the set is const, its keys are not: building a pending key is a
+	 * cache inside this authentication's own key set */
+	if ((r = key_use((struct pj_key *)(uintptr_t)hit, alg, reason, rlen)) !=
+	    PJ_OK)
 		return r;
 	*out = hit;
 	return PJ_OK;

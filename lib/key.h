@@ -78,6 +78,12 @@ int pj_keyset_load(const struct pj_options *o, struct pj_keyset *ks,
 int pj_keyset_select(const struct pj_keyset *ks, unsigned int alg,
     const char *kid, const struct pj_key **out, char *reason, size_t rlen)
     __attribute__((warn_unused_result));
+/* The same choice, and nothing else: no key is built, no library loaded,
+ * the set is left exactly as it was (the continuation prompt's question
+ * "is the signature whole?" must not change the keys pj_verify then uses). */
+int pj_keyset_find(const struct pj_keyset *ks, unsigned int alg,
+    const char *kid, const struct pj_key **out, char *reason, size_t rlen)
+    __attribute__((warn_unused_result));
 
 /* 1 if an RSA modulus (big-endian bytes) carries the ROCA fingerprint
  * (CVE-2017-15361).  Plain arithmetic: no libcrypto needed. */

@@ -177,7 +177,7 @@ pj_token_unfinished(const char *tok, size_t len, const struct pj_keyset *ks)
 	d2 = memrchr(tok, '.', len);
 	have = len - (size_t)(d2 + 1 - tok);
 	if (ks != NULL) {
-		r = pj_keyset_select(ks, peek.alg, peek.kid, &key, dummy,
+		r = pj_keyset_find(ks, peek.alg, peek.kid, &key, dummy,
 		    sizeof(dummy));
 		if (r == PJ_OK)
 			want = pj_key_sig_len(key, peek.alg);
