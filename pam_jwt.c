@@ -163,12 +163,13 @@ static void
 log_result(pam_handle_t *pamh, const struct pj_options *o,
     const struct pj_result *res, const char *pam_user, const char *cut)
 {
-	char reason[PJ_REASON_MAX], user[40];
+	char reason[PJ_REASON_MAX], user[PJ_LOGVAL_SIZE(PJ_LOG_USER_MAX)];
 	enum pj_class c = pj_err_class(res->err);
 	int prio;
 
 	pj_sanitize(reason, sizeof(reason), res->reason);
-	pj_sanitize(user, sizeof(user), res->user ? res->user : pam_user);
+	pj_logstr(user, sizeof(user), res->user ? res->user : pam_user,
+	    PJ_LOG_USER_MAX);
 	switch (c) {
 	case PJ_CLASS_OK:
 		pam_syslog(pamh, LOG_INFO,
@@ -198,13 +199,14 @@ log_result(pam_handle_t *pamh, const struct pj_options *o,
 static void
 log_key_notes(pam_handle_t *pamh, const struct pj_keyset *ks)
 {
-	char kid[65], note[160];
+	char kid[PJ_LOGVAL_SIZE(PJ_LOG_KID_MAX)], note[160];
 	size_t i;
 
 	for (i = 0; i < ks->n; i++) {
 		if (ks->keys[i].algs != 0)
 			continue;
-		pj_sanitize(kid, sizeof(kid), ks->keys[i].kid ? ks->keys[i].kid : "-");
+		pj_logstr(kid, sizeof(kid), ks->keys[i].kid ? ks->keys[i].kid : "-",
+		    PJ_LOG_KID_MAX);
 		pj_sanitize(note, sizeof(note), ks->keys[i].note);
 		pam_syslog(pamh, LOG_DEBUG, "key %zu (kid %s) is unusable: %s", i, kid,
 		    note);

@@ -1,6 +1,7 @@
 /* claims.c - JWT claims */
 #include "claims.h"
 #include "err.h"
+#include "logval.h"
 #include "options.h"
 
 #include <limits.h>
@@ -179,10 +180,14 @@ pj_claims_check(const struct pj_options *o, json_t *claims, const char *typ,
 	json_t *iss;
 	size_t i;
 
-	if (o->typ != NULL && (typ == NULL || !typ_matches(o->typ, typ)))
+	if (o->typ != NULL && (typ == NULL || !typ_matches(o->typ, typ))) {
+		char v[PJ_LOGVAL_SIZE(32)];
+
+		pj_logstr(v, sizeof(v), typ, 32);
 		return pj_reason(PJ_E_TYP, reason, rlen,
-		    "header typ is %s%.32s%s, '%s' is required", typ ? "'" : "",
-		    typ ? typ : "missing", typ ? "'" : "", o->typ);
+		    "header typ is %s%s%s, '%s' is required", typ ? "'" : "",
+		    typ ? v : "missing", typ ? "'" : "", o->typ);
+	}
 	if (numeric_claim(claims, "exp", &exp, &has_exp) != 0)
 		return pj_reason(PJ_E_CLAIM, reason, rlen, "'exp' is not a number");
 	if (!has_exp)

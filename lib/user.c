@@ -2,6 +2,7 @@
 #include "user.h"
 #include "err.h"
 #include "file.h"
+#include "logval.h"
 #include "options.h"
 
 #include <errno.h>
@@ -166,9 +167,13 @@ map_user(const struct pj_options *o, const char *value, char **out,
 	if (r != PJ_OK)
 		goto out;
 	r = pj_user_map_apply(text, len, o->user_map, value, out, reason, rlen);
-	if (r == PJ_OK && *out == NULL)
+	if (r == PJ_OK && *out == NULL) {
+		char v[PJ_LOGVAL_SIZE(64)];
+
+		pj_logstr(v, sizeof(v), value, 64);
 		r = pj_reason(PJ_E_USER, reason, rlen,
-		    "'%.64s' matches no line of the user map", value);
+		    "'%s' matches no line of the user map", v);
+	}
 out:
 	pj_file_free(text, len);
 	return r;
@@ -203,10 +208,14 @@ pj_user_resolve(const struct pj_options *o, json_t *claims,
 	if (r != PJ_OK)
 		goto out;
 	if (!pj_user_name_valid(user)) {
+		char shown[PJ_LOGVAL_SIZE(64)];
+
+		pj_logstr(shown, sizeof(shown), user, 64);
 		r = pj_reason(PJ_E_USER, reason, rlen,
-		    "'%.64s' is not a valid local user name", user);
+		    "'%s' is not a valid local user name", shown);
 		goto out;
 	}
+	/* from here on user is a valid name: [A-Za-z0-9._-], safe to show */
 	for (;;) {
 		buf = malloc(bufsz);
 		if (buf == NULL) {
@@ -231,8 +240,11 @@ pj_user_resolve(const struct pj_options *o, json_t *claims,
 	}
 	/* NSS modules may match loosely (case): the name must be exact */
 	if (strcmp(res->pw_name, user) != 0) {
+		char shown[PJ_LOGVAL_SIZE(32)];
+
+		pj_logstr(shown, sizeof(shown), res->pw_name, 32);
 		r = pj_reason(PJ_E_USER, reason, rlen,
-		    "account lookup for '%s' returned '%.32s'", user, res->pw_name);
+		    "account lookup for '%s' returned '%s'", user, shown);
 		goto out;
 	}
 	if (res->pw_uid == 0 && !o->allow_root) {
@@ -254,9 +266,11 @@ pj_user_resolve(const struct pj_options *o, json_t *claims,
 		goto out;
 	}
 	if (pam_user != NULL && strcmp(pam_user, user) != 0) {
+		char shown[PJ_LOGVAL_SIZE(32)];
+
+		pj_logstr(shown, sizeof(shown), pam_user, 32); /* the client's word */
 		r = pj_reason(PJ_E_USER, reason, rlen,
-		    "token is for '%s', not for the requested user '%.32s'", user,
-		    pam_user);
+		    "token is for '%s', not for the requested user '%s'", user, shown);
 		goto out;
 	}
 	*out_user = user; /* transferred */

@@ -28,39 +28,14 @@ pj_trim(const char **s, size_t *len)
 		(*len)--;
 }
 
-void
-pj_sanitize(char *dst, size_t dstlen, const char *src)
-{
-	size_t i, o = 0, n;
-
-	if (dstlen == 0)
-		return;
-	if (src == NULL) {
-		dst[0] = '\0';
-		return;
-	}
-	n = strlen(src);
-	for (i = 0; i < n && o + 1 < dstlen; i++) {
-		unsigned char c = (unsigned char)src[i];
-
-		dst[o++] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
-	}
-	dst[o] = '\0';
-	if (i < n && dstlen >= 4) {
-		dst[dstlen - 4] = '.';
-		dst[dstlen - 3] = '.';
-		dst[dstlen - 2] = '.';
-		dst[dstlen - 1] = '\0';
-	}
-}
-
 static void
-note_str(char *dst, size_t dstlen, json_t *obj, const char *name)
+note_str(char *dst, size_t dstlen, json_t *obj, const char *name, size_t max)
 {
 	json_t *v = json_object_get(obj, name);
 
 	if (json_is_string(v))
-		pj_sanitize(dst, dstlen, json_string_value(v));
+		pj_logval(dst, dstlen, json_string_value(v), json_string_length(v),
+		    max);
 }
 
 int
@@ -102,21 +77,24 @@ pj_verify(const struct pj_options *o, const struct pj_keyset *ks,
 
 		if (pj_jws_peek_header(token, len, &peek, dummy, sizeof(dummy)) ==
 		    PJ_OK) {
-			pj_sanitize(res->alg, sizeof(res->alg), pj_alg_name(peek.alg));
-			pj_sanitize(res->kid, sizeof(res->kid), peek.kid);
+			pj_logstr(res->alg, sizeof(res->alg), pj_alg_name(peek.alg),
+			    sizeof(res->alg) - 1);
+			pj_logstr(res->kid, sizeof(res->kid), peek.kid,
+			    PJ_LOG_KID_MAX);
 			pj_jws_clear(&peek);
 		}
 		goto out;
 	}
-	pj_sanitize(res->alg, sizeof(res->alg), pj_alg_name(jws.alg));
-	pj_sanitize(res->kid, sizeof(res->kid), jws.kid);
+	pj_logstr(res->alg, sizeof(res->alg), pj_alg_name(jws.alg),
+	    sizeof(res->alg) - 1);
+	pj_logstr(res->kid, sizeof(res->kid), jws.kid, PJ_LOG_KID_MAX);
 	res->verified = 1;
 	r = pj_claims_parse(jws.payload, jws.payload_len, &claims, reason, rlen);
 	if (r != PJ_OK)
 		goto out;
-	note_str(res->sub, sizeof(res->sub), claims, "sub");
-	note_str(res->iss, sizeof(res->iss), claims, "iss");
-	note_str(res->jti, sizeof(res->jti), claims, "jti");
+	note_str(res->sub, sizeof(res->sub), claims, "sub", PJ_LOG_SUB_MAX);
+	note_str(res->iss, sizeof(res->iss), claims, "iss", PJ_LOG_ISS_MAX);
+	note_str(res->jti, sizeof(res->jti), claims, "jti", PJ_LOG_JTI_MAX);
 	r = pj_claims_check(o, claims, jws.typ, now, reason, rlen);
 	if (r != PJ_OK)
 		goto out;

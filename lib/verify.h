@@ -5,20 +5,31 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "logval.h"
+
 struct pj_options;
 struct pj_keyset;
 
 #define PJ_REASON_MAX 256
+/* How many bytes of each identifying value the log shows (then "[cut]") */
+#define PJ_LOG_KID_MAX 64
+#define PJ_LOG_SUB_MAX 64
+#define PJ_LOG_ISS_MAX 128
+#define PJ_LOG_JTI_MAX 128
+#define PJ_LOG_USER_MAX 64
 
 struct pj_result {
 	int err;                      /* PJ_OK or a negative enum pj_err */
-	char reason[PJ_REASON_MAX];   /* detail, may hold token-supplied text */
-	/* identifying values, sanitized for the log ("" when unknown) */
+	/* detail: our words; a value from the token or the client appears
+	 * only escaped by pj_logval, and only once the signature verified */
+	char reason[PJ_REASON_MAX];
+	/* identifying values escaped by pj_logval for the log ("" when
+	 * unknown); kid and alg come from the header, verified or not */
 	char alg[8];
-	char kid[65];
-	char sub[65];
-	char iss[129];
-	char jti[129];
+	char kid[PJ_LOGVAL_SIZE(PJ_LOG_KID_MAX)];
+	char sub[PJ_LOGVAL_SIZE(PJ_LOG_SUB_MAX)];
+	char iss[PJ_LOGVAL_SIZE(PJ_LOG_ISS_MAX)];
+	char jti[PJ_LOGVAL_SIZE(PJ_LOG_JTI_MAX)];
 	int verified;                 /* signature checked: sub/iss/jti are real */
 	char *user;                   /* the mapped account on success */
 	json_t *claims;               /* verified claims (for pamjwt), or NULL */
@@ -26,10 +37,6 @@ struct pj_result {
 
 /* Strip leading and trailing white space (space, tab, CR, LF). */
 void pj_trim(const char **s, size_t *len);
-
-/* Copy src to dst (capacity dstlen, NUL-terminated), dropping control bytes
- * and non-ASCII bytes (shown as '?'), cut with "..." if too long. */
-void pj_sanitize(char *dst, size_t dstlen, const char *src);
 
 /* Everything after the token is read: length, shape, keys (ks may be NULL:
  * then loaded from the options' files), signature, claims, account

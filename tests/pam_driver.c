@@ -8,6 +8,8 @@
  * Each prompt is answered with the next ANSWER; "@FILE" answers with the
  * contents of FILE, "-" with a line from standard input.  Prints one line:
  *   result=PAM_XXX user=NAME prompts=N
+ * (NAME with every byte outside '!'..'~', and '%', written as %XX, so that
+ * a hostile user name stays one word)
  * and exits 0 (the result is in the line), 2 on usage errors.
  * Prompts seen go to standard error as "prompt: TEXT", informational and
  * error messages as "message: TEXT".
@@ -187,8 +189,16 @@ main(int argc, char **argv)
 		r = pam_authenticate(pamh, 0);
 	}
 	(void)pam_get_item(pamh, PAM_USER, &user);
-	printf("result=%s user=%s prompts=%d\n", code_name(r),
-	    user ? (const char *)user : "", a.prompts);
+	printf("result=%s user=", code_name(r));
+	for (i = 0; user != NULL && ((const char *)user)[i] != '\0'; i++) {
+		unsigned char u = (unsigned char)((const char *)user)[i];
+
+		if (u <= ' ' || u > '~' || u == '%')
+			printf("%%%02X", u);
+		else
+			putchar(u);
+	}
+	printf(" prompts=%d\n", a.prompts);
 	fflush(stdout);
 	e = pam_end(pamh, r);
 	/* after pam_end: cleanups registered with pam_set_data may live in it */

@@ -385,7 +385,7 @@ class Case:
                  user="alice", service="pjtest", want_user=None, prompts=None,
                  log=None, prio=None, decisions=None, has=(), lacks=(),
                  valgrind=False, replay_real=False, crypto=None,
-                 nocrypto=False):
+                 nocrypto=False, check=None):
         self.name = name
         self.expect = expect if isinstance(expect, list) else [expect]
         self.answers = answers      # list, or a function returning one
@@ -409,6 +409,110 @@ class Case:
         self.crypto = crypto
         # a host where libcrypto.so.3 cannot be loaded (no_libcrypto.so)
         self.nocrypto = nocrypto
+        # check(decision_lines) -> None, or why the lines are wrong
+        self.check = check
+
+
+def driver_escape(user):
+    """PAM_USER as pam_driver prints it: bytes outside '!'..'~', and '%',
+    as %XX."""
+    return "".join(chr(b) if 0x21 <= b <= 0x7e and b != 0x25 else
+                   "%%%02X" % b for b in user.encode("utf-8",
+                                                     "surrogateescape"))
+
+
+# ---- log lines a token cannot forge ----------------------------------------
+# Every value from a token or a client is written by pj_logval (lib/logval.h):
+# [A-Za-z0-9] and these bytes as they are, every other byte as \xHH, at
+# most CAP bytes, then "[cut]".
+LOG_SAFE = set(b"-._~@:/+,abcdefghijklmnopqrstuvwxyz"
+               b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+LOG_CAP = {"user": 64, "sub": 64, "iss": 128, "jti": 128, "kid": 64}
+FIELDS = ("user", "sub", "iss", "jti", "kid", "alg")
+ACCEPT_LINE = re.compile(
+    r"SYSLOG\(6\): (?:pam_jwt\([^()]*\): )?accepted: user=(\S*) sub=(\S*) "
+    r"iss=(\S*) jti=(\S*) kid=(\S*) alg=(\S*)$")
+REJECT_LINE = re.compile(
+    r"SYSLOG\(\d\): (?:pam_jwt\([^()]*\): )?rejected: (.*); user=(\S*) "
+    r"sub=(\S*) iss=(\S*) jti=(\S*) kid=(\S*) alg=(\S*)"
+    r"( \(claims unverified\))?$")
+
+
+def log_escape(value, cap):
+    b = value.encode("utf-8", "surrogateescape")
+    return "".join(chr(c) if c in LOG_SAFE else "\\x%02x" % c
+                   for c in b[:cap]) + ("[cut]" if len(b) > cap else "")
+
+
+def log_unescape(text):
+    """(bytes, cut) from a logged value; None if it is not pj_logval's."""
+    cut = text.endswith("[cut]")
+    if cut:
+        text = text[:-5]
+    out, i = bytearray(), 0
+    while i < len(text):
+        if text[i] == "\\":
+            m = re.match(r"\\x([0-9a-f]{2})", text[i:])
+            if not m:
+                return None
+            out.append(int(m.group(1), 16))
+            i += 4
+        elif ord(text[i]) in LOG_SAFE:
+            out.append(ord(text[i]))
+            i += 1
+        else:
+            return None
+    return bytes(out), cut
+
+
+def log_fields_check(outcome, want, unverified=False, absent=()):
+    """A check for Case: exactly one decision line, of this outcome
+    ("accepted" or "rejected"), whose fields read back to the values in
+    want (field -> str; capped values as their prefix and "[cut]"); no
+    rejection line holds the text of an acceptance; with unverified, the
+    claims are not shown and the values in absent appear nowhere in the
+    free-text reason, neither raw nor escaped."""
+    def check(lines):
+        if len(lines) != 1:
+            return "expected one decision line, got %d" % len(lines)
+        line = lines[0]
+        m = (ACCEPT_LINE if outcome == "accepted" else REJECT_LINE).search(
+            line)
+        if not m:
+            return "the %s line does not parse: %r" % (outcome, line[:300])
+        got = m.groups()
+        reason = ""
+        if outcome == "rejected":
+            reason, got, unv = got[0], got[1:7], got[7]
+            if "accepted: user=" in line:
+                return "a rejection line holds an acceptance: %r" % line[:300]
+            if bool(unv) != unverified:
+                return "'(claims unverified)' %s" % (
+                    "missing" if unverified else "where claims verified")
+        for key in (" user=", " sub=", " iss=", " jti=", " kid=", " alg="):
+            if line.count(key) != 1:
+                return "%r appears %d times: %r" % (key, line.count(key),
+                                                   line[:300])
+        for name, text in zip(FIELDS, got):
+            back = log_unescape(text)
+            if back is None:
+                return "field %s=%r is not escaped" % (name, text[:80])
+            if name not in want:
+                continue
+            value = want[name].encode("utf-8", "surrogateescape")
+            cap = LOG_CAP[name]
+            if back != (value[:cap], len(value) > cap):
+                return "field %s=%r does not read back to %r" % (
+                    name, text[:80], want[name][:80])
+        if unverified and any(got[i] for i in (1, 2, 3)):
+            return "claims of an unverified token are logged: %r" % line[:300]
+        for v in absent:
+            for form in (v[:16], log_escape(v, 16)[:40]):
+                if form and form in reason:
+                    return "unverified %r appears in the reason %r" % (
+                        form, reason[:200])
+        return None
+    return check
 
 
 def pwrap_cleanup(pid):
@@ -754,6 +858,7 @@ class Runner:
         want_user = case.want_user
         if want_user is None:
             want_user = "" if case.user == "-" else case.user
+        want_user = driver_escape(want_user)
         if user != want_user:
             return fail("expected user=%s, got user=%s" % (want_user, user))
         if case.prompts is not None and prompts != case.prompts:
@@ -789,6 +894,10 @@ class Runner:
         if case.log is not None:
             if not any(re.search(case.log, d.group(0)) for d in dec):
                 return fail("no decision line matches %r" % case.log)
+        if case.check is not None:
+            why = case.check([d.group(0) for d in dec])
+            if why:
+                return fail(why)
         for h in case.has:
             if not re.search(h, err, re.M):
                 return fail("stderr lacks %r" % h)
@@ -899,6 +1008,63 @@ def build_cases(w):
         args=["jwks_file=" + w.jwks_pub, "issuer=https://idp.example"],
         log=r"accepted: user=alice sub=alice iss=https://idp\.example "
             r"jti=j-4711 kid=rsa-1 alg=PS384$")
+    # ---- hostile values in the log (issue 11.1) ---------------------------
+    forged = ("x' for EdDSA; user=bob (claims unverified)\rpam_jwt(sshd:auth):"
+              " accepted: user=root sub=root iss= jti= kid= alg=HS256")
+    hostile = (("forged record", forged),
+               ("quotes ; = space", "a\"b'c;d=e f\\g"),
+               ("accepted:", "accepted: user=root"),
+               ("CR LF", "one\r\ntwo\nthree\r"),
+               ("binary", "\x01\x1b[2J\x7f\u00e9\u2028\ufeff%s"),
+               ("10 KiB", "k" * 10240))
+    other = b"another secret of 32 bytes or more, not ours"
+    for label, v in hostile:
+        big = len(v) > 256
+        # kid: any kid fits the kid-less secret_file key; over 256 bytes
+        # the header is refused
+        add("log: hostile kid (%s), valid token" % label,
+            "PAM_AUTH_ERR" if big else "PAM_SUCCESS",
+            lambda v=v: [hs(headers={"kid": v})], args=[S],
+            check=log_fields_check("rejected" if big else "accepted",
+                                   {"user": "alice", "sub": "" if big else
+                                    "alice"} if big else
+                                   {"user": "alice", "sub": "alice",
+                                    "kid": v},
+                                   unverified=big, absent=(v,)))
+        add("log: hostile kid (%s), forged signature" % label,
+            "PAM_AUTH_ERR",
+            lambda v=v: [hs(headers={"kid": v}, key=other)], args=[S],
+            check=log_fields_check("rejected", {"user": "alice"} if big else
+                                   {"user": "alice", "kid": v},
+                                   unverified=True, absent=(v,)))
+        add("log: hostile kid (%s), no key with that kid" % label,
+            "PAM_AUTH_ERR",
+            lambda v=v: [jwt.encode(claims(), w.rsa, algorithm="RS256",
+                                    headers={"kid": v})],
+            args=["jwks_file=" + w.jwks_pub],
+            check=log_fields_check("rejected", {"user": "alice"} if big else
+                                   {"user": "alice", "kid": v},
+                                   unverified=True, absent=(v,)))
+        for claim in ("iss", "jti"):
+            add("log: hostile %s (%s), valid token" % (claim, label),
+                "PAM_SUCCESS", lambda v=v, claim=claim: [hs(claims(**{
+                    claim: v}))], args=[S],
+                check=log_fields_check("accepted", {"user": "alice",
+                                                    claim: v}))
+            add("log: hostile %s (%s), forged signature" % (claim, label),
+                "PAM_AUTH_ERR", lambda v=v, claim=claim: [hs(claims(**{
+                    claim: v}), key=other)], args=[S],
+                check=log_fields_check("rejected", {"user": "alice"},
+                                       unverified=True, absent=(v,)))
+        add("log: hostile sub (%s), valid token" % label, "PAM_AUTH_ERR",
+            lambda v=v: [hs(claims(sub=v))], args=[S],
+            check=log_fields_check("rejected", {"user": "alice", "sub": v}))
+        add("log: hostile sub (%s), PAM_USER unset" % label, "PAM_AUTH_ERR",
+            lambda v=v: [hs(claims(sub=v))], args=[S], user="-",
+            check=log_fields_check("rejected", {"user": "", "sub": v}))
+        add("log: hostile PAM_USER (%s), token for alice" % label,
+            "PAM_AUTH_ERR", lambda: [hs()], args=[S], user=v,
+            check=log_fields_check("rejected", {"user": v, "sub": "alice"}))
     add("full config file (issuer, audience, leeway)", "PAM_SUCCESS",
         lambda: [hs(claims(iss="https://idp.example", aud="ssh"))],
         args=["config=" + w.cfg_full], valgrind=True)

@@ -1,5 +1,6 @@
 /* test_verify.c - pj_verify end to end on PyJWT tokens at a fixed clock,
- * the continuation rule (pj_token_unfinished), pj_trim and pj_sanitize.
+ * the continuation rule (pj_token_unfinished), pj_trim, pj_sanitize and
+ * pj_logval.
  * Accounts come from nss_wrapper (see run.sh). */
 #include "unit.h"
 
@@ -38,6 +39,71 @@ trim(void **state)
 		if (len != strlen(t[i].out) || memcmp(s, t[i].out, len) != 0)
 			fail_msg("trim('%s') = '%.*s'", t[i].in, (int)len, s);
 		assert_true(s >= t[i].in && s + len <= t[i].in + strlen(t[i].in));
+	}
+}
+
+/* Log values: the safe set as it is, everything else \xHH, a cap with
+ * "[cut]", and the escaped form always reads back to the value. */
+static void
+logval(void **state)
+{
+	static const struct {
+		const char *in;
+		size_t len, max;
+		const char *out;
+	} t[] = {
+		{ "alice", 5, 64, "alice" },
+		{ "a.b-c_d~e@f:g/h+i,j", 19, 64, "a.b-c_d~e@f:g/h+i,j" },
+		{ "https://issuer.example/realm", 28, 64,
+		    "https://issuer.example/realm" },
+		{ "a b", 3, 64, "a\\x20b" },
+		{ "user=root", 9, 64, "user\\x3droot" },
+		{ "x; y", 4, 64, "x\\x3b\\x20y" },
+		{ "q\"'\\", 4, 64, "q\\x22\\x27\\x5c" },
+		{ "\r\n\t\x1b", 4, 64, "\\x0d\\x0a\\x09\\x1b" },
+		{ "caf\xc3\xa9", 5, 64, "caf\\xc3\\xa9" },
+		{ "n\0ul", 4, 64, "n\\x00ul" },
+		{ "[cut]", 5, 64, "\\x5bcut\\x5d" },
+		{ "abcdef", 6, 4, "abcd[cut]" },
+		{ "abcd", 4, 4, "abcd" },
+		{ "", 0, 64, "" },
+	};
+	char buf[PJ_LOGVAL_SIZE(64)], small[8];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		pj_logval(buf, sizeof(buf), t[i].in, t[i].len, t[i].max);
+		if (strcmp(buf, t[i].out) != 0)
+			fail_msg("logval(%zu: '%s') = '%s', expected '%s'", i, t[i].in,
+			    buf, t[i].out);
+	}
+	pj_logstr(buf, sizeof(buf), NULL, 64);
+	assert_string_equal(buf, "");
+	/* a short buffer stops at a whole escape, NUL-terminated */
+	pj_logval(small, sizeof(small), "ab cd", 5, 64);
+	assert_string_equal(small, "ab\\x20c");
+	pj_logval(small, sizeof(small), "abc  ", 5, 64);
+	assert_string_equal(small, "abc\\x20");
+	/* every byte value round-trips, and nothing outside the safe set and
+	 * "\\x" + hex is ever written */
+	for (i = 0; i < 256; i++) {
+		char in[2] = { (char)i, 'z' }, back;
+		unsigned int hx;
+
+		pj_logval(buf, sizeof(buf), in, 2, 64);
+		if (buf[0] == '\\') {
+			assert_int_equal(sscanf(buf, "\\x%2x", &hx), 1);
+			back = (char)hx;
+			assert_string_equal(buf + 4, "z");
+		} else {
+			back = buf[0];
+			assert_non_null(strchr(PJ_LOGVAL_SAFE
+			    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789", buf[0]));
+			assert_string_equal(buf + 1, "z");
+		}
+		assert_int_equal((unsigned char)back, i);
 	}
 }
 
@@ -464,19 +530,23 @@ verify_log_fields_are_sanitized(void **state)
 	struct ctx *c = *state;
 	struct pj_result res;
 
+	char want[PJ_LOGVAL_SIZE(PJ_LOG_ISS_MAX)];
+
 	assert_err(run(c, fx_tok("v.kid_ctl"), NULL, &res), PJ_OK);
-	assert_string_equal(res.kid, "evil?[2J?x");
+	assert_string_equal(res.kid, "evil\\x1b\\x5b2J\\x0ax");
 	pj_result_clear(&res);
 	assert_err(run(c, fx_tok("v.sub_ctl"), NULL, &res), PJ_E_USER);
-	assert_string_equal(res.sub, "alice?root???");
-	/* res.reason may hold token text: callers sanitize it (pam_jwt.c) */
-	assert_string_not_equal(res.reason, "");
+	assert_string_equal(res.sub, "alice\\x0aroot\\x7f\\xc3\\xa9");
+	/* the reason shows the value escaped too */
+	assert_non_null(strstr(res.reason, "alice\\x0aroot"));
+	assert_null(strchr(res.reason, '\n'));
 	pj_result_clear(&res);
 	assert_err(run(c, fx_tok("v.long_sub"), NULL, &res), PJ_E_ISSUER);
-	assert_int_equal(strlen(res.sub), sizeof(res.sub) - 1);
-	assert_string_equal(res.sub + sizeof(res.sub) - 4, "...");
-	assert_int_equal(strlen(res.iss), sizeof(res.iss) - 1);
-	assert_int_equal(strlen(res.jti), sizeof(res.jti) - 1);
+	memset(want, 'a', PJ_LOG_SUB_MAX);
+	strcpy(want + PJ_LOG_SUB_MAX, PJ_LOGVAL_CUT);
+	assert_string_equal(res.sub, want);
+	assert_int_equal(strlen(res.iss), PJ_LOG_ISS_MAX + strlen(PJ_LOGVAL_CUT));
+	assert_int_equal(strlen(res.jti), PJ_LOG_JTI_MAX + strlen(PJ_LOGVAL_CUT));
 	pj_result_clear(&res);
 }
 
@@ -519,6 +589,7 @@ main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(trim),
 		cmocka_unit_test(sanitize),
+		cmocka_unit_test(logval),
 		cmocka_unit_test(unfinished_prefixes),
 		cmocka_unit_test(unfinished_others),
 		cmocka_unit_test_setup_teardown(verify_accepts, setup, teardown),
