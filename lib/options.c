@@ -31,7 +31,7 @@ static const struct opt_def defs[] = {
 	{ "algorithms", T_ALGS, OFF(algorithms), 0, 0 },
 	{ "issuer", T_LIST, OFF(issuer), 0, 0 },
 	{ "audience", T_LIST, OFF(audience), 0, 0 },
-	{ "leeway", T_NUM, OFF(leeway), 0, 86400 },
+	{ "leeway", T_NUM, OFF(leeway), 0, PJ_LEEWAY_MAX },
 	{ "max_ttl", T_NUM, OFF(max_ttl), 1, ONE_YEAR_10 },
 	{ "max_age", T_NUM, OFF(max_age), 1, ONE_YEAR_10 },
 	{ "typ", T_STR, OFF(typ), 0, 0 },

@@ -9,6 +9,10 @@
 #define PJ_DEFAULT_REPLAY_CACHE "/var/lib/pam_jwt/replay"
 #define PJ_DEFAULT_PROMPT "Token: "
 #define PJ_DEFAULT_LEEWAY 60
+/* The largest leeway any configuration may set.  A single_use record lives
+ * until exp + PJ_LEEWAY_MAX: services (and config files) sharing one store
+ * may set different leeways, and none may accept the token again. */
+#define PJ_LEEWAY_MAX 86400
 #define PJ_DEFAULT_MIN_UID 1000
 #define PJ_CONFIG_MAX (64 * 1024)
 #define PJ_CONFIG_LINE_MAX 4096

@@ -2,7 +2,11 @@
  *
  * Layout under replay_cache (every directory mode 0700, owned by root):
  *   r/<H>      one file per (iss, jti): H is the hex SHA-256 of the pair, so
- *              no jti can name a path; it holds "UNTIL\n" (exp + leeway).
+ *              no jti can name a path; it holds "UNTIL\n": exp plus the
+ *              largest leeway any configuration may set (PJ_LEEWAY_MAX),
+ *              since every service, whatever its own leeway, shares the
+ *              store: with sshd at leeway 0 and sudo at 60, a record kept
+ *              only to exp + 0 would let sudo accept the token again.
  *   x/<B>/<H>  a hard link to r/<H> in the bucket B = UNTIL / 64: the expiry
  *              index, so pruning never reads or sorts the whole store.
  *   .lock      flock'ed while an expired record is replaced or pruned.
@@ -427,7 +431,7 @@ pj_replay_record(const struct pj_options *o, json_t *claims, long long now,
 		r = pj_reason(PJ_E_CLAIM, reason, rlen, "single_use: token has no 'exp'");
 		goto out;
 	}
-	if (__builtin_add_overflow(exp, o->leeway, &until) ||
+	if (__builtin_add_overflow(exp, (long long)PJ_LEEWAY_MAX, &until) ||
 	    until > LLONG_MAX / 2)
 		until = LLONG_MAX / 2;
 	if (until < now)

@@ -85,7 +85,7 @@ PRUNE_MAX = 16      # lib/replay.c: records removed at most per authentication
 # check is about "bounded", not about the exact figure.
 READDIR_BOUND = 1000
 BUCKET = 64         # lib/replay.c: seconds per expiry bucket
-LEEWAY = 60         # the default leeway
+KEEP = 86400        # a record lives until exp + the largest leeway allowed
 
 
 def find_nss_wrapper():
@@ -409,7 +409,8 @@ class Suite:
         self.ok("basic: a password records nothing",
                 r != "PAM_SUCCESS" and self.records(store) == before, r)
 
-        # the record: r/<sha256 of the pair> = exp + leeway, linked in x/
+        # the record: r/<sha256 of the pair> = exp + the largest leeway
+        # allowed, linked in x/
         exp = int(time.time()) + 200
         jti = secrets.token_hex(8)
         self.auth(svc, self.token(jti=jti, iss="https://a.example", exp=exp))
@@ -418,31 +419,42 @@ class Suite:
         try:
             content = open(path).read()
             st = os.stat(path)
-            link = os.path.join(store, "x", str((exp + LEEWAY) // BUCKET), name)
+            link = os.path.join(store, "x", str((exp + KEEP) // BUCKET), name)
             lst = os.stat(link)
-            good = (content == "%d\n" % (exp + LEEWAY) and
+            good = (content == "%d\n" % (exp + KEEP) and
                     st.st_ino == lst.st_ino and
                     stat.S_IMODE(st.st_mode) == 0o600)
             detail = "content %r" % content
         except OSError as e:
             good, detail = False, str(e)
-        self.ok("basic: record is r/<sha256(iss, jti)> holding exp+leeway, "
-                "hard-linked in x/<(exp+leeway)/64>", good, detail)
+        self.ok("basic: record is r/<sha256(iss, jti)> holding exp+86400 (the "
+                "largest leeway), hard-linked in x/<(exp+86400)/64>", good,
+                detail)
         modes = {n: stat.S_IMODE(os.stat(os.path.join(store, n)).st_mode)
                  for n in ("", "r", "x")}
         self.ok("basic: store, r and x are created 0700",
                 set(modes.values()) == {0o700}, str(modes))
-        # leeway= changes the retention
+        # a service's own leeway does not shorten the record (issue 11.2):
+        # leeway=0 and leeway=60 on one store, a token with exp = now + 3
         _, store_l = self.new_store("leeway")
-        svc_l = self.service("leeway", store_l, "leeway=5")
+        svc_0 = self.service("leeway0", store_l, "leeway=0")
+        svc_60 = self.service("leeway60", store_l, "leeway=60")
         jti = secrets.token_hex(8)
-        self.auth(svc_l, self.token(jti=jti, exp=exp))
+        exp = int(time.time()) + 3
+        tok = self.token(jti=jti, exp=exp)
+        r = [self.auth(svc_0, tok), self.auth(svc_60, tok)]
+        while time.time() < exp + 1.5:
+            time.sleep(0.25)
+        r.append(self.auth(svc_60, tok))
         try:
             content = open(os.path.join(store_l, "r", record_name(jti))).read()
         except OSError as e:
             content = str(e)
-        self.ok("basic: leeway=5 keeps the record until exp+5",
-                content == "%d\n" % (exp + 5), content)
+        self.ok("basic: leeway=0 and leeway=60 share a store: accepted once, "
+                "refused at once and still refused after exp (record until "
+                "exp+86400)",
+                r == ["PAM_SUCCESS", "PAM_AUTH_ERR", "PAM_AUTH_ERR"] and
+                content == "%d\n" % (exp + KEEP), "%s, record %r" % (r, content))
         # the same store shared by two services: one pair, one use
         svc2 = self.service("basic2", store)
         t3 = self.token()

@@ -297,7 +297,8 @@ static void
 expired_records_are_replaced(void **state)
 {
 	struct ctx *c = *state;
-	json_t *j = json_pack("{s:s,s:I}", "jti", "e", "exp", (json_int_t)(NOW - 1000));
+	json_t *j = json_pack("{s:s,s:I}", "jti", "e", "exp",
+	    (json_int_t)(NOW - PJ_LEEWAY_MAX - 1000));
 
 	c->o.leeway = 60;
 	/* exp long past: kept at least until now */
@@ -306,11 +307,25 @@ expired_records_are_replaced(void **state)
 	assert_err(record_at(c, j, NOW + 1), PJ_OK);
 	assert_err(record_at(c, j, NOW + 1), PJ_E_REPLAY);
 	json_decref(j);
-	/* kept until exp + leeway, replaced after */
+	/* kept until exp + the largest leeway any configuration may set,
+	 * whatever this one's leeway, replaced after */
 	j = json_pack("{s:s,s:I}", "jti", "f", "exp", (json_int_t)(NOW + 100));
 	assert_err(record_at(c, j, NOW), PJ_OK);
 	assert_err(record_at(c, j, NOW + 160), PJ_E_REPLAY);
-	assert_err(record_at(c, j, NOW + 161), PJ_OK);
+	assert_err(record_at(c, j, NOW + 100 + PJ_LEEWAY_MAX), PJ_E_REPLAY);
+	assert_err(record_at(c, j, NOW + 101 + PJ_LEEWAY_MAX), PJ_OK);
+	json_decref(j);
+	/* issue 11.2: sshd (leeway 0) and sudo (leeway 60) share the store; the
+	 * record sshd makes must outlive every leeway, not only sshd's */
+	j = json_pack("{s:s,s:I}", "jti", "mixed", "exp", (json_int_t)(NOW + 3));
+	c->o.leeway = 0;
+	assert_err(record_at(c, j, NOW), PJ_OK);
+	c->o.leeway = 60;
+	assert_err(record_at(c, j, NOW), PJ_E_REPLAY);
+	assert_err(record_at(c, j, NOW + 4), PJ_E_REPLAY);
+	assert_err(record_at(c, j, NOW + 3 + 60), PJ_E_REPLAY);
+	c->o.leeway = PJ_LEEWAY_MAX;
+	assert_err(record_at(c, j, NOW + 3 + PJ_LEEWAY_MAX), PJ_E_REPLAY);
 	json_decref(j);
 	/* a far future exp (even 1e300) is kept */
 	j = json_loads("{\"jti\":\"g\",\"exp\":1e300}", 0, NULL);
