@@ -286,6 +286,13 @@ class World:
             {"keys": [keys[0], dict(keys[1], kid="rsa-1")]}))
         self.jwks_garbage = write(self.p("keys", "jwks-garbage.json"),
                                   "{\"keys\": [")
+        # an EC key whose point is not on P-256 (y + 1), beside good keys:
+        # found only when a token selects it (issue 11.4)
+        off = jwk_of(self.ec256.public_key(), "ec-off")
+        y = int.from_bytes(base64.urlsafe_b64decode(off["y"] + "=="), "big")
+        off["y"] = b64u(int_bytes((y + 1) % (2 ** 256), 32))
+        self.jwks_offcurve = write(self.p("keys", "jwks-offcurve.json"),
+                                   json.dumps({"keys": keys + [off]}))
         # no RSA or EC key: nothing in it needs libcrypto
         self.jwks_sodium = write(self.p("keys", "jwks-sodium.json"),
                                  json.dumps({"keys": [keys[4], octk]}), 0o600)
@@ -1331,6 +1338,18 @@ def build_cases(w):
         lambda: [jwt.encode(claims(), w.rsa, algorithm="RS256",
                             headers={"kid": "nobody"})],
         args=["jwks_file=" + w.jwks_pub], log=r"no key")
+    add("JWK Set EC key not on its curve: PAM_AUTHINFO_UNAVAIL, as pamjwt "
+        "verify says (the continuation check builds no key)",
+        "PAM_AUTHINFO_UNAVAIL",
+        lambda: [jwt.encode(claims(), w.ec256, algorithm="ES256",
+                            headers={"kid": "ec-off"})],
+        args=["jwks_file=" + w.jwks_offcurve],
+        log=r"rejected: key unavailable: .*not a point on prime256v1")
+    add("JWK Set with an EC key not on its curve: the other keys still work",
+        "PAM_SUCCESS",
+        lambda: [jwt.encode(claims(), w.ec256, algorithm="ES256",
+                            headers={"kid": "ec-256"})],
+        args=["jwks_file=" + w.jwks_offcurve])
     add("kid of a key of another type (ES256 key for RS256)",
         "PAM_AUTH_ERR",
         lambda: [jwt.encode(claims(), w.rsa, algorithm="RS256",
