@@ -45,6 +45,7 @@ static const struct opt_def defs[] = {
 	{ "prompt", T_STR, OFF(prompt), 0, 0 },
 	{ "use_first_pass", T_FLAG, OFF(use_first_pass), 0, 0 },
 	{ "try_first_pass", T_FLAG, OFF(try_first_pass), 0, 0 },
+	{ "keep_authtok", T_FLAG, OFF(keep_authtok), 0, 0 },
 	{ "debug", T_FLAG, OFF(debug), 0, 0 },
 };
 #define NDEFS (sizeof(defs) / sizeof(defs[0]))

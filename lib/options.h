@@ -51,6 +51,7 @@ struct pj_options {
 	char *prompt;
 	int use_first_pass;
 	int try_first_pass;
+	int keep_authtok;
 	int debug;
 	/* bookkeeping for the setter */
 	unsigned long long seen[3];  /* per level: bit per key index */

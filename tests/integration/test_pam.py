@@ -1611,6 +1611,28 @@ def build_cases(w):
         "the next module", "PAM_SUCCESS", ["eyJustMyPassword"],
         stack=tp + "auth required %s expect=eyJustMyPassword\n" % H,
         prompts=2, decisions=1, has=[r"set_authtok: authtok matches"])
+    # after a success the verified token is not handed on (issue 11.9)
+    req_s = "auth required %s config=%s %s" % (M, w.cfg_empty, S)
+    kept = hs()
+    add("after success, later modules get no PAM_AUTHTOK (the token is a "
+        "bearer credential)", "PAM_SUCCESS", [kept],
+        stack=req_s + "\nauth required %s expect_unset\n" % H, prompts=1,
+        decisions=1, has=[r"set_authtok: authtok unset"], valgrind=True)
+    add("after success with keep_authtok, later modules get the token",
+        "PAM_SUCCESS", [kept],
+        stack=req_s + " keep_authtok\nauth required %s expect=%s\n" % (
+            H, kept), prompts=1, decisions=1,
+        has=[r"set_authtok: authtok matches"])
+    add("after success with use_first_pass, the earlier module's token is "
+        "removed too", "PAM_SUCCESS", [],
+        stack="auth required %s set=%s\n%s use_first_pass\n"
+              "auth required %s expect_unset\n" % (H, kept, req_s, H),
+        prompts=0, decisions=1, has=[r"set_authtok: authtok unset"])
+    add("a refused token stays in PAM_AUTHTOK (as a password would)",
+        "PAM_AUTH_ERR", lambda: [hs(claims(exp=rel(-3600)))],
+        stack="auth optional %s config=%s %s\nauth required %s "
+              "expect_unset\n" % (M, w.cfg_empty, S, H),
+        prompts=1, decisions=1, has=[r"set_authtok: authtok set"])
     add("token or password: password then pam_permit", "PAM_SUCCESS",
         ["hunter2-Secret"], stack=tp + "auth required pam_permit.so\n",
         prompts=1)
