@@ -97,7 +97,7 @@ same_answer(const char *piece, const char *tok, size_t tlen)
 }
 
 /* The module asks itself: one prompt, then "Token (part N): " while the
- * answer is a visibly unfinished token (contract, "Long tokens").  *parts:
+ * answer is a visibly unfinished token (pam_jwt(8), LONG TOKENS).  *parts:
  * how many answers were joined; *repeated: the client answered a part
  * prompt with the first answer again (sshd's password method does). */
 static int

@@ -1,4 +1,4 @@
-/* replay.c - the single-use store (contract section 5)
+/* replay.c - the single-use store (pam_jwt.conf(5), Single use)
  *
  * Layout under replay_cache (every directory mode 0700, owned by root):
  *   r/<H>      one file per (iss, jti): H is the hex SHA-256 of the pair, so

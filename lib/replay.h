@@ -1,4 +1,5 @@
-/* replay.h - single-use tokens: the (iss, jti) store (contract section 5) */
+/* replay.h - single-use tokens: the (iss, jti) store (pam_jwt.conf(5),
+ * Single use) */
 #ifndef PJ_REPLAY_H
 #define PJ_REPLAY_H
 

@@ -1,4 +1,5 @@
-/* user.h - from the verified token to the local account (contract section 3) */
+/* user.h - from the verified token to the local account (pam_jwt.conf(5),
+ * Accounts and USER MAP) */
 #ifndef PJ_USER_H
 #define PJ_USER_H
 

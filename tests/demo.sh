@@ -125,7 +125,7 @@ authenticate() {
 		-e 's/^SYSLOG(5): /notice: /' -e 's/^SYSLOG(3): /err:    /' \
 		-e 's/^SYSLOG(\([0-9]\)): /prio \1: /' |
 		while IFS= read -r line; do say "module log:         $line"; done || true
-	# what the contract promises about the log: one line per decision,
+	# what pam_jwt(8) promises about the log: one line per decision,
 	# never the token, its signature or the secret
 	if [ "$(grep -c 'SYSLOG([0-9]): \(accepted\|rejected\)' <<<"$err")" != 1 ]; then
 		say "${R}expected exactly one decision line${N}"

@@ -11,7 +11,7 @@ CHECK_TARGETS += check-e2e
 E2E_ONLY ?=
 
 # A private mount namespace needs / to be a mount point; in a plain chroot
-# (such as ../shared/tools/fresh-debian12) it is not, and unshare refuses
+# (a fresh Debian root made with debootstrap, say) it is not, and unshare refuses
 # to make / private.  That is the one case skipped, with a line saying so.
 .PHONY: check-e2e
 check-e2e: $(MODULE) $(TOOL)

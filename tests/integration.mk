@@ -1,6 +1,6 @@
 # tests/integration.mk - pam_jwt through the real libpam (included by
 # tests/tests.mk).  tests/integration/test_pam.py asserts the exact PAM code
-# of every row of the contract's results table, with tokens minted by PyJWT.
+# of every row of pam_jwt(8)'s RETURN VALUES, with tokens minted by PyJWT.
 #
 #   make check-integration            against $(BUILD) (also rerun by
 #                                     check-asan in build-asan with SAN=1)

@@ -1,4 +1,4 @@
-# tests/replay.mk - single-use tokens (CONTRACT.md section 5) through the
+# tests/replay.mk - single-use tokens (pam_jwt.conf(5), Single use) through the
 # real libpam: replays, 64-process races, every store fault, bounded pruning
 # of a 100,000-record store, hostile jti values, and the magic-link example
 # (conf/examples/magic-link).  Included by tests/tests.mk.

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """pam_jwt through the real libpam.
 
-Every row of the contract's results table (CONTRACT.md section 4), asserted as
+Every row of the results table (pam_jwt(8), RETURN VALUES), asserted as
 the exact PAM return code, with tokens minted by PyJWT (Debian's python3-jwt,
 an implementation independent of ours) for all 13 algorithms.
 
@@ -18,7 +18,7 @@ from pam_wrapper (PAM_WRAPPER_DEBUGLEVEL=2 prints them on stderr as
 "SYSLOG(PRIO): ...").  Every case also checks that no token, signature,
 password, secret or key text appears in anything the run printed.
 
-`pamjwt verify` must agree with the module on every case (CONTRACT 6: it
+`pamjwt verify` must agree with the module on every case (pamjwt(1): it
 "runs exactly the module's validation"): after the module's run, the same
 token (its one answer, on standard input) and the same module arguments go
 to `build/pamjwt verify --service S [--user U] [key=value ...] -` (the
@@ -83,7 +83,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 ALGS = ("HS256", "HS384", "HS512", "RS256", "RS384", "RS512",
         "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
 
-# What each code's one decision line looks like (CONTRACT 4, NOTES-design
+# What each code's one decision line looks like (pam_jwt(8), LOGGING; NOTES-design
 # "Logging": accepted LOG_INFO, rejected LOG_NOTICE, config/key/store
 # LOG_ERR, not-a-token LOG_DEBUG).
 DECISION_RE = re.compile(

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Single-use tokens (CONTRACT.md section 5) through the real libpam.
+"""Single-use tokens (pam_jwt.conf(5), Single use) through the real libpam.
 
     /usr/bin/python3 tests/replay/run.py --build DIR [--san] [-k REGEX]
 
