@@ -59,6 +59,17 @@ pj_options_init(struct pj_options *o)
 	o->max_age = -1;
 	o->min_uid = PJ_DEFAULT_MIN_UID;
 	o->require_claim_level = -1;
+	o->key_source_level = -1;
+}
+
+/* secret_file, public_key_file and jwks_file come as one set from the most
+ * specific place that names any of them: a [service] section (or the module
+ * arguments) that names a key source trusts its own key sources only. */
+static int
+is_key_source(size_t off)
+{
+	return off == OFF(secret_file) || off == OFF(public_key_file) ||
+	    off == OFF(jwks_file);
 }
 
 int
@@ -256,6 +267,14 @@ pj_options_set(struct pj_options *o, enum pj_level level, const char *key,
 		return pj_reason(PJ_E_CONFIG, reason, rlen,
 		    "option '%s': control character in value", key);
 	field = (char *)o + d->off;
+	if (is_key_source(d->off) && o->key_source_level != (int)level) {
+		/* a later place replaces the earlier one's key sources */
+		free(o->secret_file);
+		free(o->public_key_file);
+		free(o->jwks_file);
+		o->secret_file = o->public_key_file = o->jwks_file = NULL;
+		o->key_source_level = (int)level;
+	}
 	switch (d->type) {
 	case T_PATH:
 		if (value[0] != '/')
@@ -336,6 +355,8 @@ pj_options_parse_config(struct pj_options *o, const char *text, size_t len,
 {
 	struct pj_options scratch;
 	struct pj_options *target = o;
+	struct pj_strlist sections = { NULL, 0 };
+	char sect[PJ_CONFIG_LINE_MAX];
 	enum pj_level level = PJ_LEVEL_FILE;
 	const char *p = text, *end = text + len, *nl, *eq, *sname;
 	char key[64], value[PJ_CONFIG_LINE_MAX];
@@ -375,6 +396,21 @@ pj_options_parse_config(struct pj_options *o, const char *text, size_t len,
 				    name, lineno);
 				goto out;
 			}
+			/* one section per service: a second one would be
+			 * applied to its own service and checked apart for
+			 * the others, so a key given in both would break that
+			 * service alone */
+			memcpy(sect, sname, snl);
+			sect[snl] = '\0';
+			if (pj_strlist_has(&sections, sect)) {
+				r = pj_reason(PJ_E_CONFIG, reason, rlen,
+				    "%s:%u: a second [service %.64s] section (write "
+				    "each service's keys in one section)", name,
+				    lineno, sect);
+				goto out;
+			}
+			if ((r = pj_strlist_add(&sections, sname, snl)) != PJ_OK)
+				goto out;
 			level = PJ_LEVEL_SECTION;
 			if (service != NULL && strlen(service) == snl &&
 			    memcmp(service, sname, snl) == 0) {
@@ -425,6 +461,7 @@ pj_options_parse_config(struct pj_options *o, const char *text, size_t len,
 	}
 	r = PJ_OK;
 out:
+	pj_strlist_free(&sections);
 	pj_options_free(&scratch);
 	return r;
 }

@@ -56,6 +56,7 @@ struct pj_options {
 	/* bookkeeping for the setter */
 	unsigned long long seen[3];  /* per level: bit per key index */
 	int require_claim_level;     /* level that filled require_claim, -1 none */
+	int key_source_level;        /* level that named the key sources, -1 none */
 };
 
 /* Defaults.  Cannot fail. */

@@ -312,6 +312,20 @@ class World:
             "[service svc-b]\n"
             "audience = aud-b\n"
             "issuer = https://b.example\n") % self.secret_file)
+        # a section that names a key source trusts only its own (issue
+        # 12.2): svc-rsa has the RSA key alone, others the global secret
+        self.cfg_keysrc = write(os.path.join(c, "key-sources.conf"), (
+            "secret_file = %s\n"
+            "[service svc-rsa]\n"
+            "public_key_file = %s\n"
+            "[service svc-aud]\n"
+            "audience = aud-x\n") % (self.secret_file, self.pem["rsa"]))
+        # the same service's section twice: an error for every service
+        # (issue 12.4), as an error anywhere in the file is
+        self.cfg_twice = write(os.path.join(c, "section-twice.conf"), (
+            "secret_file = %s\n[service svc-a]\naudience = a\n"
+            "[service svc-b]\naudience = b\n[service svc-a]\n"
+            "audience = a2\n") % self.secret_file)
         self.cfg_bad_other_section = write(
             os.path.join(c, "bad-other-section.conf"),
             "secret_file = %s\n[service svc-z]\nfrobnicate = 1\n"
@@ -1482,6 +1496,12 @@ def build_cases(w):
     conf("config file sets 'config'", ["config=" + w.cfg_config_key, S])
     conf("unknown key in another service's section",
          ["config=" + w.cfg_bad_other_section])
+    for svc in ("svc-a", "svc-b", "other-svc"):
+        add("config: a service's section twice breaks every service (%s)" %
+            svc, "PAM_SERVICE_ERR", lambda: [hs()],
+            args=["config=" + w.cfg_twice], service=svc, prompts=0,
+            log=r"configuration error: .*section-twice\.conf:6: a second "
+                r"\[service svc-a\] section")
 
     # ---- 7. white space around the token --------------------------------
     for label, fmt in (("a trailing newline", "%s\n"),
@@ -1513,6 +1533,27 @@ def build_cases(w):
     add("config section overridden by an argument (aud-a refused)",
         "PAM_AUTH_ERR", lambda: [hs(claims(aud="aud-a"))],
         args=[CS, "audience=arg-aud"], service="svc-a")
+    # a section (or the arguments) naming a key source replaces the
+    # global key sources instead of adding to them (issue 12.2)
+    KS = "config=" + w.cfg_keysrc
+    rs256 = lambda: [jwt.encode(claims(), w.rsa, algorithm="RS256")]
+    add("key sources: a section's public_key_file replaces the global "
+        "secret_file (HS256 refused)", "PAM_AUTH_ERR", lambda: [hs()],
+        args=[KS], service="svc-rsa", log=r"algorithm not allowed")
+    add("key sources: a section's public_key_file verifies RS256",
+        "PAM_SUCCESS", rs256, args=[KS], service="svc-rsa")
+    add("key sources: a section without key sources keeps the global ones",
+        "PAM_SUCCESS", lambda: [hs(claims(aud="aud-x"))], args=[KS],
+        service="svc-aud")
+    add("key sources: other services keep the global secret (RS256 refused)",
+        "PAM_AUTH_ERR", rs256, args=[KS], service="other-svc")
+    add("key sources: an argument's jwks_file replaces the file's sources",
+        "PAM_AUTH_ERR", lambda: [hs()],
+        args=[KS, "jwks_file=" + w.jwks_pub], service="other-svc")
+    add("key sources: two arguments together make the set",
+        "PAM_SUCCESS", rs256,
+        args=[KS, "secret_file=" + w.secret_file, "public_key_file=" +
+              w.pem["rsa"]], service="other-svc")
     add("config section through a stack (service name from pam_start)",
         "PAM_SUCCESS", lambda: [hs(claims(aud="global-aud"))],
         stack="auth required %s %s\n" % (M, CS), decisions=1)
