@@ -132,6 +132,13 @@ read_token(pam_handle_t *pamh, const struct pj_options *o,
 		tl = len;
 		if (!pj_token_unfinished(t, tl, ks))
 			break;
+		if (part == 2)
+			/* a person who pasted a long token whole sees why */
+			(void)pam_info(pamh, "The token is not whole yet (%zu "
+			    "characters so far; ssh sends at most 1023 an answer, "
+			    "sudo 511): paste the rest at \"Token (part N):\", at "
+			    "most 500 characters each time; an empty answer ends.",
+			    len);
 		(void)snprintf(prompt, sizeof(prompt), "Token (part %d): ", part);
 		r = ask(pamh, prompt, &piece);
 		if (r != PAM_SUCCESS)

@@ -15,7 +15,7 @@ FUZZ_BUILD   ?= build-fuzz
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 10
 FUZZ_CHECK_SECONDS ?= 4
-FUZZ_TARGETS := token config jwks usermap pem b64url pam
+FUZZ_TARGETS := token config jwks usermap pem b64url pam pamd
 
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS  := -g -O1 $(FUZZ_SAN) -fno-omit-frame-pointer -std=gnu11 \
@@ -43,6 +43,10 @@ $(FUZZ_BUILD)/fuzz_pam: $(FUZZ_BUILD)/pam_jwt.o fuzz/fake_passwd.c \
     $(FUZZ_BUILD)/pam_shim.so
 $(FUZZ_BUILD)/fuzz_pam: FUZZ_EXTRA = fuzz/fake_passwd.c $(FUZZ_BUILD)/pam_jwt.o \
     -lpam -Wl,--export-dynamic-symbol=shim_authenticate
+
+# the pam.d reader of pamjwt verify --pamd lives in tools/
+$(FUZZ_BUILD)/fuzz_pamd: tools/pamd.c tools/pamd.h
+$(FUZZ_BUILD)/fuzz_pamd: FUZZ_EXTRA = tools/pamd.c
 
 # the one-line module through which fuzz_pam (and tests/fault) run pam_jwt
 # inside pam_authenticate; see fuzz/pam_shim.c

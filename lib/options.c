@@ -588,8 +588,18 @@ pj_options_load(struct pj_options *o, int argc, const char **argv,
 		key[kl] = '\0';
 		r = pj_options_set(o, PJ_LEVEL_ARG, key, eq ? eq + 1 : NULL,
 		    reason, rlen);
-		if (r != PJ_OK)
+		if (r != PJ_OK) {
+			/* say where: the pam.d line of which service */
+			if (r == PJ_E_CONFIG && reason != NULL && rlen > 0) {
+				char tmp[256];
+
+				(void)snprintf(tmp, sizeof(tmp), "%s", reason);
+				(void)snprintf(reason, rlen, "module argument '%.32s' "
+				    "(pam.d line of service %.32s): %s", key,
+				    service ? service : "(none)", tmp);
+			}
 			goto out;
+		}
 	}
 	r = fill_defaults(o);
 	if (r != PJ_OK)

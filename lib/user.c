@@ -180,6 +180,34 @@ out:
 }
 
 int
+pj_user_exists(const char *name)
+{
+	struct passwd pw, *res = NULL;
+	char *buf = NULL;
+	size_t bufsz = 4096;
+	int e, r = -1;
+
+	for (;;) {
+		buf = malloc(bufsz);
+		if (buf == NULL)
+			goto out;
+		e = getpwnam_r(name, &pw, buf, bufsz, &res);
+		if (e != ERANGE || bufsz >= 1024 * 1024)
+			break;
+		free(buf);
+		buf = NULL;
+		bufsz *= 4;
+	}
+	if (res != NULL)
+		r = strcmp(res->pw_name, name) == 0;
+	else if (e == 0 || e == ENOENT || e == ESRCH || e == EBADF || e == EPERM)
+		r = 0;
+out:
+	free(buf);
+	return r;
+}
+
+int
 pj_user_resolve(const struct pj_options *o, json_t *claims,
     const char *pam_user, char **out_user, char *reason, size_t rlen)
 {

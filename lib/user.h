@@ -15,6 +15,10 @@ struct pj_options;
  * [A-Za-z0-9._-], not starting with '-' or '.', not all digits. */
 int pj_user_name_valid(const char *s);
 
+/* 1 if a local account of exactly this name exists, 0 if not, -1 if the
+ * lookup failed. */
+int pj_user_exists(const char *name);
+
 /* Glob with '*' and '?' only (no classes, no escapes): 1 on match. */
 int pj_user_glob(const char *pattern, const char *s);
 

@@ -9,6 +9,7 @@
 #include "options.h"
 #include "replay.h"
 #include "user.h"
+#include "logval.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,26 @@ pj_verify(const struct pj_options *o, const struct pj_keyset *ks,
 	memset(res, 0, sizeof(*res));
 	memset(&own, 0, sizeof(own));
 	memset(&jws, 0, sizeof(jws));
+	if (len == sizeof(PJ_SSHD_PLACEHOLDER) - 1 &&
+	    memcmp(token, PJ_SSHD_PLACEHOLDER, len) == 0) {
+		/* sshd never passes what was typed for an account it will not
+		 * log in: say so, rather than "input is not a token" */
+		int known = pam_user ? pj_user_exists(pam_user) : -1;
+		char shown[PJ_LOGVAL_SIZE(32)];
+
+		pj_logstr(shown, sizeof(shown), pam_user, 32);
+		if (known == 0)
+			r = pj_reason(PJ_E_USER_UNKNOWN, reason, rlen,
+			    "sshd passed its placeholder instead of the answer: "
+			    "there is no account '%s' on this host", shown);
+		else
+			r = pj_reason(PJ_E_USER, reason, rlen,
+			    "sshd passed its placeholder instead of the answer: it "
+			    "will not log '%s' in with a password or token (root "
+			    "with PermitRootLogin other than yes, or an account it "
+			    "refuses)", shown);
+		goto out;
+	}
 	if (len > PJ_TOKEN_MAX) {
 		r = pj_reason(PJ_E_TOO_LONG, reason, rlen,
 		    "token of %zu bytes (at most %d)", len, PJ_TOKEN_MAX);

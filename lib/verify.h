@@ -11,6 +11,10 @@ struct pj_options;
 struct pj_keyset;
 
 #define PJ_REASON_MAX 256
+/* What sshd (auth-pam.c) passes to PAM instead of the answer for an account
+ * it will not log in: one that does not exist, or root without
+ * PermitRootLogin yes. */
+#define PJ_SSHD_PLACEHOLDER "\b\n\r\177INCORRECT"
 /* How many bytes of each identifying value the log shows (then "[cut]") */
 #define PJ_LOG_KID_MAX 64
 #define PJ_LOG_SUB_MAX 64

@@ -3,9 +3,15 @@
  * For SSH_ASKPASS and SUDO_ASKPASS: reads the token from $PAMJWT_TOKEN_FILE
  * (or $PAMJWT_TOKEN), cuts it into pieces of at most PAMJWT_PIECE_MAX
  * characters, and prints piece N when the prompt asks for "part N", piece 1
- * for any other prompt, and an empty line past the end.
+ * for a token or password prompt, and an empty line past the end.  Any
+ * other question (ssh's "yes/no" about an unknown host key, a passphrase or
+ * PIN for a key, a new password) is refused: exit 1 and a message on
+ * standard error, never the token (ssh would ask again forever, or take the
+ * token for a passphrase).
  */
 #include "pamjwt.h"
+
+#include "lib/logval.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -67,6 +74,56 @@ asked_part(const char *prompt)
 	return n == 0 ? 1 : n;
 }
 
+/* 1 if haystack holds needle, letter case aside. */
+static int
+has(const char *haystack, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *haystack != '\0'; haystack++)
+		if (strncasecmp(haystack, needle, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Questions askpass never answers with the token, whatever else they say. */
+static const char *const refused[] = {
+	"yes/no", "passphrase", "pin for", "pin:", "new password", "retype",
+	"verification code", "one-time",
+};
+
+/* 0 if prompt is one to answer (no prompt at all, a token or password
+ * prompt, or one holding $PAMJWT_PROMPT), else 1 after saying why. */
+static int
+refuse(const char *prompt)
+{
+	const char *extra = getenv("PAMJWT_PROMPT");
+	char shown[120];
+	size_t i;
+
+	if (prompt == NULL)
+		return 0;
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		if (has(prompt, refused[i]))
+			goto no;
+	if (has(prompt, "token") || has(prompt, "password") ||
+	    (extra != NULL && extra[0] != '\0' && strstr(prompt, extra) != NULL))
+		return 0;
+no:
+	pj_sanitize(shown, sizeof(shown), prompt);
+	if (has(prompt, "yes/no"))
+		fprintf(stderr, "pamjwt askpass: not answering ssh's question "
+		    "\"%s\" with a token: the host key is not known yet.  Check it "
+		    "once with an interactive ssh, or add it to known_hosts, or use "
+		    "ssh -o StrictHostKeyChecking=accept-new on a trusted network "
+		    "(see pamjwt(1))\n", shown);
+	else
+		fprintf(stderr, "pamjwt askpass: not answering \"%s\": not a token "
+		    "or password prompt (set PAMJWT_PROMPT to a part of a custom "
+		    "token prompt)\n", shown);
+	return 1;
+}
+
 int
 cmd_askpass(int argc, char **argv)
 {
@@ -82,11 +139,16 @@ cmd_askpass(int argc, char **argv)
 		printf("usage: pamjwt askpass [PROMPT]\n"
 		    "An askpass program for SSH_ASKPASS and SUDO_ASKPASS.  Reads the token\n"
 		    "from $PAMJWT_TOKEN_FILE (or $PAMJWT_TOKEN) and prints the piece the\n"
-		    "prompt asks for: piece N for \"Token (part N): \", piece 1 for any other\n"
-		    "prompt, an empty line past the end.  Pieces are at most %d characters.\n",
+		    "prompt asks for: piece N for \"Token (part N): \", piece 1 for a token\n"
+		    "or password prompt (or one holding $PAMJWT_PROMPT), an empty line past\n"
+		    "the end.  Pieces are at most %d characters.  Any other question (a\n"
+		    "yes/no about a host key, a passphrase, a PIN) is refused with exit\n"
+		    "status 1.\n",
 		    PAMJWT_PIECE_MAX);
 		return 0;
 	}
+	if (refuse(argc > 1 ? argv[1] : NULL))
+		goto out;
 	if (file != NULL && file[0] != '\0') {
 		tok = read_token_file(file);
 		if (tok == NULL) {

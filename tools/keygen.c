@@ -33,6 +33,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* What keygen suggests beside the key source: the lines the documented
+ * configurations carry (the key pins the algorithm: no algorithms= line). */
+#define SUGGESTED \
+	"  issuer = ISSUER\n" \
+	"  audience = AUDIENCE\n" \
+	"  max_ttl = 600\n" \
+	"(ISSUER and AUDIENCE: what your tokens carry in iss and aud; the key\n" \
+	"pins the algorithm, so no algorithms= line is needed)\n"
+#define MINT_TAIL "--iss ISSUER --aud AUDIENCE --ttl 300"
 #define CMD "keygen"
 #define SECRET_RANDOM_BYTES 64
 #define RSA_DEFAULT_BITS 3072
@@ -195,11 +204,10 @@ keygen_secret(unsigned int alg, const char *prefix)
 	    "\n"
 	    "pam_jwt options (pam_jwt.conf; as module arguments write key=value):\n"
 	    "  secret_file = %s\n"
-	    "  algorithms = %s\n"
+	    SUGGESTED
 	    "\n"
-	    "mint a token:  pamjwt mint --key %s --alg %s --sub USER\n",
-	    f.path[0], tl, f.path[0], pj_alg_name(alg), f.path[0],
-	    pj_alg_name(alg));
+	    "mint a token:  pamjwt mint --key %s --alg %s --sub USER " MINT_TAIL "\n",
+	    f.path[0], tl, f.path[0], f.path[0], pj_alg_name(alg));
 	if (fflush(stdout) != 0) {
 		pjt_err(CMD, "cannot write to standard output");
 		goto out;
@@ -464,15 +472,13 @@ keygen_pair(unsigned int alg, long long bits, const char *prefix)
 	    "\n"
 	    "pam_jwt options (pam_jwt.conf; as module arguments write key=value):\n"
 	    "  public_key_file = %s\n"
-	    "  algorithms = %s\n"
-	    "or, to choose keys by the token's kid (several keys, rotation):\n"
-	    "  jwks_file = %s\n"
-	    "  algorithms = %s\n"
+	    "  (or, to choose keys by the token's kid: jwks_file = %s)\n"
+	    SUGGESTED
 	    "\n"
-	    "mint a token:  pamjwt mint --key %s --alg %s --kid=%s --sub USER\n",
+	    "mint a token:  pamjwt mint --key %s --alg %s --kid=%s --sub USER \\\n"
+	    "                   " MINT_TAIL "\n",
 	    f.path[0], f.path[1], f.path[2], kid, pj_alg_name(alg), f.path[1],
-	    pj_alg_name(alg), f.path[2], pj_alg_name(alg), f.path[0],
-	    pj_alg_name(alg), kid);
+	    f.path[2], f.path[0], pj_alg_name(alg), kid);
 	if (fflush(stdout) != 0) {
 		pjt_err(CMD, "cannot write to standard output");
 		goto out;

@@ -1,18 +1,21 @@
 /* verify.c - `pamjwt verify`: the module's own decision, explained
  *
  *   pamjwt verify [--config FILE] [--service NAME] [--user USER] [--dry-run]
- *       [key=value ...] [TOKEN | -]
+ *       [--pamd | --pamd-file FILE] [key=value ...] [TOKEN | -]
  *
  * The options are built exactly as the module builds them: the words
  * key=value (and bare flags) are module arguments, --config FILE is the
  * config=FILE argument, --service NAME picks the [service NAME] section and
- * --user USER plays PAM_USER.  Then the token (trimmed as the module trims
- * it) goes through pj_verify at the current time.
+ * --user USER plays PAM_USER; --pamd takes the module arguments from the
+ * service's pam_jwt.so line in /etc/pam.d (tools/pamd.c).  Then the token
+ * (trimmed as the module trims it) goes through pj_verify at the current
+ * time.
  *
  * Exit status: 0 accepted, 1 not accepted (any other PAM result), 2
  * configuration or usage error.
  */
 #include "pamjwt.h"
+#include "pamd.h"
 
 #include "lib/claims.h"
 #include "lib/err.h"
@@ -40,13 +43,17 @@
 #define DRYRUN_NAME "pamjwt-dry-run.XXXXXX"
 #define TMPDIR_MAX 1024
 
-enum { O_CONFIG = 1, O_SERVICE, O_USER, O_DRY_RUN, O_HELP };
+#define PAMD_DIR "/etc/pam.d"
+
+enum { O_CONFIG = 1, O_SERVICE, O_USER, O_DRY_RUN, O_PAMD, O_PAMD_FILE, O_HELP };
 
 static const struct pjt_opt opts[] = {
 	{ "config", PJT_ARG, O_CONFIG },
 	{ "service", PJT_ARG, O_SERVICE },
 	{ "user", PJT_ARG, O_USER },
 	{ "dry-run", PJT_NOARG, O_DRY_RUN },
+	{ "pamd", PJT_NOARG, O_PAMD },
+	{ "pamd-file", PJT_ARG, O_PAMD_FILE },
 	{ "help", PJT_NOARG, O_HELP },
 	{ NULL, PJT_NOARG, 0 },
 };
@@ -56,7 +63,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: pamjwt verify [--config FILE] [--service NAME] [--user USER]\n"
-	    "                     [--dry-run] [key=value ...] [TOKEN | -]\n"
+	    "                     [--dry-run] [--pamd | --pamd-file FILE]\n"
+	    "                     [key=value ...] [TOKEN | -]\n"
 	    "\n"
 	    "Run exactly pam_jwt's validation and print the verdict, the PAM result,\n"
 	    "the reason, the mapped user and the verified claims.\n"
@@ -66,6 +74,10 @@ usage(FILE *f)
 	    "  --service NAME  the PAM service: applies its [service NAME] section\n"
 	    "  --user USER     the user PAM already knows (sshd, sudo, su set it);\n"
 	    "                  without it the token's user is taken\n"
+	    "  --pamd          take the module arguments from the first auth line of\n"
+	    "                  pam_jwt.so in " PAMD_DIR "/NAME (--service NAME), following\n"
+	    "                  @include, include and substack, and print that line\n"
+	    "  --pamd-file FILE  the same from FILE\n"
 	    "  --dry-run       with single_use, do not record the token's jti (it\n"
 	    "                  stays usable; whether it was used before is not checked;\n"
 	    "                  a scratch store is made in $TMPDIR or /tmp)\n"
@@ -302,15 +314,20 @@ cmd_verify(int argc, char **argv)
 	const char **margs = NULL, *val, *service = NULL, *user = NULL, *t;
 	char reason[PJ_REASON_MAX] = "", *config_arg = NULL, *cfg = NULL,
 	    *tok = NULL, *store = NULL, *dry = NULL;
-	const char *tok_word = NULL, *config_s = NULL;
+	const char *tok_word = NULL, *config_s = NULL, *pamd_file = NULL;
+	struct pjt_pamd pamd;
+	char pamd_err[512] = "", *pamd_path = NULL;
+	int use_pamd = 0, i;
 	size_t tl = 0, tlen = 0, cl;
 	int nargs = 0, id, r, dry_run = 0, from_stdin = 0,
 	    tok_index = -1, rc = EXIT_CONFIG;
 	long long now;
 
 	memset(&res, 0, sizeof(res));
+	memset(&pamd, 0, sizeof(pamd));
 	pj_options_init(&o);
-	margs = calloc((size_t)argc + 2, sizeof(*margs));
+	/* the words, config=, and the arguments of a pam.d line */
+	margs = calloc((size_t)argc + 2 + PJT_PAMD_ARGS_MAX, sizeof(*margs));
 	if (margs == NULL) {
 		pjt_err(CMD, "out of memory");
 		rc = EXIT_REJECTED;
@@ -349,6 +366,15 @@ cmd_verify(int argc, char **argv)
 		case O_DRY_RUN:
 			dry_run = 1;
 			break;
+		case O_PAMD:
+		case O_PAMD_FILE:
+			if (use_pamd) {
+				pjt_err(CMD, "--pamd or --pamd-file given twice");
+				goto out;
+			}
+			use_pamd = 1;
+			pamd_file = id == O_PAMD_FILE ? val : NULL;
+			break;
 		case PJT_OPERAND:
 			if (!a.operands_only && strcmp(val, "-") != 0 &&
 			    is_module_arg(val)) {
@@ -370,6 +396,44 @@ cmd_verify(int argc, char **argv)
 		default:
 			goto out;
 		}
+	}
+	if (use_pamd) {
+		/* the service's own pam.d line decides the module arguments */
+		if (nargs > 0 || config_s != NULL) {
+			pjt_err(CMD, "--pamd takes the module arguments (config= too) "
+			    "from the pam.d line: give no key=value words and no "
+			    "--config");
+			goto out;
+		}
+		if (pamd_file == NULL && service == NULL) {
+			pjt_err(CMD, "--pamd needs --service NAME (it reads %s/NAME)",
+			    PAMD_DIR);
+			goto out;
+		}
+		if (pamd_file == NULL && (strchr(service, '/') != NULL ||
+		    strcmp(service, ".") == 0 || strcmp(service, "..") == 0)) {
+			pjt_err(CMD, "--service %.64s is not a PAM service name",
+			    service);
+			goto out;
+		}
+		if (pamd_file == NULL && asprintf(&pamd_path, "%s/%s", PAMD_DIR,
+		    service) < 0) {
+			pamd_path = NULL;
+			pjt_err(CMD, "out of memory");
+			goto out;
+		}
+		if (pjt_pamd_find(pamd_file ? pamd_file : pamd_path, &pamd,
+		    pamd_err, sizeof(pamd_err)) != 0) {
+			pjt_err(CMD, "%s", pamd_err);
+			goto out;
+		}
+		for (i = 0; i < pamd.argc; i++)
+			margs[nargs++] = pamd.argv[i];
+		printf("pam.d:   %s:%u: %s\n", pamd.file, pamd.line, pamd.text);
+		if (pamd.more > 0)
+			printf("note:    %u more auth line%s of pam_jwt.so in the "
+			    "stack: only the first is used here\n", pamd.more,
+			    pamd.more == 1 ? "" : "s");
 	}
 	if (config_s != NULL) {
 		cfg = pjt_abs_path(config_s);
@@ -464,6 +528,8 @@ out:
 		free(tok);
 	}
 	free(store);
+	free(pamd_path);
+	pjt_pamd_clear(&pamd);
 	free(config_arg);
 	free(cfg);
 	free(margs);

@@ -1511,6 +1511,20 @@ def build_cases(w):
         add("white space around the token (%s)" % label, "PAM_SUCCESS",
             lambda fmt=fmt: [fmt % hs()], args=[S], prompts=1)
 
+    # ---- sshd's placeholder for an account it will not log in (12.5) ----
+    placeholder = "\b\n\r\x7fINCORRECT"
+    add("sshd's placeholder answer for an unknown account: PAM_USER_UNKNOWN, "
+        "said so", "PAM_USER_UNKNOWN", [placeholder], args=[S], user="carol",
+        log=r"rejected: unknown user: sshd passed its placeholder instead of "
+            r"the answer: there is no account 'carol' on this host; user=carol")
+    add("sshd's placeholder answer for an existing account (root, "
+        "PermitRootLogin): PAM_AUTH_ERR, said so", "PAM_AUTH_ERR",
+        [placeholder], args=[S],
+        log=r"rejected: user not accepted: sshd passed its placeholder "
+            r"instead of the answer: it will not log 'alice' in")
+    add("a password that merely contains INCORRECT is still a password",
+        "PAM_IGNORE", ["INCORRECT"], args=[S])
+
     # ---- 8. [service NAME] sections --------------------------------------
     CS = "config=" + w.cfg_sections
     for svc, aud, iss, want in (
@@ -1574,6 +1588,16 @@ def build_cases(w):
         "PAM_SUCCESS", lambda: pieces(long_rs(), 500), args=[RSA],
         prompts=np_, has=[r"^prompt: Token: $"] + part_prompts(np_),
         lacks=[r"part %d\)" % (np_ + 1)], valgrind=True)
+    # a person who pasted it whole at ssh (cut at 1023) is told why the
+    # module asks again, once, before the first part prompt (issue 12.6)
+    add("a token cut at 1023 characters: one message says why part 2 is "
+        "asked, then the rest completes it", "PAM_SUCCESS",
+        lambda: (lambda tk: [tk[:1023], tk[1023:]])(long_rs()), args=[RSA],
+        prompts=2, has=[r"^message: The token is not whole yet \(1023 "
+                        r"characters so far; ssh sends at most 1023 an answer"
+                        r".*paste the rest at \"Token \(part N\):\"",
+                        r"^prompt: Token \(part 2\): $"],
+        lacks=[r"part 3\)"])
     add("long RS256 token in parts, PAM_USER unset", "PAM_SUCCESS",
         lambda: pieces(long_rs(), 500), args=[RSA], user="-",
         want_user="alice", prompts=np_)
@@ -1592,7 +1616,8 @@ def build_cases(w):
                                   headers={"kid": "ec-521"}), 400),
         args=["jwks_file=" + w.jwks])
     add("long token whole in one answer: no part prompt", "PAM_SUCCESS",
-        lambda: [long_rs()], args=[RSA], prompts=1, lacks=[r"part 2"])
+        lambda: [long_rs()], args=[RSA], prompts=1, lacks=[r"part 2",
+                                                           r"^message: "])
     add("cut token: two parts, then an empty answer", "PAM_AUTH_ERR",
         lambda: pieces(long_rs(), 500)[:2], args=[RSA], prompts=3,
         has=part_prompts(3), lacks=[r"part 4\)"], log=r"rejected: ")

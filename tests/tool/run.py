@@ -13,6 +13,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -760,6 +761,77 @@ def test_verify(keys):
     check("verify --dry-run leaves no scratch store behind ($TMPDIR)",
           os.listdir(scratch) == [], str(os.listdir(scratch)))
 
+    # keygen's suggested options and mint command, as printed, make a
+    # configuration that accepts the token (issue 12.7: they agree with
+    # the documented configurations: no algorithms= line)
+    for alg in ("HS256", "EdDSA", "RS256"):
+        prefix = path("suggest-" + alg)
+        g = run(["keygen", "--alg", alg, "--out", prefix])
+        text = g.stdout.replace("ISSUER", "https://idp.example").replace(
+            "AUDIENCE", "aud-1").replace("USER", "alice")
+        opts = text.split("pam_jwt options")[1].split("\n\n")[0]
+        conf_lines = [ln.strip() for ln in opts.splitlines()[1:]
+                      if re.match(r"^  [a-z_]+ = \S+$", ln)]
+        cmd = text.split("mint a token:")[1].replace("\\\n", " ").split()
+        conf = write_conf("suggest-%s.conf" % alg, "\n".join(conf_lines) + "\n")
+        m = run(cmd[1:])
+        v = verify(m.stdout.strip(), conf=conf)
+        check("keygen %s: its suggested options (%s) and mint command "
+              "verify; no algorithms= line" % (alg, ", ".join(
+                  ln.split(" =")[0] for ln in conf_lines)),
+              g.returncode == 0 and m.returncode == 0 and v.returncode == 0
+              and "algorithms =" not in opts and len(conf_lines) == 4,
+              "%r %r %r %r" % (cmd, m.stderr, v.stdout, v.stderr))
+
+    # --pamd: the module arguments of the service's own pam.d line (12.3)
+    pd = path("pam.d")
+    os.mkdir(pd)
+    write_conf("pam.d/common-auth",
+               "auth [success=1 default=ignore] pam_unix.so nullok\n"
+               "auth requisite pam_deny.so\n")
+    write_conf("pam.d/sshd", (
+        "# sshd\n"
+        "auth  sufficient  pam_jwt.so config=%s secret_file=%s \\\n"
+        "      audience=ssh [prompt=Your token: ]   # a comment\n"
+        "@include common-auth\n") % (EMPTY_CONF, hs))
+    write_conf("pam.d/sshd-typo", (
+        "@include sshd-typo-inner\n"))
+    write_conf("pam.d/sshd-typo-inner", (
+        "auth sufficient /lib/x86_64-linux-gnu/security/pam_jwt.so "
+        "config=%s secret_file=%s audiance=ssh\n") % (EMPTY_CONF, hs))
+    t_ssh = tok({"sub": "alice", "exp": now + 60, "aud": "ssh"})
+    t_other = tok({"sub": "alice", "exp": now + 60, "aud": "other"})
+    v = run(["verify", "--service", "sshd", "--pamd-file",
+             os.path.join(pd, "sshd")], stdin=t_ssh)
+    check("verify --pamd-file: the line's arguments, the line shown",
+          v.returncode == 0 and re.search(
+              r"^pam\.d:   \S+/pam\.d/sshd:2: auth sufficient pam_jwt\.so "
+              r"config=\S+ secret_file=\S+ audience=ssh \[prompt=Your token: "
+              r"\]$", v.stdout, re.M) is not None, v.stdout + v.stderr)
+    v = run(["verify", "--service", "sshd", "--pamd-file",
+             os.path.join(pd, "sshd")], stdin=t_other)
+    check("verify --pamd-file: the line's audience=ssh applies",
+          v.returncode == 1 and "audience" in v.stdout, v.stdout)
+    v = run(["verify", "--service", "sshd-typo", "--pamd-file",
+             os.path.join(pd, "sshd-typo")], stdin=t_ssh)
+    check("verify --pamd-file: a typo on the line (through @include) is a "
+          "configuration error naming the argument and the service",
+          v.returncode == 2 and "sshd-typo-inner:1:" in v.stdout and
+          "module argument 'audiance' (pam.d line of service sshd-typo): "
+          "unknown option" in v.stdout, v.stdout + v.stderr)
+    v = run(["verify", "--service", "x", "--pamd-file",
+             os.path.join(pd, "common-auth")], stdin=t_ssh)
+    check("verify --pamd-file without a pam_jwt.so line: exit 2, said so",
+          v.returncode == 2 and "no 'auth ... pam_jwt.so' line" in v.stderr,
+          v.stderr)
+    v = run(["verify", "--service", "sshd", "--pamd-file",
+             os.path.join(pd, "sshd"), "audience=x"], stdin=t_ssh)
+    check("verify --pamd with key=value words: exit 2",
+          v.returncode == 2 and "--pamd" in v.stderr, v.stderr)
+    v = run(["verify", "--pamd"], stdin=t_ssh)
+    check("verify --pamd needs --service", v.returncode == 2 and
+          "--service" in v.stderr, v.stderr)
+
 
 # ---------------------------------------------------------------- askpass
 
@@ -819,6 +891,41 @@ def test_askpass(keys):
     r = ask("Token: ", env={})
     check("askpass without a token source fails with advice",
           r.returncode != 0 and "PAMJWT_TOKEN" in r.stderr, r.stderr)
+    # questions that are not for the token: refused, never answered with it
+    # (issue 12.1); ssh's host-key question is passed whole, as here
+    hostkey = ("The authenticity of host '[127.0.0.1]:2222 ([127.0.0.1]:2222)'"
+               " can't be established.\nED25519 key fingerprint is SHA256:"
+               "Rk1ZmTc3eFpV0i7fT8lA2K0m5m1W1Jt0hYh0a0a0a0a.\nThis key is not "
+               "known by any other names.\nAre you sure you want to continue "
+               "connecting (yes/no/[fingerprint])? ")
+    for label, prompt in (
+            ("ssh's host-key question", hostkey),
+            ("a key passphrase", "Enter passphrase for key "
+                                 "'/home/alice/.ssh/id_ed25519': "),
+            ("a security key PIN", "Enter PIN for ECDSA-SK key "
+                                   "/home/alice/.ssh/id_ecdsa_sk: "),
+            ("a new password", "New password: "),
+            ("an unrelated question", "Continue? ")):
+        r = ask(prompt)
+        check("askpass refuses %s: exit 1, nothing on stdout, why on stderr"
+              % label, r.returncode == 1 and r.stdout == "" and
+              "not answering" in r.stderr and token[:40] not in r.stderr,
+              "rc %d, stdout %r, stderr %r" % (r.returncode, r.stdout[:40],
+                                                r.stderr[:200]))
+    r = ask(hostkey)
+    check("askpass: the host-key refusal names StrictHostKeyChecking=accept-new",
+          "StrictHostKeyChecking=accept-new" in r.stderr, r.stderr)
+    for prompt in ("(alice@host) Token: ", "[sudo] password for alice: ",
+                   "alice@127.0.0.1's password: ", "Password: "):
+        r = ask(prompt)
+        check("askpass answers %r with piece 1" % prompt,
+              r.returncode == 0 and r.stdout == token[:500] + "\n", r.stderr)
+    r = ask("Your JWT please: ")
+    check("askpass refuses a custom prompt without PAMJWT_PROMPT",
+          r.returncode == 1 and r.stdout == "", r.stderr)
+    r = ask("Your JWT please: ", env=dict(env, PAMJWT_PROMPT="JWT please"))
+    check("askpass answers a custom prompt holding $PAMJWT_PROMPT",
+          r.returncode == 0 and r.stdout == token[:500] + "\n", r.stderr)
 
 
 # ---------------------------------------------------------------- help
