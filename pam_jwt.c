@@ -18,6 +18,10 @@
 
 #define PART_PROMPT_MAX 64
 #define PART_MAX 64 /* 16 KiB in pieces of 500 needs 33 */
+/* Where stock clients cut one answer without a word (pam_jwt(8), LONG
+ * TOKENS): the OpenSSH client, a terminal line. */
+#define SSH_ANSWER_MAX 1023
+#define TTY_LINE_MAX 4095
 
 static int
 class_to_pam(enum pj_class c)
@@ -132,13 +136,17 @@ read_token(pam_handle_t *pamh, const struct pj_options *o,
 		tl = len;
 		if (!pj_token_unfinished(t, tl, ks))
 			break;
-		if (part == 2)
-			/* a person who pasted a long token whole sees why */
-			(void)pam_info(pamh, "The token is not whole yet (%zu "
-			    "characters so far; ssh sends at most 1023 an answer, "
-			    "sudo 511): paste the rest at \"Token (part N):\", at "
-			    "most 500 characters each time; an empty answer ends.",
-			    len);
+		if (part == 2 && (first_len == SSH_ANSWER_MAX ||
+		    first_len == TTY_LINE_MAX))
+			/* a person who pasted a long token whole, and saw it
+			 * cut where the client cuts, is told why it asks again
+			 * (not askpass or sudo -A: sudo prints this on stdout) */
+			(void)pam_info(pamh, "The token was cut at %zu characters "
+			    "(the most %s sends in one answer).  Paste the rest at "
+			    "the next prompts, at most 500 characters each time; "
+			    "an empty answer ends.", first_len,
+			    first_len == SSH_ANSWER_MAX ? "the ssh client" :
+			    "a terminal line");
 		(void)snprintf(prompt, sizeof(prompt), "Token (part %d): ", part);
 		r = ask(pamh, prompt, &piece);
 		if (r != PAM_SUCCESS)

@@ -60,18 +60,22 @@ fail:
 	return NULL;
 }
 
-/* The part number a prompt asks for: N from "part N", else 1. */
+/* The part number a prompt asks for: N from its last "part N" (a client
+ * may put the module's messages before the prompt), else 1. */
 static unsigned long
 asked_part(const char *prompt)
 {
-	const char *p = prompt ? strstr(prompt, "part ") : NULL;
-	unsigned long n = 0;
+	const char *p = prompt, *q;
+	unsigned long n, last = 0;
 
-	if (p == NULL)
-		return 1;
-	for (p += 5; *p >= '0' && *p <= '9' && n < 100000; p++)
-		n = n * 10 + (unsigned long)(*p - '0');
-	return n == 0 ? 1 : n;
+	while (p != NULL && (q = strstr(p, "part ")) != NULL) {
+		n = 0;
+		for (p = q + 5; *p >= '0' && *p <= '9' && n < 100000; p++)
+			n = n * 10 + (unsigned long)(*p - '0');
+		if (n != 0)
+			last = n;
+	}
+	return last == 0 ? 1 : last;
 }
 
 /* 1 if haystack holds needle, letter case aside. */

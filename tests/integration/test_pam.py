@@ -1593,11 +1593,15 @@ def build_cases(w):
     add("a token cut at 1023 characters: one message says why part 2 is "
         "asked, then the rest completes it", "PAM_SUCCESS",
         lambda: (lambda tk: [tk[:1023], tk[1023:]])(long_rs()), args=[RSA],
-        prompts=2, has=[r"^message: The token is not whole yet \(1023 "
-                        r"characters so far; ssh sends at most 1023 an answer"
-                        r".*paste the rest at \"Token \(part N\):\"",
+        prompts=2, has=[r"^message: The token was cut at 1023 characters "
+                        r"\(the most the ssh client sends in one answer\)\.  "
+                        r"Paste the rest at the next prompts",
                         r"^prompt: Token \(part 2\): $"],
         lacks=[r"part 3\)"])
+    add("a token in 500-character pieces (askpass, sudo -A): no message, "
+        "which sudo would print on standard output", "PAM_SUCCESS",
+        lambda: pieces(long_rs(), 500), args=[RSA], prompts=np_,
+        lacks=[r"^message: "])
     add("long RS256 token in parts, PAM_USER unset", "PAM_SUCCESS",
         lambda: pieces(long_rs(), 500), args=[RSA], user="-",
         want_user="alice", prompts=np_)

@@ -920,6 +920,14 @@ def test_askpass(keys):
         r = ask(prompt)
         check("askpass answers %r with piece 1" % prompt,
               r.returncode == 0 and r.stdout == token[:500] + "\n", r.stderr)
+    r = ask("The token was cut at 1023 characters (the most the ssh client "
+            "sends in one answer).  Paste the rest at the next prompts, ...\n"
+            "Token (part 3): ")
+    check("askpass: a message before the prompt, the last 'part N' counts",
+          r.returncode == 0 and r.stdout == token[1000:1500] + "\n", r.stderr)
+    r = ask("answer part 7 of the form\nToken (part 2): ")
+    check("askpass: an earlier 'part 7' does not win over 'Token (part 2)'",
+          r.returncode == 0 and r.stdout == token[500:1000] + "\n", r.stderr)
     r = ask("Your JWT please: ")
     check("askpass refuses a custom prompt without PAMJWT_PROMPT",
           r.returncode == 1 and r.stdout == "", r.stderr)
