@@ -12,6 +12,8 @@
 #include "err.h"
 
 #include <dlfcn.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Every member read and written with __atomic; complete once pj_ossl_ready
@@ -81,4 +83,38 @@ out:
 	if (h != NULL)
 		(void)dlclose(h);
 	return r;
+}
+
+/* A member, in this file that does not redirect the calls */
+#define FN(f) (__atomic_load_n(&pj_ossl.f, __ATOMIC_RELAXED)) /* NOLINT(bugprone-macro-parentheses) */
+
+int
+pj_ossl_fail(int err, char *reason, size_t rlen, const char *call,
+    const char *fmt, ...)
+{
+	char doing[128], detail[160];
+	const char *words;
+	unsigned long e, first = 0;
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(doing, sizeof(doing), fmt, ap);
+	va_end(ap);
+	/* the first queued error is the cause, the later ones the callers that
+	 * passed it on; an allocation failure anywhere makes it out of memory */
+	while (pj_ossl_loaded() && (e = FN(ERR_get_error)()) != 0) {
+		if (first == 0)
+			first = e;
+		if (ERR_GET_REASON(e) == ERR_R_MALLOC_FAILURE)
+			err = PJ_E_NOMEM;
+	}
+	words = first != 0 ? FN(ERR_reason_error_string)(first) : NULL;
+	if (first == 0)
+		(void)snprintf(detail, sizeof(detail), " (no error queued)");
+	else if (words == NULL)
+		(void)snprintf(detail, sizeof(detail), ": error %#lx", first);
+	else
+		(void)snprintf(detail, sizeof(detail), ": %.120s", words);
+	return pj_reason(err, reason, rlen, "libcrypto: %s failed %s%s", call,
+	    doing, detail);
 }

@@ -49,7 +49,8 @@
 /* Every libcrypto function that lib/ (apart from sign.c) calls. */
 #define PJ_OSSL_FUNCS(X) \
 	X(BN_bin2bn) X(BN_bn2binpad) X(BN_free) X(BN_is_odd) X(BN_num_bits) \
-	X(CRYPTO_free) X(ERR_clear_error) \
+	X(CRYPTO_free) X(ERR_clear_error) X(ERR_get_error) X(ERR_peek_error) \
+	X(ERR_reason_error_string) \
 	X(ECDSA_SIG_free) X(ECDSA_SIG_new) X(ECDSA_SIG_set0) X(i2d_ECDSA_SIG) \
 	X(EVP_DigestFinal_ex) X(EVP_DigestInit_ex2) X(EVP_DigestUpdate) \
 	X(EVP_DigestVerify) X(EVP_DigestVerifyInit) \
@@ -88,6 +89,17 @@ int pj_ossl_load(char *reason, size_t rlen) __attribute__((warn_unused_result));
 /* 1 once the table is filled. */
 int pj_ossl_loaded(void);
 
+/* A libcrypto call that failed, in words: "libcrypto: CALL failed DOING:
+ * DETAIL", DOING from fmt (e.g. "building an RSA key"), DETAIL the first
+ * error libcrypto queued (or that it queued none).  Takes the queued errors
+ * off the queue.  Returns PJ_E_NOMEM when libcrypto queued an allocation
+ * failure (out of memory is out of memory, wherever it happens), else err:
+ * PJ_E_KEY while building a key (PAM_AUTHINFO_UNAVAIL), PJ_E_INTERNAL at
+ * verify time (PAM_SYSTEM_ERR).  Never for a signature that merely does not
+ * verify.  Only after a successful pj_ossl_load. */
+int pj_ossl_fail(int err, char *reason, size_t rlen, const char *call,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
 #ifndef PJ_OSSL_NO_REDIRECT
 /* f names a member: it cannot be parenthesised */
 #define PJ_OSSL_CALL(f) (__atomic_load_n(&pj_ossl.f, __ATOMIC_RELAXED)) /* NOLINT(bugprone-macro-parentheses) */
@@ -98,6 +110,9 @@ int pj_ossl_loaded(void);
 #define BN_num_bits PJ_OSSL_CALL(BN_num_bits)
 #define CRYPTO_free PJ_OSSL_CALL(CRYPTO_free)
 #define ERR_clear_error PJ_OSSL_CALL(ERR_clear_error)
+#define ERR_get_error PJ_OSSL_CALL(ERR_get_error)
+#define ERR_peek_error PJ_OSSL_CALL(ERR_peek_error)
+#define ERR_reason_error_string PJ_OSSL_CALL(ERR_reason_error_string)
 #define ECDSA_SIG_free PJ_OSSL_CALL(ECDSA_SIG_free)
 #define ECDSA_SIG_new PJ_OSSL_CALL(ECDSA_SIG_new)
 #define ECDSA_SIG_set0 PJ_OSSL_CALL(ECDSA_SIG_set0)

@@ -99,14 +99,14 @@ sodium_keys_do_not_open_it(void **state)
 	assert_err(pj_key_from_secret(secret, 64, &k, reason, sizeof(reason)),
 	    PJ_OK);
 	pj_key_clear(&k);
-	assert_err(pj_hmac(PJ_ALG_HS256, secret, 64, secret, 10, mac, &maclen),
+	assert_err(pj_hmac(PJ_ALG_HS256, secret, 64, secret, 10, mac, &maclen, NULL, 0),
 	    PJ_OK);
-	assert_err(pj_hmac(PJ_ALG_HS512, secret, 64, secret, 10, mac, &maclen),
+	assert_err(pj_hmac(PJ_ALG_HS512, secret, 64, secret, 10, mac, &maclen, NULL, 0),
 	    PJ_OK);
 	assert_int_equal(dlopen_calls, 0);
 	assert_int_equal(pj_ossl_loaded(), 0);
 	/* HS384 does (libsodium has no SHA-384) */
-	assert_err(pj_hmac(PJ_ALG_HS384, secret, 64, secret, 10, mac, &maclen),
+	assert_err(pj_hmac(PJ_ALG_HS384, secret, 64, secret, 10, mac, &maclen, NULL, 0),
 	    PJ_OK);
 	assert_int_equal(maclen, 48);
 	assert_int_equal(dlopen_calls, 1);
@@ -138,7 +138,7 @@ cannot_open_then_can(void **state)
 	assert_non_null(strstr(reason, "cannot load libcrypto.so.3"));
 	pj_key_clear(&k);
 	/* HS384 fails as "no key material", not as a bad signature */
-	assert_err(pj_hmac(PJ_ALG_HS384, secret, 64, secret, 10, mac, &maclen),
+	assert_err(pj_hmac(PJ_ALG_HS384, secret, 64, secret, 10, mac, &maclen, NULL, 0),
 	    PJ_E_KEY);
 	memset(&k, 0, sizeof(k));
 	assert_err(pj_key_from_secret(secret, 64, &k, reason, sizeof(reason)),
