@@ -299,6 +299,9 @@ pj_jwk_to_key(json_t *jwk, int allow_private, struct pj_key *out, char *reason,
 		out->type = PJ_KEY_ED25519;
 		r = okp_from_jwk(jwk, crv, out, note, sizeof(note), reason, rlen);
 	} else {
+		/* no type: never PJ_KEY_HMAC, which would demand mode 0600 of a
+		 * public set and call it "an HMAC secret" */
+		out->type = PJ_KEY_NONE;
 		(void)snprintf(note, sizeof(note), "kty '%.16s' is not supported", kty);
 		r = PJ_E_ALG;
 	}
@@ -556,8 +559,9 @@ pj_jwks_parse(const char *text, size_t len, struct pj_keyset *ks, char *reason,
 			}
 		if (k.algs != 0)
 			usable++;
+		/* "secret" means kty oct, whatever became of the key */
 		kty = json_string_value(json_object_get(jwk, "kty"));
-		if (k.type == PJ_KEY_HMAC || kty == NULL || strcmp(kty, "oct") == 0)
+		if (kty != NULL && strcmp(kty, "oct") == 0)
 			secret = 1;
 		if ((r = pj_keyset_add(ks, &k)) != PJ_OK)
 			goto out;

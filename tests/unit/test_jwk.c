@@ -5,6 +5,7 @@
 #include "lib/b64url.h"
 #include "lib/jwk.h"
 #include "lib/jws.h"
+#include "lib/options.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -755,6 +756,75 @@ jwks_cache(void **state)
 	free(oct);
 }
 
+/* A kty pam_jwt does not know (here AKP, ML-DSA: identity providers
+ * publish such keys beside the others) is unusable with a note and has no
+ * type: it is not an HMAC secret, so the set is kept (it holds no secret)
+ * and a public (0644) file with it loads, and the Ed25519 key beside it
+ * verifies.  Before, it had type 0 = PJ_KEY_HMAC: the set was "an HMAC
+ * secret (kty oct)" with a mode letting others read it. */
+static void
+jwks_unknown_kty(void **state)
+{
+	static const char akp[] = "{\"kty\":\"AKP\",\"alg\":\"ML-DSA-44\","
+	    "\"kid\":\"pq1\",\"pub\":\"AAEC\"}";
+	char *ed = fx_slurp("jwk-ed1.json", NULL), *t = set_of(ed, akp, NULL);
+	const struct pj_key *k;
+	struct pj_key one;
+	struct pj_options o;
+	struct pj_keyset ks;
+	struct pj_jws j;
+	json_error_t jerr;
+	json_t *jwk;
+	char reason[256] = "", *dir;
+	size_t i;
+
+	(void)state;
+	/* one JWK */
+	jwk = json_loads(akp, 0, &jerr);
+	assert_non_null(jwk);
+	assert_err(to_key(jwk, 0, &one, reason, sizeof(reason)), PJ_OK);
+	assert_int_equal(one.type, PJ_KEY_NONE);
+	assert_int_equal(one.algs, 0);
+	assert_string_equal(one.note, "kty 'AKP' is not supported");
+	pj_key_clear(&one);
+	json_decref(jwk);
+	/* in a set */
+	pj_jwks_cache_clear();
+	assert_err(parse(t, &ks, reason, sizeof(reason)), PJ_OK);
+	assert_int_equal(ks.n, 2);
+	assert_int_equal(ks.keys[1].type, PJ_KEY_NONE);
+	assert_int_not_equal(ks.keys[1].type, PJ_KEY_HMAC);
+	assert_int_equal(ks.keys[1].algs, 0);
+	assert_null(ks.keys[1].secret);
+	assert_string_equal(ks.keys[1].note, "kty 'AKP' is not supported");
+	assert_err(pj_keyset_select(&ks, PJ_ALG_EDDSA, "pq1", &k, reason,
+	    sizeof(reason)), PJ_E_NO_KEY);
+	assert_non_null(strstr(reason, "kty 'AKP' is not supported"));
+	pj_keyset_free(&ks);
+	pj_jwks_cache_clear();
+	/* from a public file, the way the module loads it */
+	dir = tmpdir_new();
+	write_str(tpath(dir, "jwks.json"), t, 0644);
+	pj_options_init(&o);
+	assert_err(pj_options_set(&o, PJ_LEVEL_ARG, "jwks_file",
+	    tpath(dir, "jwks.json"), reason, sizeof(reason)), PJ_OK);
+	for (i = 0; i < 2; i++) { /* parsed, then from the cache */
+		reason[0] = '\0';
+		assert_err(pj_keyset_load(&o, &ks, reason, sizeof(reason)), PJ_OK);
+		assert_int_equal(ks.keys[1].type, PJ_KEY_NONE);
+		assert_err(pj_jws_verify(fx_tok("kid.EdDSA"),
+		    strlen(fx_tok("kid.EdDSA")), &ks, 0, &j, reason,
+		    sizeof(reason)), PJ_OK);
+		pj_jws_clear(&j);
+		pj_keyset_free(&ks);
+	}
+	pj_options_free(&o);
+	pj_jwks_cache_clear();
+	tmpdir_rm(dir);
+	free(t);
+	free(ed);
+}
+
 /* Threads parse, select (which builds the key from the shared tree) and
  * free, over more texts than the cache keeps, so that slots are replaced
  * while other threads hold keys from them (ASan and valgrind watch). */
@@ -832,6 +902,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(jwks_bad_point_never_verifies),
 		cmocka_unit_test(jwks_malformed),
 		cmocka_unit_test(jwks_cache),
+		cmocka_unit_test(jwks_unknown_kty),
 		cmocka_unit_test(jwks_cache_threads),
 	};
 
