@@ -286,10 +286,12 @@ verify_pkey(const struct pj_key *k, unsigned int alg, const EVP_MD *md,
 	} else {
 		v = EVP_DigestVerify(mctx, sig, siglen, msg, msglen);
 	}
-	/* 1 verifies, 0 does not; below 0 libcrypto could not tell */
+	/* 1 verifies, 0 does not; below 0 libcrypto could not tell.  OpenSSL
+	 * also returns 0 when an allocation failed on the way: that is out of
+	 * memory (no token can make libcrypto queue it), not a bad signature */
 	if (v == 1)
 		r = PJ_OK;
-	else if (v == 0)
+	else if (v == 0 && ERR_GET_REASON(ERR_peek_error()) != ERR_R_MALLOC_FAILURE)
 		r = PJ_E_SIGNATURE;
 	else
 		r = pj_ossl_fail(PJ_E_INTERNAL, reason, rlen, "EVP_DigestVerify",

@@ -227,7 +227,7 @@ stub_verify_init(EVP_MD_CTX *ctx, EVP_PKEY_CTX **pctx, const EVP_MD *type,
 	return 0;
 }
 
-static int stub_verify_result;
+static int stub_verify_result, stub_verify_nomem;
 
 static int
 stub_verify(EVP_MD_CTX *ctx, const unsigned char *sig, size_t siglen,
@@ -238,6 +238,8 @@ stub_verify(EVP_MD_CTX *ctx, const unsigned char *sig, size_t siglen,
 	(void)siglen;
 	(void)tbs;
 	(void)tbslen;
+	if (stub_verify_nomem)
+		ERR_raise(ERR_LIB_RSA, ERR_R_MALLOC_FAILURE);
 	return stub_verify_result;
 }
 
@@ -298,8 +300,9 @@ expect(size_t i, int want, const char *call)
 /* Issue 11.6: a libcrypto failure while verifying is named and is an
  * internal error (PAM_SYSTEM_ERR): it was a bad signature (PAM_AUTH_ERR) for
  * EVP_DigestVerifyInit or the RSA padding failing or EVP_DigestVerify
- * returning an error, and "out of memory" for EVP_MD_fetch failing.  A
- * signature that does not verify stays a bad signature. */
+ * returning an error or failing to allocate, and "out of memory" for
+ * EVP_MD_fetch failing.  A signature that does not verify stays a bad
+ * signature. */
 static void
 libcrypto_failures_are_not_bad_signatures(void **state)
 {
@@ -324,6 +327,12 @@ libcrypto_failures_are_not_bad_signatures(void **state)
 	stub_verify_result = 0;        /* it could, and it does not verify */
 	for (i = 3; i < 12; i++)
 		expect(i, PJ_E_SIGNATURE, NULL);
+	/* OpenSSL returns 0 too when an allocation failed inside (the fault
+	 * suite's CRYPTO_malloc faults): out of memory, not a bad signature */
+	stub_verify_nomem = 1;
+	for (i = 3; i < 12; i++)
+		expect(i, PJ_E_NOMEM, "EVP_DigestVerify failed verifying");
+	stub_verify_nomem = 0;
 	pj_ossl = saved;
 
 	pj_ossl.EVP_PKEY_CTX_set_rsa_padding = stub_set_padding;
