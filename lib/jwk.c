@@ -599,11 +599,13 @@ json_wipe_strings(json_t *v)
 		sodium_memzero((char *)(uintptr_t)json_string_value(v),
 		    json_string_length(v));
 	} else if (json_is_object(v)) {
-		json_object_foreach(v, key, e)
+		json_object_foreach(v, key, e) {
 			json_wipe_strings(e);
+		}
 	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, e)
+		json_array_foreach(v, i, e) {
 			json_wipe_strings(e);
+		}
 	}
 }
 
@@ -965,12 +967,13 @@ out:
 	pj_key_clear(&k);
 	/* the oct keys' strings (their "k" is masked, unless the scan missed
 	 * it) go before jansson frees them: no pending key points into one */
-	if (json_is_array(keys))
+	if (json_is_array(keys)) {
 		json_array_foreach(keys, i, jwk) {
 			kty = json_string_value(json_object_get(jwk, "kty"));
 			if (kty != NULL && strcmp(kty, "oct") == 0)
 				json_wipe_strings(jwk);
 		}
+	}
 	json_decref(root);
 	if (masked != NULL) {
 		sodium_memzero(masked, len);
