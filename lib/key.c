@@ -4,6 +4,7 @@
 #include "err.h"
 #include "file.h"
 #include "jwk.h"
+#include "logval.h"
 #include "options.h"
 #include "spki.h"
 
@@ -643,6 +644,7 @@ pj_keyset_find(const struct pj_keyset *ks, unsigned int alg, const char *kid,
     const struct pj_key **out, char *reason, size_t rlen)
 {
 	const struct pj_key *hit = NULL;
+	char shown[PJ_LOGVAL_SIZE(64)];
 	size_t i, fits = 0;
 
 	*out = NULL;
@@ -654,13 +656,16 @@ pj_keyset_find(const struct pj_keyset *ks, unsigned int alg, const char *kid,
 				break;
 			}
 		if (hit != NULL) {
+			/* a configured kid (the token's matched it), escaped all
+			 * the same: the line is read as structure (logval.h) */
+			pj_logstr(shown, sizeof(shown), hit->kid, 64);
 			if (hit->algs == 0)
 				return pj_reason(PJ_E_NO_KEY, reason, rlen,
-				    "key '%s' is unusable: %s", kid,
+				    "key '%s' is unusable: %s", shown,
 				    hit->note ? hit->note : "no algorithm");
 			if ((hit->algs & alg) == 0)
 				return pj_reason(PJ_E_ALG, reason, rlen,
-				    "key '%s' does not allow %s", kid,
+				    "key '%s' does not allow %s", shown,
 				    pj_alg_name(alg));
 			*out = hit;
 			return PJ_OK;
@@ -677,8 +682,10 @@ pj_keyset_find(const struct pj_keyset *ks, unsigned int alg, const char *kid,
 	}
 	if (fits == 0) {
 		if (kid != NULL)
+			/* the token's kid, unverified, is not quoted: the log
+			 * line has it once, escaped, as kid= (pam_jwt.c) */
 			return pj_reason(PJ_E_NO_KEY, reason, rlen,
-			    "no key with kid '%s' for %s", kid, pj_alg_name(alg));
+			    "no key with the token's kid for %s", pj_alg_name(alg));
 		return pj_reason(PJ_E_ALG, reason, rlen,
 		    "no configured key verifies %s", pj_alg_name(alg));
 	}
@@ -712,6 +719,7 @@ int
 pj_key_ready(struct pj_key *k, char *reason, size_t rlen)
 {
 	struct pj_key built;
+	char shown[PJ_LOGVAL_SIZE(64)];
 	int r;
 
 	if (k->pending == NULL)
@@ -723,8 +731,10 @@ pj_key_ready(struct pj_key *k, char *reason, size_t rlen)
 	r = pj_jwk_to_key(k->pending, 1, &built, reason, rlen);
 	if (r == PJ_OK && (built.pkey == NULL || built.algs == 0 ||
 	    built.type != k->type)) {
-		r = pj_reason(PJ_E_KEY, reason, rlen, "key '%.64s' is unusable: %s",
-		    k->kid ? k->kid : "-", built.note ? built.note : "malformed");
+		/* the kid a token matched: escaped like the token's (logval.h) */
+		pj_logstr(shown, sizeof(shown), k->kid ? k->kid : "-", 64);
+		r = pj_reason(PJ_E_KEY, reason, rlen, "key '%s' is unusable: %s",
+		    shown, built.note ? built.note : "malformed");
 	}
 	if (r == PJ_OK) {
 		k->pkey = built.pkey; /* transferred */
