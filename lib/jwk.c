@@ -7,17 +7,29 @@
 
 #include <pthread.h>
 #include <sodium.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define JWK_MEMBER_MAX 4096  /* base64url characters of one key member */
 
-/* Decode a base64url string member; PJ_E_KEY if absent or malformed. */
+/* The text of an oct key's "k" that pj_jwks_parse kept from jansson (see
+ * jwks_mask): the tree holds 'A's of the same length in its place. */
+struct jwk_k {
+	const char *text;
+	size_t len;
+};
+
+/* Decode a base64url string member; PJ_E_KEY if absent or malformed.  With
+ * real (the member's own text, masked in the tree), that is decoded. */
 static int
-member_b64(json_t *jwk, const char *name, unsigned char **out, size_t *outlen,
-    char *reason, size_t rlen)
+member_b64(json_t *jwk, const char *name, const struct jwk_k *real,
+    unsigned char **out, size_t *outlen, char *reason, size_t rlen)
 {
 	json_t *v = json_object_get(jwk, name);
+	const char *text;
+	size_t len;
 	int r;
 
 	*out = NULL;
@@ -25,11 +37,14 @@ member_b64(json_t *jwk, const char *name, unsigned char **out, size_t *outlen,
 	if (!json_is_string(v))
 		return pj_reason(PJ_E_KEY, reason, rlen,
 		    "JWK member '%s' missing or not a string", name);
-	if (json_string_length(v) == 0 || json_string_length(v) > JWK_MEMBER_MAX)
+	text = json_string_value(v);
+	len = json_string_length(v);
+	if (real != NULL && real->len == len)
+		text = real->text;
+	if (len == 0 || len > JWK_MEMBER_MAX)
 		return pj_reason(PJ_E_KEY, reason, rlen,
 		    "JWK member '%s' has a bad length", name);
-	r = pj_b64url_decode_alloc(json_string_value(v), json_string_length(v),
-	    out, outlen);
+	r = pj_b64url_decode_alloc(text, len, out, outlen);
 	if (r == PJ_E_MALFORMED)
 		return pj_reason(PJ_E_KEY, reason, rlen,
 		    "JWK member '%s' is not strict base64url", name);
@@ -60,8 +75,8 @@ rsa_from_jwk(json_t *jwk, struct pj_key *out, char *note, size_t notelen,
 	size_t nlen = 0, elen = 0;
 	int r;
 
-	if ((r = member_b64(jwk, "n", &n, &nlen, reason, rlen)) != PJ_OK ||
-	    (r = member_b64(jwk, "e", &e, &elen, reason, rlen)) != PJ_OK)
+	if ((r = member_b64(jwk, "n", NULL, &n, &nlen, reason, rlen)) != PJ_OK ||
+	    (r = member_b64(jwk, "e", NULL, &e, &elen, reason, rlen)) != PJ_OK)
 		goto out;
 	if (n[0] == 0 || e[0] == 0) {
 		/* RFC 7518 6.3.1: unsigned big-endian, no leading zero octet */
@@ -102,8 +117,8 @@ ec_from_jwk(json_t *jwk, const char *crv, struct pj_key *out, char *note,
 		(void)snprintf(note, notelen, "curve '%.16s' is not supported", crv);
 		return PJ_E_ALG;
 	}
-	if ((r = member_b64(jwk, "x", &x, &xlen, reason, rlen)) != PJ_OK ||
-	    (r = member_b64(jwk, "y", &y, &ylen, reason, rlen)) != PJ_OK)
+	if ((r = member_b64(jwk, "x", NULL, &x, &xlen, reason, rlen)) != PJ_OK ||
+	    (r = member_b64(jwk, "y", NULL, &y, &ylen, reason, rlen)) != PJ_OK)
 		goto out;
 	/* RFC 7518 6.2.1.2 wants full-size coordinates; some makers (PyJWT 2.6
 	 * for P-521) drop leading zero octets.  The integer is the same, so a
@@ -143,7 +158,7 @@ okp_from_jwk(json_t *jwk, const char *crv, struct pj_key *out, char *note,
 		    crv ? crv : "(none)");
 		return PJ_E_ALG;
 	}
-	if ((r = member_b64(jwk, "x", &raw, &rawlen, reason, rlen)) != PJ_OK)
+	if ((r = member_b64(jwk, "x", NULL, &raw, &rawlen, reason, rlen)) != PJ_OK)
 		return r;
 	if (rawlen != sizeof(out->ed25519))
 		r = pj_reason(PJ_E_KEY, reason, rlen, "JWK Ed25519 'x' must be 32 bytes");
@@ -154,14 +169,15 @@ okp_from_jwk(json_t *jwk, const char *crv, struct pj_key *out, char *note,
 }
 
 static int
-oct_from_jwk(json_t *jwk, struct pj_key *out, char *note, size_t notelen,
-    char *reason, size_t rlen)
+oct_from_jwk(json_t *jwk, const struct jwk_k *real, struct pj_key *out,
+    char *note, size_t notelen, char *reason, size_t rlen)
 {
 	unsigned char *raw = NULL;
 	size_t rawlen = 0;
 	int r;
 
-	if ((r = member_b64(jwk, "k", &raw, &rawlen, reason, rlen)) != PJ_OK)
+	if ((r = member_b64(jwk, "k", real, &raw, &rawlen, reason, rlen)) !=
+	    PJ_OK)
 		return r;
 	r = pj_key_from_secret(raw, rawlen, out, note, notelen);
 	if (r == PJ_E_KEY)
@@ -274,9 +290,9 @@ jwk_finish(json_t *jwk, const char *kid, int r, struct pj_key *out, char *note,
 	return PJ_OK;
 }
 
-int
-pj_jwk_to_key(json_t *jwk, int allow_private, struct pj_key *out, char *reason,
-    size_t rlen)
+static int
+jwk_to_key(json_t *jwk, int allow_private, const struct jwk_k *real,
+    struct pj_key *out, char *reason, size_t rlen)
 {
 	const char *kty = NULL, *crv = NULL, *kid = NULL;
 	char note[160] = "";
@@ -288,7 +304,7 @@ pj_jwk_to_key(json_t *jwk, int allow_private, struct pj_key *out, char *reason,
 		goto out;
 	if (strcmp(kty, "oct") == 0) {
 		out->type = PJ_KEY_HMAC;
-		r = oct_from_jwk(jwk, out, note, sizeof(note), reason, rlen);
+		r = oct_from_jwk(jwk, real, out, note, sizeof(note), reason, rlen);
 	} else if (strcmp(kty, "RSA") == 0) {
 		out->type = PJ_KEY_RSA;
 		r = rsa_from_jwk(jwk, out, note, sizeof(note), reason, rlen);
@@ -299,6 +315,9 @@ pj_jwk_to_key(json_t *jwk, int allow_private, struct pj_key *out, char *reason,
 		out->type = PJ_KEY_ED25519;
 		r = okp_from_jwk(jwk, crv, out, note, sizeof(note), reason, rlen);
 	} else {
+		/* no type: never PJ_KEY_HMAC, which would demand mode 0600 of a
+		 * public set and call it "an HMAC secret" */
+		out->type = PJ_KEY_NONE;
 		(void)snprintf(note, sizeof(note), "kty '%.16s' is not supported", kty);
 		r = PJ_E_ALG;
 	}
@@ -307,6 +326,13 @@ out:
 	if (r != PJ_OK)
 		pj_key_clear(out);
 	return r;
+}
+
+int
+pj_jwk_to_key(json_t *jwk, int allow_private, struct pj_key *out, char *reason,
+    size_t rlen)
+{
+	return jwk_to_key(jwk, allow_private, NULL, out, reason, rlen);
 }
 
 /* The bits of a big-endian unsigned integer without leading zero octets. */
@@ -327,7 +353,8 @@ bit_length(const unsigned char *p, size_t n)
  * algorithms, size and notes now, and their EVP_PKEY only when a token
  * selects them (pj_key_ready).  Other key types are built at once. */
 static int
-jwk_to_key_lazy(json_t *jwk, struct pj_key *out, char *reason, size_t rlen)
+jwk_to_key_lazy(json_t *jwk, const struct jwk_k *real, struct pj_key *out,
+    char *reason, size_t rlen)
 {
 	const char *kty = NULL, *crv = NULL, *kid = NULL;
 	unsigned char *a = NULL, *b = NULL;
@@ -341,11 +368,11 @@ jwk_to_key_lazy(json_t *jwk, struct pj_key *out, char *reason, size_t rlen)
 	if (r != PJ_OK)
 		goto out;
 	if (strcmp(kty, "RSA") != 0 && (strcmp(kty, "EC") != 0 || crv == NULL))
-		return pj_jwk_to_key(jwk, 0, out, reason, rlen);
+		return jwk_to_key(jwk, 0, real, out, reason, rlen);
 	if (strcmp(kty, "RSA") == 0) {
 		out->type = PJ_KEY_RSA;
-		if ((r = member_b64(jwk, "n", &a, &alen, reason, rlen)) != PJ_OK ||
-		    (r = member_b64(jwk, "e", &b, &blen, reason, rlen)) != PJ_OK)
+		if ((r = member_b64(jwk, "n", NULL, &a, &alen, reason, rlen)) != PJ_OK ||
+		    (r = member_b64(jwk, "e", NULL, &b, &blen, reason, rlen)) != PJ_OK)
 			goto out;
 		if (a[0] == 0 || b[0] == 0) {
 			r = pj_reason(PJ_E_KEY, reason, rlen,
@@ -382,8 +409,8 @@ jwk_to_key_lazy(json_t *jwk, struct pj_key *out, char *reason, size_t rlen)
 			    "curve '%.16s' is not supported", crv);
 		}
 		if (flen != 0) {
-			if ((r = member_b64(jwk, "x", &a, &alen, reason, rlen)) != PJ_OK ||
-			    (r = member_b64(jwk, "y", &b, &blen, reason, rlen)) != PJ_OK)
+			if ((r = member_b64(jwk, "x", NULL, &a, &alen, reason, rlen)) != PJ_OK ||
+			    (r = member_b64(jwk, "y", NULL, &b, &blen, reason, rlen)) != PJ_OK)
 				goto out;
 			if (alen > flen || blen > flen) {
 				r = pj_reason(PJ_E_KEY, reason, rlen,
@@ -406,22 +433,323 @@ out:
 	return r;
 }
 
-/* The parsed JSON of recently accepted sets (see jwk.h).  The trees are
- * never changed after the parse, only read and reference-counted (jansson's
- * counts are atomic: JSON_HAVE_ATOMIC_BUILTINS), so threads may share one.
- * Best effort throughout: the lock is only tried (a busy cache, or one
- * whose lock a fork copied held, means parsing), and sets over 256 KiB are
- * not kept (at most 1 MiB of text stays in the process). */
+/* --- the oct keys' "k", kept from jansson -----------------------------
+ *
+ * jansson's lexer copies every string it reads into buffers of its own that
+ * it frees without wiping (and the module may not change jansson's
+ * allocator: that is process-wide, and sshd or sudo may use jansson too).
+ * So before the parse, a plain scan of the text finds each JWK's "k" (a
+ * member of an object directly in the top-level "keys" array, written
+ * without escapes) and jansson is given a copy in which its characters are
+ * 'A's; the key is then decoded from the original text.  If the scan misses
+ * a "k" (escapes in a member name), jansson reads it as before: the key
+ * still works, only the wiping is incomplete.  If it ever found a wrong
+ * one, the key would be all zero bytes: refused as weak, never usable. */
+struct jwk_mask {
+	size_t key;                /* index in "keys" */
+	size_t off, len;           /* the characters between the quotes */
+};
+
+struct jwk_masks {
+	struct jwk_mask *v;
+	size_t n;
+};
+
+#define JWK_SCAN_DEPTH 8
+
+/* The end of the string starting at t[i] == '"', or len. */
+static size_t
+string_end(const char *t, size_t len, size_t i)
+{
+	for (i++; i < len; i++) {
+		if (t[i] == '\\')
+			i++;
+		else if (t[i] == '"')
+			return i;
+	}
+	return len;
+}
+
+static int
+all_b64url(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!pj_b64url_char((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+/* Find the "k" members (see above).  The scan trusts nothing: on text that
+ * is not JSON it finds nonsense, which jansson then refuses. */
+static int
+jwks_mask_find(const char *t, size_t len, struct jwk_masks *m)
+{
+	char ctype[JWK_SCAN_DEPTH];
+	size_t i, end, n, depth = 0, idx = 0;
+	int keypos = 0, key_keys = 0, key_k = 0, in_keys = 0;
+	struct jwk_mask *nv;
+
+	m->v = NULL;
+	m->n = 0;
+	for (i = 0; i < len; i++) {
+		switch (t[i]) {
+		case '"':
+			end = string_end(t, len, i);
+			n = end - i - 1;
+			if (depth >= 1 && depth <= JWK_SCAN_DEPTH &&
+			    ctype[depth - 1] == '{' && keypos) {
+				if (depth == 1)
+					key_keys = n == 4 && memcmp(t + i + 1, "keys", 4) == 0;
+				if (depth == 3 && in_keys)
+					key_k = n == 1 && t[i + 1] == 'k';
+				keypos = 0;
+			} else {
+				if (depth == 3 && in_keys && ctype[2] == '{' && key_k &&
+				    n >= 16 && n <= JWK_MEMBER_MAX &&
+				    all_b64url(t + i + 1, n)) {
+					nv = realloc(m->v, (m->n + 1) * sizeof(*nv));
+					if (nv == NULL)
+						return PJ_E_NOMEM;
+					m->v = nv;
+					m->v[m->n].key = idx;
+					m->v[m->n].off = i + 1;
+					m->v[m->n].len = n;
+					m->n++;
+				}
+				key_k = 0;
+				if (depth == 1)
+					key_keys = 0;
+			}
+			i = end;
+			break;
+		case '{':
+		case '[':
+			depth++;
+			if (depth <= JWK_SCAN_DEPTH)
+				ctype[depth - 1] = t[i];
+			keypos = t[i] == '{';
+			if (depth == 2 && t[i] == '[' && key_keys && ctype[0] == '{') {
+				in_keys = 1;
+				idx = 0;
+			}
+			if (depth == 2)
+				key_keys = 0;
+			key_k = 0;
+			break;
+		case '}':
+		case ']':
+			if (depth == 2 && in_keys)
+				in_keys = 0;
+			if (depth > 0)
+				depth--;
+			keypos = 0;
+			key_k = 0;
+			break;
+		case ',':
+			if (depth >= 1 && depth <= JWK_SCAN_DEPTH &&
+			    ctype[depth - 1] == '{')
+				keypos = 1;
+			if (depth == 2 && in_keys)
+				idx++;
+			key_k = 0;
+			break;
+		case ':':
+		case ' ':
+		case '\t':
+		case '\r':
+		case '\n':
+			break;
+		default: /* a number, true, false, null */
+			key_k = 0;
+			if (depth == 1)
+				key_keys = 0;
+			break;
+		}
+	}
+	return PJ_OK;
+}
+
+/* The real "k" of key idx, or NULL; *next walks the masks in order. */
+static const struct jwk_k *
+jwks_mask_of(const char *text, const struct jwk_masks *m, size_t idx,
+    size_t *next, struct jwk_k *k)
+{
+	while (*next < m->n && m->v[*next].key < idx)
+		(*next)++;
+	if (*next >= m->n || m->v[*next].key != idx)
+		return NULL;
+	k->text = text + m->v[*next].off;
+	k->len = m->v[*next].len;
+	return k;
+}
+
+/* Overwrite every string value in v (jansson owns the storage; the tree is
+ * this authentication's own and about to be freed). */
+static void
+json_wipe_strings(json_t *v)
+{
+	json_t *e;
+	const char *key;
+	size_t i;
+
+	if (json_is_string(v)) {
+		/* cast: json_string_value is const, the bytes are v's own */
+		sodium_memzero((char *)(uintptr_t)json_string_value(v),
+		    json_string_length(v));
+	} else if (json_is_object(v)) {
+		json_object_foreach(v, key, e) {
+			json_wipe_strings(e);
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, e) {
+			json_wipe_strings(e);
+		}
+	}
+}
+
+/* --- the JWK Set cache ---------------------------------------------------
+ *
+ * The one piece of state that outlives an authentication, a deliberate
+ * exception to "no mutable static state" (NOTES-design.md: a 100-key set
+ * went from 585 to 146 us per verification).  Per set accepted lately that
+ * holds no secret (no kty "oct"), keyed by its exact bytes: what
+ * pj_jwks_parse worked out for each key - kid, type, algorithms, note,
+ * signature length, the Ed25519 key, and for an RSA or EC key the members
+ * its EVP_PKEY is built from - as our own plain data, never a jansson tree.
+ * A hit copies that into the caller's set under the lock, giving each
+ * pending key a small JSON object of its own: no two authentications share
+ * anything jansson counts references of or changes.
+ *   Thread-safe: every access to the slots is under jwks_lock, and nothing
+ * read outside it is shared.  Fork-safe: the lock is only tried (busy, or
+ * copied held by fork(), means parsing as if the cache were empty).  Clean
+ * under ThreadSanitizer: make check-tsan (tests/tsan/jwks_threads.c) runs
+ * threads through it and fails on any report.  Best effort throughout: on
+ * any failure the set is parsed.  Sets over 256 KiB are not kept (at most
+ * 1 MiB of text stays in the process). */
 #define JWKS_CACHE_SLOTS 4
 #define JWKS_CACHE_MAX (256 * 1024)
+
+/* One key as the cache keeps it: key holds kid, note and the scalars (no
+ * secret, pkey or pending); for a pending key, its JWK members. */
+struct jwks_desc {
+	struct pj_key key;
+	char *kty, *crv, *a, *b;   /* "RSA" n e, or "EC" crv x y; NULL if none */
+};
+
 static struct {
 	char *text;
 	size_t len;
-	json_t *root;
+	struct jwks_desc *d;
+	size_t n;
 	unsigned long used;
 } jwks_cache[JWKS_CACHE_SLOTS];
 static unsigned long jwks_tick;
 static pthread_mutex_t jwks_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void
+jwks_desc_free(struct jwks_desc *d, size_t n)
+{
+	size_t i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		pj_key_clear(&d[i].key);
+		free(d[i].kty);
+		free(d[i].crv);
+		free(d[i].a);
+		free(d[i].b);
+	}
+	free(d);
+}
+
+/* A copy of string member name of jwk, or NULL if it has none. */
+static int
+dup_member(json_t *jwk, const char *name, char **out)
+{
+	json_t *v = json_object_get(jwk, name);
+
+	*out = NULL;
+	if (!json_is_string(v))
+		return PJ_OK;
+	*out = strndup(json_string_value(v), json_string_length(v));
+	return *out == NULL ? PJ_E_NOMEM : PJ_OK;
+}
+
+/* A copy of str (NULL stays NULL). */
+static int
+dup_str(const char *str, char **out)
+{
+	*out = NULL;
+	if (str != NULL && (*out = strdup(str)) == NULL)
+		return PJ_E_NOMEM;
+	return PJ_OK;
+}
+
+/* The description of a key pj_jwks_parse just built (never a secret). */
+static int
+jwks_desc_from(const struct pj_key *k, struct jwks_desc *d)
+{
+	json_t *p = k->pending;
+	int rsa = k->type == PJ_KEY_RSA, r;
+
+	memset(d, 0, sizeof(*d));
+	d->key.type = k->type;
+	d->key.algs = k->algs;
+	d->key.sig_len = k->sig_len;
+	memcpy(d->key.ed25519, k->ed25519, sizeof(d->key.ed25519));
+	if ((r = dup_str(k->kid, &d->key.kid)) != PJ_OK ||
+	    (r = dup_str(k->note, &d->key.note)) != PJ_OK)
+		return r;
+	if (p == NULL)
+		return PJ_OK;
+	if ((r = dup_member(p, "kty", &d->kty)) != PJ_OK ||
+	    (r = dup_member(p, "crv", &d->crv)) != PJ_OK ||
+	    (r = dup_member(p, rsa ? "n" : "x", &d->a)) != PJ_OK ||
+	    (r = dup_member(p, rsa ? "e" : "y", &d->b)) != PJ_OK)
+		return r;
+	if (d->kty == NULL || d->a == NULL || d->b == NULL ||
+	    (!rsa && d->crv == NULL))
+		return PJ_E_INTERNAL; /* cannot be: pending keys were checked */
+	return PJ_OK;
+}
+
+/* A key for this authentication alone from a description. */
+static int
+jwks_desc_key(const struct jwks_desc *d, struct pj_key *out)
+{
+	int rsa = d->key.type == PJ_KEY_RSA, r;
+	json_t *p = NULL;
+
+	memset(out, 0, sizeof(*out));
+	out->type = d->key.type;
+	out->algs = d->key.algs;
+	out->sig_len = d->key.sig_len;
+	memcpy(out->ed25519, d->key.ed25519, sizeof(out->ed25519));
+	if ((r = dup_str(d->key.kid, &out->kid)) != PJ_OK ||
+	    (r = dup_str(d->key.note, &out->note)) != PJ_OK)
+		goto out;
+	if (d->kty != NULL) {
+		r = PJ_E_NOMEM;
+		if ((p = json_object()) == NULL ||
+		    json_object_set_new(p, "kty", json_string(d->kty)) != 0 ||
+		    (d->crv != NULL &&
+		    json_object_set_new(p, "crv", json_string(d->crv)) != 0) ||
+		    json_object_set_new(p, rsa ? "n" : "x", json_string(d->a)) != 0 ||
+		    json_object_set_new(p, rsa ? "e" : "y", json_string(d->b)) != 0)
+			goto out;
+		out->pending = p; /* transferred */
+		p = NULL;
+	}
+	r = PJ_OK;
+out:
+	json_decref(p);
+	if (r != PJ_OK)
+		pj_key_clear(out);
+	return r;
+}
 
 /* The slot holding exactly these bytes, or -1.  Under jwks_lock.  The bytes
  * are public keys (sets with a secret are never kept): plain memcmp. */
@@ -431,66 +759,90 @@ jwks_cache_find(const char *text, size_t len)
 	int i;
 
 	for (i = 0; i < JWKS_CACHE_SLOTS; i++)
-		if (jwks_cache[i].root != NULL && jwks_cache[i].len == len &&
+		if (jwks_cache[i].text != NULL && jwks_cache[i].len == len &&
 		    memcmp(jwks_cache[i].text, text, len) == 0)
 			return i;
 	return -1;
 }
 
-/* A new reference to the tree parsed from exactly these bytes, or NULL. */
-static json_t *
-jwks_cache_get(const char *text, size_t len)
+/* The keys of the set kept for exactly these bytes, appended to ks: PJ_OK
+ * (*hit says whether the cache had them) or PJ_E_NOMEM. */
+static int
+jwks_cache_get(const char *text, size_t len, struct pj_keyset *ks, int *hit)
 {
-	json_t *root = NULL;
-	int i;
+	struct pj_key k;
+	size_t j;
+	int i, r = PJ_OK;
 
+	*hit = 0;
 	if (len > JWKS_CACHE_MAX || pthread_mutex_trylock(&jwks_lock) != 0)
-		return NULL;
+		return PJ_OK;
 	if ((i = jwks_cache_find(text, len)) >= 0) {
-		root = json_incref(jwks_cache[i].root);
 		jwks_cache[i].used = ++jwks_tick;
+		*hit = 1;
+		for (j = 0; r == PJ_OK && j < jwks_cache[i].n; j++) {
+			r = jwks_desc_key(&jwks_cache[i].d[j], &k);
+			if (r == PJ_OK && (r = pj_keyset_add(ks, &k)) != PJ_OK)
+				pj_key_clear(&k);
+		}
 	}
 	(void)pthread_mutex_unlock(&jwks_lock);
-	return root;
+	return r;
 }
 
-/* Keep root for text, in the least recently used slot.  Best effort: on
- * any failure nothing is kept and the next authentication parses again. */
+/* Keep the descriptions of keys[0..n) for text, in the least recently used
+ * slot.  Best effort: on any failure nothing is kept and the next
+ * authentication parses again. */
 static void
-jwks_cache_put(const char *text, size_t len, json_t *root)
+jwks_cache_put(const char *text, size_t len, const struct pj_key *keys,
+    size_t n)
 {
-	char *copy;
-	size_t i, victim = 0;
+	struct jwks_desc *d = NULL, *old_d = NULL;
+	char *copy = NULL, *old_text = NULL;
+	size_t i, victim = 0, old_n = 0;
 
-	if (len > JWKS_CACHE_MAX || (copy = malloc(len + 1)) == NULL)
-		return;
+	if (len > JWKS_CACHE_MAX || n == 0 || (copy = malloc(len + 1)) == NULL ||
+	    (d = calloc(n, sizeof(*d))) == NULL)
+		goto out;
 	memcpy(copy, text, len);
 	copy[len] = '\0';
-	if (pthread_mutex_trylock(&jwks_lock) != 0) {
-		free(copy);
-		return;
-	}
-	/* another thread may have kept the same bytes meanwhile */
-	if (jwks_cache_find(text, len) >= 0) {
-		(void)pthread_mutex_unlock(&jwks_lock);
-		free(copy);
-		return;
-	}
-	for (i = 0; i < JWKS_CACHE_SLOTS; i++) {
-		if (jwks_cache[i].root == NULL) {
-			victim = i;
-			break;
+	for (i = 0; i < n; i++)
+		if (jwks_desc_from(&keys[i], &d[i]) != PJ_OK) {
+			old_d = d;  /* freed below */
+			old_n = n;
+			d = NULL;
+			goto out;
 		}
-		if (jwks_cache[i].used < jwks_cache[victim].used)
-			victim = i;
+	if (pthread_mutex_trylock(&jwks_lock) != 0)
+		goto out;
+	/* another thread may have kept the same bytes meanwhile */
+	if (jwks_cache_find(text, len) < 0) {
+		for (i = 0; i < JWKS_CACHE_SLOTS; i++) {
+			if (jwks_cache[i].text == NULL) {
+				victim = i;
+				break;
+			}
+			if (jwks_cache[i].used < jwks_cache[victim].used)
+				victim = i;
+		}
+		old_text = jwks_cache[victim].text;
+		old_d = jwks_cache[victim].d;
+		old_n = jwks_cache[victim].n;
+		jwks_cache[victim].text = copy; /* transferred */
+		jwks_cache[victim].len = len;
+		jwks_cache[victim].d = d;       /* transferred */
+		jwks_cache[victim].n = n;
+		jwks_cache[victim].used = ++jwks_tick;
+		copy = NULL;
+		d = NULL;
 	}
-	json_decref(jwks_cache[victim].root);
-	free(jwks_cache[victim].text);
-	jwks_cache[victim].text = copy;
-	jwks_cache[victim].len = len;
-	jwks_cache[victim].root = json_incref(root);
-	jwks_cache[victim].used = ++jwks_tick;
 	(void)pthread_mutex_unlock(&jwks_lock);
+out:
+	/* what was replaced is freed outside the lock: nothing else sees it */
+	jwks_desc_free(old_d, old_n);
+	free(old_text);
+	jwks_desc_free(d, n);
+	free(copy);
 }
 
 void
@@ -501,7 +853,7 @@ pj_jwks_cache_clear(void)
 	if (pthread_mutex_lock(&jwks_lock) != 0)
 		return;
 	for (i = 0; i < JWKS_CACHE_SLOTS; i++) {
-		json_decref(jwks_cache[i].root);
+		jwks_desc_free(jwks_cache[i].d, jwks_cache[i].n);
 		free(jwks_cache[i].text);
 		memset(&jwks_cache[i], 0, sizeof(jwks_cache[i]));
 	}
@@ -509,24 +861,62 @@ pj_jwks_cache_clear(void)
 }
 
 int
+pj_jwks_cache_holds(const char *text, size_t len)
+{
+	int held;
+
+	if (pthread_mutex_lock(&jwks_lock) != 0)
+		return 0;
+	held = jwks_cache_find(text, len) >= 0;
+	(void)pthread_mutex_unlock(&jwks_lock);
+	return held;
+}
+
+/* Parse the text, the oct keys' "k" kept from jansson (see jwks_mask_find):
+ * *masked is the copy jansson read, or NULL if there was nothing to hide. */
+static json_t *
+jwks_load(const char *text, size_t len, const struct jwk_masks *m,
+    char **masked, json_error_t *jerr)
+{
+	size_t i;
+
+	*masked = NULL;
+	if (m->n == 0)
+		return json_loadb(text, len, JSON_REJECT_DUPLICATES, jerr);
+	if ((*masked = malloc(len)) == NULL) {
+		(void)snprintf(jerr->text, sizeof(jerr->text), "out of memory");
+		jerr->line = 0;
+		return NULL;
+	}
+	memcpy(*masked, text, len);
+	for (i = 0; i < m->n; i++)
+		memset(*masked + m->v[i].off, 'A', m->v[i].len);
+	return json_loadb(*masked, len, JSON_REJECT_DUPLICATES, jerr);
+}
+
+int
 pj_jwks_parse(const char *text, size_t len, struct pj_keyset *ks, char *reason,
     size_t rlen)
 {
 	json_error_t jerr;
-	json_t *root = NULL, *keys, *jwk;
+	json_t *root = NULL, *keys = NULL, *jwk;
+	struct jwk_masks masks = { NULL, 0 };
+	struct jwk_k real;
 	struct pj_key k;
 	const char *kty;
-	size_t i, j, usable = 0, first = ks->n;
-	int r = PJ_E_INTERNAL, parsed = 0, secret = 0;
+	char *masked = NULL;
+	size_t i, j, usable = 0, first = ks->n, next = 0;
+	int r = PJ_E_INTERNAL, hit = 0, secret = 0;
 
 	memset(&k, 0, sizeof(k));
-	root = jwks_cache_get(text, len);
+	if ((r = jwks_cache_get(text, len, ks, &hit)) != PJ_OK || hit)
+		goto out;
+	if ((r = jwks_mask_find(text, len, &masks)) != PJ_OK)
+		goto out;
+	root = jwks_load(text, len, &masks, &masked, &jerr);
 	if (root == NULL) {
-		root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-		parsed = 1;
-	}
-	if (root == NULL) {
-		r = pj_reason(PJ_E_KEY, reason, rlen,
+		r = masked == NULL && masks.n > 0 ? PJ_E_NOMEM :
+		    pj_reason(PJ_E_KEY, reason, rlen,
 		    "JWK Set is not valid JSON (line %d: %.80s)", jerr.line,
 		    jerr.text);
 		goto out;
@@ -540,7 +930,13 @@ pj_jwks_parse(const char *text, size_t len, struct pj_keyset *ks, char *reason,
 	json_array_foreach(keys, i, jwk) {
 		char sub[200] = "";
 
-		r = jwk_to_key_lazy(jwk, &k, sub, sizeof(sub));
+		/* "secret" means kty oct, whatever became of the key: such a
+		 * set is never kept, and its strings are wiped below */
+		kty = json_string_value(json_object_get(jwk, "kty"));
+		if (kty != NULL && strcmp(kty, "oct") == 0)
+			secret = 1;
+		r = jwk_to_key_lazy(jwk, jwks_mask_of(text, &masks, i, &next, &real),
+		    &k, sub, sizeof(sub));
 		if (r != PJ_OK) {
 			if (r == PJ_E_KEY)
 				(void)pj_reason(r, reason, rlen, "key %zu: %s", i, sub);
@@ -556,9 +952,6 @@ pj_jwks_parse(const char *text, size_t len, struct pj_keyset *ks, char *reason,
 			}
 		if (k.algs != 0)
 			usable++;
-		kty = json_string_value(json_object_get(jwk, "kty"));
-		if (k.type == PJ_KEY_HMAC || kty == NULL || strcmp(kty, "oct") == 0)
-			secret = 1;
 		if ((r = pj_keyset_add(ks, &k)) != PJ_OK)
 			goto out;
 	}
@@ -568,10 +961,24 @@ pj_jwks_parse(const char *text, size_t len, struct pj_keyset *ks, char *reason,
 	}
 	r = PJ_OK;
 	/* never a secret: it would outlive the authentication in memory */
-	if (parsed && !secret)
-		jwks_cache_put(text, len, root);
+	if (!secret)
+		jwks_cache_put(text, len, ks->keys + first, ks->n - first);
 out:
 	pj_key_clear(&k);
+	/* the oct keys' strings (their "k" is masked, unless the scan missed
+	 * it) go before jansson frees them: no pending key points into one */
+	if (json_is_array(keys)) {
+		json_array_foreach(keys, i, jwk) {
+			kty = json_string_value(json_object_get(jwk, "kty"));
+			if (kty != NULL && strcmp(kty, "oct") == 0)
+				json_wipe_strings(jwk);
+		}
+	}
 	json_decref(root);
+	if (masked != NULL) {
+		sodium_memzero(masked, len);
+		free(masked);
+	}
+	free(masks.v);
 	return r;
 }

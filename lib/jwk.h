@@ -21,11 +21,15 @@ int pj_jwk_to_key(json_t *jwk, int allow_private, struct pj_key *out,
 int pj_jwks_parse(const char *text, size_t len, struct pj_keyset *ks,
     char *reason, size_t rlen) __attribute__((warn_unused_result));
 
-/* pj_jwks_parse keeps the parsed JSON of the last few sets it accepted that
- * hold no secret (oct) key, keyed by their exact bytes: the next
- * authentication in the same process that reads the same bytes skips the
- * JSON parse (three quarters of the verification time of a set of 100
- * keys), and a file that changed by one byte is parsed afresh.  Empty it (tests). */
+/* pj_jwks_parse keeps what it worked out for the keys of the last few sets
+ * it accepted that hold no secret (oct) key, keyed by their exact bytes: the
+ * next authentication in the same process that reads the same bytes skips
+ * the JSON parse and the key checks (three quarters of the verification time
+ * of a set of 100 keys), and a file that changed by one byte is parsed
+ * afresh.  Each authentication gets keys of its own, sharing nothing with
+ * another (see the cache in jwk.c).  Empty it (tests). */
 void pj_jwks_cache_clear(void);
+/* 1 if the cache holds a set for exactly these bytes (tests). */
+int pj_jwks_cache_holds(const char *text, size_t len);
 
 #endif

@@ -213,7 +213,12 @@ pj_jws_verify(const char *tok, size_t len, const struct pj_keyset *ks,
 		r = pj_reason(r, reason, rlen, "%s signature could not be checked",
 		    pj_alg_name(out->alg));
 out:
-	free(sig);
+	/* the signature is the token's: whoever has it with the first two
+	 * parts holds a credential */
+	if (sig != NULL) {
+		sodium_memzero(sig, siglen);
+		free(sig);
+	}
 	if (r != PJ_OK)
 		pj_jws_clear(out);
 	return r;

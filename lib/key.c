@@ -4,6 +4,7 @@
 #include "err.h"
 #include "file.h"
 #include "jwk.h"
+#include "logval.h"
 #include "options.h"
 #include "spki.h"
 
@@ -64,15 +65,22 @@ pj_key_from_secret(const unsigned char *buf, size_t len, struct pj_key *out,
 	return PJ_OK;
 }
 
+/* The JWS algorithm and signature size of an EC key's curve: PJ_OK, or
+ * PJ_E_KEY for another curve, or the libcrypto failure to read it. */
 static int
-ec_curve(EVP_PKEY *pkey, unsigned int *alg, size_t *siglen)
+ec_curve(EVP_PKEY *pkey, unsigned int *alg, size_t *siglen, char *reason,
+    size_t rlen)
 {
 	char name[64];
 	size_t nlen = 0;
+	int r = PJ_E_INTERNAL;
 
 	if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME,
-	    name, sizeof(name), &nlen) != 1)
-		return -1;
+	    name, sizeof(name), &nlen) != 1) {
+		r = pj_ossl_fail(PJ_E_KEY, reason, rlen,
+		    "EVP_PKEY_get_utf8_string_param", "reading the curve of an EC key");
+		goto out;
+	}
 	if (strcmp(name, "prime256v1") == 0 || strcmp(name, "P-256") == 0) {
 		*alg = PJ_ALG_ES256;
 		*siglen = 64;
@@ -83,9 +91,13 @@ ec_curve(EVP_PKEY *pkey, unsigned int *alg, size_t *siglen)
 		*alg = PJ_ALG_ES512;
 		*siglen = 132;
 	} else {
-		return -1;
+		r = pj_reason(PJ_E_KEY, reason, rlen,
+		    "EC key on a curve other than P-256, P-384, P-521");
+		goto out;
 	}
-	return 0;
+	r = PJ_OK;
+out:
+	return r;
 }
 
 /* ROCA (CVE-2017-15361): moduli from Infineon's flawed generator are
@@ -163,15 +175,30 @@ pj_key_from_pkey(EVP_PKEY *pkey, struct pj_key *out, char *reason, size_t rlen)
 			    PJ_RSA_MIN_BITS, PJ_RSA_MAX_BITS);
 			goto out;
 		}
-		if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e) != 1 ||
-		    !BN_is_odd(e) || BN_num_bits(e) < 2 || BN_num_bits(e) > 64) {
+		/* a libcrypto failure is named as such, never as a weak key */
+		if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e) != 1) {
+			r = pj_ossl_fail(PJ_E_KEY, reason, rlen,
+			    "EVP_PKEY_get_bn_param",
+			    "reading the exponent of an RSA key");
+			goto out;
+		}
+		if (!BN_is_odd(e) || BN_num_bits(e) < 2 || BN_num_bits(e) > 64) {
 			r = pj_reason(PJ_E_KEY, reason, rlen,
 			    "RSA public exponent is unsafe (must be odd, 3 or more)");
 			goto out;
 		}
-		if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n) != 1 ||
-		    BN_bn2binpad(n, nbuf, (int)sizeof(nbuf)) != (int)sizeof(nbuf) ||
-		    pj_rsa_roca(nbuf, sizeof(nbuf))) {
+		if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n) != 1) {
+			r = pj_ossl_fail(PJ_E_KEY, reason, rlen,
+			    "EVP_PKEY_get_bn_param",
+			    "reading the modulus of an RSA key");
+			goto out;
+		}
+		if (BN_bn2binpad(n, nbuf, (int)sizeof(nbuf)) != (int)sizeof(nbuf)) {
+			r = pj_ossl_fail(PJ_E_KEY, reason, rlen, "BN_bn2binpad",
+			    "reading the modulus of an RSA key");
+			goto out;
+		}
+		if (pj_rsa_roca(nbuf, sizeof(nbuf))) {
 			r = pj_reason(PJ_E_KEY, reason, rlen,
 			    "RSA modulus has the ROCA fingerprint (CVE-2017-15361): "
 			    "the key is breakable, replace it");
@@ -184,18 +211,20 @@ pj_key_from_pkey(EVP_PKEY *pkey, struct pj_key *out, char *reason, size_t rlen)
 		pkey = NULL;
 		break;
 	case EVP_PKEY_EC:
-		if (ec_curve(pkey, &out->algs, &out->sig_len) != 0) {
-			r = pj_reason(PJ_E_KEY, reason, rlen,
-			    "EC key on a curve other than P-256, P-384, P-521");
+		r = ec_curve(pkey, &out->algs, &out->sig_len, reason, rlen);
+		if (r != PJ_OK)
 			goto out;
-		}
 		out->type = PJ_KEY_EC;
 		out->pkey = pkey; /* transferred */
 		pkey = NULL;
 		break;
 	case EVP_PKEY_ED25519:
-		if (EVP_PKEY_get_raw_public_key(pkey, out->ed25519, &rawlen) != 1 ||
-		    rawlen != sizeof(out->ed25519)) {
+		if (EVP_PKEY_get_raw_public_key(pkey, out->ed25519, &rawlen) != 1) {
+			r = pj_ossl_fail(PJ_E_KEY, reason, rlen,
+			    "EVP_PKEY_get_raw_public_key", "reading an Ed25519 key");
+			goto out;
+		}
+		if (rawlen != sizeof(out->ed25519)) {
 			r = pj_reason(PJ_E_KEY, reason, rlen,
 			    "Ed25519 key cannot be read");
 			goto out;
@@ -226,25 +255,54 @@ pj_key_from_rsa(const unsigned char *n, size_t nlen, const unsigned char *e,
 	OSSL_PARAM *params = NULL;
 	EVP_PKEY_CTX *ctx = NULL;
 	EVP_PKEY *pkey = NULL;
-	int r = PJ_E_NOMEM;
+	int r = PJ_E_INTERNAL;
 
 	if (nlen == 0 || elen == 0 || nlen > PJ_RSA_MAX_BITS / 8 + 1 || elen > 8)
 		return pj_reason(PJ_E_KEY, reason, rlen, "RSA key of unusable size");
 	if ((r = pj_ossl_load(reason, rlen)) != PJ_OK)
 		return r;
-	r = PJ_E_NOMEM;
+	/* Each failing libcrypto call is named (a provider that cannot build
+	 * RSA keys makes the key unavailable, PAM_AUTHINFO_UNAVAIL); out of
+	 * memory only for the calls that can fail only by allocating, or when
+	 * libcrypto queued an allocation failure (pj_ossl_fail). */
 	bn_n = BN_bin2bn(n, (int)nlen, NULL);
 	bn_e = BN_bin2bn(e, (int)elen, NULL);
-	bld = OSSL_PARAM_BLD_new();
-	if (bn_n == NULL || bn_e == NULL || bld == NULL ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn_e) ||
-	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
-	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL)
+	if (bn_n == NULL || bn_e == NULL) {
+		r = pj_ossl_fail(PJ_E_NOMEM, reason, rlen, "BN_bin2bn",
+		    "building an RSA key");
 		goto out;
-	if (EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1) {
-		r = pj_reason(PJ_E_KEY, reason, rlen, "RSA key is malformed");
+	}
+	if ((bld = OSSL_PARAM_BLD_new()) == NULL) {
+		r = pj_ossl_fail(PJ_E_NOMEM, reason, rlen, "OSSL_PARAM_BLD_new",
+		    "building an RSA key");
+		goto out;
+	}
+	if (!OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn_e)) {
+		r = pj_ossl_fail(PJ_E_KEY, reason, rlen, "OSSL_PARAM_BLD_push_BN",
+		    "building an RSA key");
+		goto out;
+	}
+	if ((params = OSSL_PARAM_BLD_to_param(bld)) == NULL) {
+		r = pj_ossl_fail(PJ_E_KEY, reason, rlen, "OSSL_PARAM_BLD_to_param",
+		    "building an RSA key");
+		goto out;
+	}
+	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL) {
+		r = pj_ossl_fail(PJ_E_KEY, reason, rlen,
+		    "EVP_PKEY_CTX_new_from_name", "building an RSA key");
+		goto out;
+	}
+	if (EVP_PKEY_fromdata_init(ctx) != 1) {
+		r = pj_ossl_fail(PJ_E_KEY, reason, rlen, "EVP_PKEY_fromdata_init",
+		    "building an RSA key");
+		goto out;
+	}
+	/* takes any n and e (their sizes are checked above, their values by
+	 * pj_key_from_pkey): a failure is libcrypto's, not the key's */
+	if (EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+		r = pj_ossl_fail(PJ_E_KEY, reason, rlen, "EVP_PKEY_fromdata",
+		    "building an RSA key");
 		goto out;
 	}
 	r = pj_key_from_pkey(pkey, out, reason, rlen);
@@ -269,7 +327,7 @@ pj_key_from_ec_point(const char *group, const unsigned char *pt, size_t ptlen,
 	size_t flen = strcmp(group, "prime256v1") == 0 ? 32 :
 	    strcmp(group, "secp384r1") == 0 ? 48 :
 	    strcmp(group, "secp521r1") == 0 ? 66 : 0;
-	int r = PJ_E_NOMEM;
+	int r = PJ_E_INTERNAL;
 
 	/* only an uncompressed point: OpenSSL would also take the point at
 	 * infinity (one 0x00 byte), a key that "verifies" forged signatures */
@@ -278,20 +336,35 @@ pj_key_from_ec_point(const char *group, const unsigned char *pt, size_t ptlen,
 		    "EC public key is not an uncompressed point on %s", group);
 	if ((r = pj_ossl_load(reason, rlen)) != PJ_OK)
 		return r;
-	r = PJ_E_NOMEM;
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
 	    (char *)group, 0);
 	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
 	    (void *)pt, ptlen);
 	params[2] = OSSL_PARAM_construct_end();
-	ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-	if (ctx == NULL)
+	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL) {
+		r = pj_ossl_fail(PJ_E_KEY, reason, rlen,
+		    "EVP_PKEY_CTX_new_from_name", "building an EC key on %s", group);
 		goto out;
-	/* OpenSSL decodes the point and refuses one that is not on the curve */
-	if (EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1) {
-		r = pj_reason(PJ_E_KEY, reason, rlen,
-		    "EC public key is not a point on %s", group);
+	}
+	if (EVP_PKEY_fromdata_init(ctx) != 1) {
+		r = pj_ossl_fail(PJ_E_KEY, reason, rlen, "EVP_PKEY_fromdata_init",
+		    "building an EC key on %s", group);
+		goto out;
+	}
+	/* OpenSSL decodes the point and refuses one that is not on the curve:
+	 * that is the key's fault; any other failure is libcrypto's */
+	if (EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+		unsigned long e = ERR_peek_error();
+
+		if (ERR_GET_LIB(e) == ERR_LIB_EC &&
+		    ERR_GET_REASON(e) == EC_R_POINT_IS_NOT_ON_CURVE) {
+			ERR_clear_error();
+			r = pj_reason(PJ_E_KEY, reason, rlen,
+			    "EC public key is not a point on %s", group);
+		} else {
+			r = pj_ossl_fail(PJ_E_KEY, reason, rlen, "EVP_PKEY_fromdata",
+			    "building an EC key on %s", group);
+		}
 		goto out;
 	}
 	r = pj_key_from_pkey(pkey, out, reason, rlen);
@@ -571,6 +644,7 @@ pj_keyset_find(const struct pj_keyset *ks, unsigned int alg, const char *kid,
     const struct pj_key **out, char *reason, size_t rlen)
 {
 	const struct pj_key *hit = NULL;
+	char shown[PJ_LOGVAL_SIZE(64)];
 	size_t i, fits = 0;
 
 	*out = NULL;
@@ -582,13 +656,16 @@ pj_keyset_find(const struct pj_keyset *ks, unsigned int alg, const char *kid,
 				break;
 			}
 		if (hit != NULL) {
+			/* a configured kid (the token's matched it), escaped all
+			 * the same: the line is read as structure (logval.h) */
+			pj_logstr(shown, sizeof(shown), hit->kid, 64);
 			if (hit->algs == 0)
 				return pj_reason(PJ_E_NO_KEY, reason, rlen,
-				    "key '%s' is unusable: %s", kid,
+				    "key '%s' is unusable: %s", shown,
 				    hit->note ? hit->note : "no algorithm");
 			if ((hit->algs & alg) == 0)
 				return pj_reason(PJ_E_ALG, reason, rlen,
-				    "key '%s' does not allow %s", kid,
+				    "key '%s' does not allow %s", shown,
 				    pj_alg_name(alg));
 			*out = hit;
 			return PJ_OK;
@@ -605,8 +682,10 @@ pj_keyset_find(const struct pj_keyset *ks, unsigned int alg, const char *kid,
 	}
 	if (fits == 0) {
 		if (kid != NULL)
+			/* the token's kid, unverified, is not quoted: the log
+			 * line has it once, escaped, as kid= (pam_jwt.c) */
 			return pj_reason(PJ_E_NO_KEY, reason, rlen,
-			    "no key with kid '%s' for %s", kid, pj_alg_name(alg));
+			    "no key with the token's kid for %s", pj_alg_name(alg));
 		return pj_reason(PJ_E_ALG, reason, rlen,
 		    "no configured key verifies %s", pj_alg_name(alg));
 	}
@@ -640,6 +719,7 @@ int
 pj_key_ready(struct pj_key *k, char *reason, size_t rlen)
 {
 	struct pj_key built;
+	char shown[PJ_LOGVAL_SIZE(64)];
 	int r;
 
 	if (k->pending == NULL)
@@ -651,8 +731,10 @@ pj_key_ready(struct pj_key *k, char *reason, size_t rlen)
 	r = pj_jwk_to_key(k->pending, 1, &built, reason, rlen);
 	if (r == PJ_OK && (built.pkey == NULL || built.algs == 0 ||
 	    built.type != k->type)) {
-		r = pj_reason(PJ_E_KEY, reason, rlen, "key '%.64s' is unusable: %s",
-		    k->kid ? k->kid : "-", built.note ? built.note : "malformed");
+		/* the kid a token matched: escaped like the token's (logval.h) */
+		pj_logstr(shown, sizeof(shown), k->kid ? k->kid : "-", 64);
+		r = pj_reason(PJ_E_KEY, reason, rlen, "key '%s' is unusable: %s",
+		    shown, built.note ? built.note : "malformed");
 	}
 	if (r == PJ_OK) {
 		k->pkey = built.pkey; /* transferred */

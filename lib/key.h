@@ -14,12 +14,19 @@
 #define PJ_RSA_MIN_BITS 2048
 #define PJ_RSA_MAX_BITS 16384
 
+/* Numbered from 1: a zeroed key has no type, so that a key nothing built
+ * (a JWK of a kty pam_jwt does not know, a cleared key) is never taken for
+ * an HMAC secret (lib/key.c asks type == PJ_KEY_HMAC to demand mode 0600). */
 enum pj_key_type {
-	PJ_KEY_HMAC,
+	PJ_KEY_HMAC = 1,
 	PJ_KEY_RSA,
 	PJ_KEY_EC,
 	PJ_KEY_ED25519,
 };
+/* No type: an unknown kty (algs 0, with a note).  Not an enumerator, so that
+ * switches over the key types need no case for it (none can reach them:
+ * they all follow algs != 0). */
+#define PJ_KEY_NONE ((enum pj_key_type)0)
 
 struct pj_key {
 	enum pj_key_type type;

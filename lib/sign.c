@@ -22,6 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* pamjwt links libcrypto: the calls here go to it directly, and only
+ * pj_ossl_load and pj_ossl_fail (its words for a failed call) come from
+ * ossl.h */
+#define PJ_OSSL_NO_REDIRECT
+#include "ossl.h"
+
 #define PJ_PEM_PRIVATE_TAIL "PRIVATE KEY-----"
 #define BEGIN "-----BEGIN "
 #define BEGIN_LEN (sizeof(BEGIN) - 1)
@@ -103,15 +109,15 @@ public_half(EVP_PKEY *priv, struct pj_key *out, char *reason, size_t rlen)
 	derlen = i2d_PUBKEY(priv, &der);
 	if (derlen <= 0) {
 		der = NULL;
-		r = pj_reason(PJ_E_KEY, reason, rlen,
-		    "the public key cannot be derived from the private key");
+		r = pj_ossl_fail(PJ_E_KEY, reason, rlen, "i2d_PUBKEY",
+		    "deriving the public key from the private key");
 		goto out;
 	}
 	p = der;
 	pub = d2i_PUBKEY(NULL, &p, derlen);
 	if (pub == NULL) {
-		r = pj_reason(PJ_E_KEY, reason, rlen,
-		    "the public key cannot be derived from the private key");
+		r = pj_ossl_fail(PJ_E_KEY, reason, rlen, "d2i_PUBKEY",
+		    "deriving the public key from the private key");
 		goto out;
 	}
 	r = pj_key_from_pkey(pub, out, reason, rlen);
@@ -130,8 +136,12 @@ ed25519_secret(EVP_PKEY *priv, struct pj_signer *out, char *reason, size_t rlen)
 	size_t seedlen = sizeof(seed);
 	int r = PJ_E_INTERNAL;
 
-	if (EVP_PKEY_get_raw_private_key(priv, seed, &seedlen) != 1 ||
-	    seedlen != sizeof(seed)) {
+	if (EVP_PKEY_get_raw_private_key(priv, seed, &seedlen) != 1) {
+		r = pj_ossl_fail(PJ_E_KEY, reason, rlen,
+		    "EVP_PKEY_get_raw_private_key", "reading an Ed25519 private key");
+		goto out;
+	}
+	if (seedlen != sizeof(seed)) {
 		r = pj_reason(PJ_E_KEY, reason, rlen,
 		    "Ed25519 private key cannot be read");
 		goto out;
@@ -206,9 +216,13 @@ pj_signer_from_pem(const char *pem, size_t len, struct pj_signer *out,
 		    "more than one private key in the file (one is expected)");
 		goto out;
 	}
+	/* the table too, so that a failed call below can be named */
+	if ((r = pj_ossl_load(reason, rlen)) != PJ_OK)
+		goto out;
 	bio = BIO_new_mem_buf(pem, (int)len);
 	if (bio == NULL) {
-		r = PJ_E_NOMEM;
+		r = pj_ossl_fail(PJ_E_NOMEM, reason, rlen, "BIO_new_mem_buf",
+		    "reading the private key");
 		goto out;
 	}
 	pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
@@ -317,7 +331,8 @@ out:
 
 static int
 sign_hmac(const struct pj_signer *s, unsigned int alg, const unsigned char *msg,
-    size_t msglen, unsigned char **sig, size_t *siglen)
+    size_t msglen, unsigned char **sig, size_t *siglen, char *reason,
+    size_t rlen)
 {
 	unsigned char *mac = NULL;
 	size_t maclen = 0;
@@ -329,7 +344,7 @@ sign_hmac(const struct pj_signer *s, unsigned int alg, const unsigned char *msg,
 		goto out;
 	}
 	r = pj_hmac(alg, s->pub.secret, s->pub.secret_len, msg, msglen, mac,
-	    &maclen);
+	    &maclen, reason, rlen);
 	if (r != PJ_OK)
 		goto out;
 	*sig = mac; /* transferred */
@@ -347,7 +362,7 @@ out:
 /* DER ECDSA-Sig-Value to the fixed-size r || s that JWS sends. */
 static int
 ecdsa_from_der(const unsigned char *der, size_t derlen, size_t outlen,
-    unsigned char **out)
+    unsigned char **out, char *reason, size_t rlen)
 {
 	const unsigned char *p = der;
 	const BIGNUM *br = NULL, *bs = NULL;
@@ -361,8 +376,11 @@ ecdsa_from_der(const unsigned char *der, size_t derlen, size_t outlen,
 	    half > (size_t)INT_MAX)
 		goto out;
 	es = d2i_ECDSA_SIG(NULL, &p, (long)derlen);
-	if (es == NULL || p != der + derlen)
+	if (es == NULL || p != der + derlen) {
+		r = pj_ossl_fail(PJ_E_INTERNAL, reason, rlen, "d2i_ECDSA_SIG",
+		    "reading the ECDSA signature it made");
 		goto out;
+	}
 	ECDSA_SIG_get0(es, &br, &bs);
 	if (br == NULL || bs == NULL)
 		goto out;
@@ -372,8 +390,11 @@ ecdsa_from_der(const unsigned char *der, size_t derlen, size_t outlen,
 		goto out;
 	}
 	if (BN_bn2binpad(br, buf, (int)half) != (int)half ||
-	    BN_bn2binpad(bs, buf + half, (int)half) != (int)half)
+	    BN_bn2binpad(bs, buf + half, (int)half) != (int)half) {
+		r = pj_ossl_fail(PJ_E_INTERNAL, reason, rlen, "BN_bn2binpad",
+		    "writing an ECDSA signature");
 		goto out;
+	}
 	*out = buf; /* transferred */
 	buf = NULL;
 	r = PJ_OK;
@@ -386,7 +407,7 @@ out:
 static int
 sign_pkey(const struct pj_signer *s, unsigned int alg, const EVP_MD *md,
     const unsigned char *msg, size_t msglen, unsigned char **sig,
-    size_t *siglen)
+    size_t *siglen, char *reason, size_t rlen)
 {
 	EVP_MD_CTX *mctx = NULL;
 	EVP_PKEY_CTX *pctx = NULL;
@@ -398,30 +419,46 @@ sign_pkey(const struct pj_signer *s, unsigned int alg, const EVP_MD *md,
 		goto out;
 	mctx = EVP_MD_CTX_new();
 	if (mctx == NULL) {
-		r = PJ_E_NOMEM;
+		r = pj_ossl_fail(PJ_E_NOMEM, reason, rlen, "EVP_MD_CTX_new",
+		    "signing %s", pj_alg_name(alg));
 		goto out;
 	}
-	if (EVP_DigestSignInit(mctx, &pctx, md, NULL, s->priv) != 1 ||
-	    pj_sig_rsa_padding(pctx, alg, md) != 0)
+	if (EVP_DigestSignInit(mctx, &pctx, md, NULL, s->priv) != 1) {
+		r = pj_ossl_fail(PJ_E_INTERNAL, reason, rlen, "EVP_DigestSignInit",
+		    "signing %s", pj_alg_name(alg));
 		goto out;
+	}
+	if ((r = pj_sig_rsa_padding(pctx, alg, md, reason, rlen)) != PJ_OK)
+		goto out;
+	r = PJ_E_INTERNAL;
 	if (EVP_DigestSign(mctx, NULL, &len, msg, msglen) != 1 || len == 0 ||
-	    len > 64 * 1024)
+	    len > 64 * 1024) {
+		r = pj_ossl_fail(PJ_E_INTERNAL, reason, rlen, "EVP_DigestSign",
+		    "sizing a %s signature", pj_alg_name(alg));
 		goto out;
+	}
 	buf = malloc(len);
 	if (buf == NULL) {
 		r = PJ_E_NOMEM;
 		goto out;
 	}
-	if (EVP_DigestSign(mctx, buf, &len, msg, msglen) != 1)
+	if (EVP_DigestSign(mctx, buf, &len, msg, msglen) != 1) {
+		r = pj_ossl_fail(PJ_E_INTERNAL, reason, rlen, "EVP_DigestSign",
+		    "signing %s", pj_alg_name(alg));
 		goto out;
+	}
 	if (s->pub.type == PJ_KEY_EC) {
-		r = ecdsa_from_der(buf, len, s->pub.sig_len, sig);
+		r = ecdsa_from_der(buf, len, s->pub.sig_len, sig, reason, rlen);
 		if (r != PJ_OK)
 			goto out;
 		*siglen = s->pub.sig_len;
 	} else {
-		if (len != s->pub.sig_len)
+		if (len != s->pub.sig_len) {
+			r = pj_reason(PJ_E_INTERNAL, reason, rlen,
+			    "libcrypto made a %s signature of %zu bytes, not %zu",
+			    pj_alg_name(alg), len, s->pub.sig_len);
 			goto out;
+		}
 		*sig = buf; /* transferred */
 		*siglen = len;
 		buf = NULL;
@@ -458,9 +495,11 @@ out:
 	return r;
 }
 
-int
-pj_sign(const struct pj_signer *s, unsigned int alg, const unsigned char *msg,
-    size_t msglen, unsigned char **sig, size_t *siglen)
+/* pj_sign, with the reason for a failure. */
+static int
+sign_reason(const struct pj_signer *s, unsigned int alg,
+    const unsigned char *msg, size_t msglen, unsigned char **sig,
+    size_t *siglen, char *reason, size_t rlen)
 {
 	const EVP_MD *md = NULL;
 	unsigned char *buf = NULL;
@@ -477,17 +516,19 @@ pj_sign(const struct pj_signer *s, unsigned int alg, const unsigned char *msg,
 	case PJ_KEY_HMAC:
 		if ((alg & PJ_ALG_HMAC) == 0)
 			goto out;
-		r = sign_hmac(s, alg, msg, msglen, &buf, &len);
+		r = sign_hmac(s, alg, msg, msglen, &buf, &len, reason, rlen);
 		break;
 	case PJ_KEY_RSA:
 		if ((alg & PJ_ALG_RSA) == 0 || (md = pj_sig_md(alg)) == NULL)
 			goto out;
-		r = sign_pkey(s, alg, md, msg, msglen, &buf, &len);
+		r = sign_pkey(s, alg, md, msg, msglen, &buf, &len, reason,
+		    rlen);
 		break;
 	case PJ_KEY_EC:
 		if ((alg & PJ_ALG_EC) == 0 || (md = pj_sig_md(alg)) == NULL)
 			goto out;
-		r = sign_pkey(s, alg, md, msg, msglen, &buf, &len);
+		r = sign_pkey(s, alg, md, msg, msglen, &buf, &len, reason,
+		    rlen);
 		break;
 	case PJ_KEY_ED25519:
 		if (alg != PJ_ALG_EDDSA)
@@ -498,10 +539,14 @@ pj_sign(const struct pj_signer *s, unsigned int alg, const unsigned char *msg,
 	if (r != PJ_OK)
 		goto out;
 	/* never hand out a signature the module would not accept */
-	if (pj_sig_verify(&s->pub, alg, msg, msglen, buf, len) != PJ_OK) {
-		r = PJ_E_INTERNAL;
+	r = pj_sig_verify_reason(&s->pub, alg, msg, msglen, buf, len, reason,
+	    rlen);
+	if (r == PJ_E_SIGNATURE)
+		r = pj_reason(PJ_E_INTERNAL, reason, rlen,
+		    "the %s signature just made does not verify",
+		    pj_alg_name(alg));
+	if (r != PJ_OK)
 		goto out;
-	}
 	*sig = buf; /* transferred */
 	*siglen = len;
 	buf = NULL;
@@ -512,6 +557,13 @@ out:
 		free(buf);
 	}
 	return r;
+}
+
+int
+pj_sign(const struct pj_signer *s, unsigned int alg, const unsigned char *msg,
+    size_t msglen, unsigned char **sig, size_t *siglen)
+{
+	return sign_reason(s, alg, msg, msglen, sig, siglen, NULL, 0);
 }
 
 int
@@ -559,7 +611,8 @@ pj_sign_jws(const struct pj_signer *s, unsigned int alg, json_t *header,
 	pj_b64url_encode((const unsigned char *)h, hl, tok);
 	tok[ehl] = '.';
 	pj_b64url_encode((const unsigned char *)p, pl, tok + ehl + 1);
-	r = pj_sign(s, alg, (const unsigned char *)tok, off, &sig, &siglen);
+	r = sign_reason(s, alg, (const unsigned char *)tok, off, &sig, &siglen,
+	    reason, rlen);
 	if (r != PJ_OK) {
 		r = pj_reason(r, reason, rlen, "signing with %s failed",
 		    pj_alg_name(alg));

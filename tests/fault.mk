@@ -4,6 +4,10 @@
 #
 #   make check-fault     (part of make check)
 #
+# It also runs tests/fault/freed.c: every block lib/ or jansson frees during
+# an authentication with an oct JWK and with a secret_file is searched for
+# the secret, its base64url text and the token's signature.
+#
 # lib/ and pam_jwt.c are compiled again (no inlining, so that the stack of a
 # failed call names its function) and linked with -Wl,--wrap for each call
 # below.  Before linking, nm checks that the objects call nothing failable
@@ -57,13 +61,21 @@ $(FAULT_DIR)/fault: tests/fault/fault.c $(FAULT_OBJ) tests/fault.mk
 	    $(FAULT_WRAP:%=-Wl,--wrap=%) $(PKG_LIBS) -lpam \
 	    -Wl,--export-dynamic-symbol=shim_authenticate
 
+# freed: no secret in a block lib/ or jansson gives back (tests/fault/freed.c)
+FAULT_LIB_OBJ := $(LIB_SRC:%.c=$(FAULT_DIR)/%.o)
+$(FAULT_DIR)/freed: tests/fault/freed.c $(FAULT_LIB_OBJ) tests/fault.mk
+	$(CC) $(FAULT_CFLAGS) -o $@ tests/fault/freed.c $(FAULT_LIB_OBJ) \
+	    -Wl,--wrap=free -Wl,--wrap=realloc -Wl,--wrap=getpwnam_r $(PKG_LIBS)
+
 # pam_authenticate runs pam_jwt's code through this one-line module
 $(FAULT_DIR)/pam_shim.so: fuzz/pam_shim.c
 	@mkdir -p $(dir $@)
 	$(CC) -shared -fPIC -g -O1 -Wall -Wextra -o $@ $<
 
 .PHONY: check-fault
-check-fault: $(FAULT_DIR)/fault $(FAULT_DIR)/pam_shim.so
+check-fault: $(FAULT_DIR)/fault $(FAULT_DIR)/pam_shim.so $(FAULT_DIR)/freed
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(FAULT_DIR)/freed
 	@rm -rf $(FAULT_DIR)/fx
 	$(TEST_PYTHON) tests/fault/fixtures.py $(abspath $(FAULT_DIR))/fx \
 	    $(abspath $(FAULT_DIR))/pam_shim.so

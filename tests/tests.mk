@@ -22,6 +22,7 @@ $(BUILD)/pam_driver: tests/pam_driver.c
 -include tests/interop.mk
 -include tests/tool.mk
 -include tests/replay.mk
+-include tests/tsan.mk
 
 # Only the PAM entry points leave the module (version script pam_jwt.map).
 CHECK_TARGETS += check-exports

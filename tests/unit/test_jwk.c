@@ -5,6 +5,7 @@
 #include "lib/b64url.h"
 #include "lib/jwk.h"
 #include "lib/jws.h"
+#include "lib/options.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -645,7 +646,7 @@ jwks_malformed(void **state)
 	}
 }
 
-/* The pending JSON of key kid (the tree the set was parsed into). */
+/* The pending JSON of key kid. */
 static const json_t *
 pending_of(const struct pj_keyset *ks, const char *kid)
 {
@@ -658,30 +659,87 @@ pending_of(const struct pj_keyset *ks, const char *kid)
 	return NULL;
 }
 
-/* Twice the same text: the second set shares the first one's tree (the
- * parse was skipped) exactly when the cache should have kept it. */
 static int
-shared(const char *text)
+same_str(const char *a, const char *b)
 {
-	struct pj_keyset a, b;
-	char reason[256];
-	int same;
-
-	assert_err(parse(text, &a, reason, sizeof(reason)), PJ_OK);
-	assert_err(parse(text, &b, reason, sizeof(reason)), PJ_OK);
-	same = pending_of(&a, "ec256") == pending_of(&b, "ec256");
-	pj_keyset_free(&a);
-	pj_keyset_free(&b);
-	return same;
+	return (a == NULL && b == NULL) ||
+	    (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
-/* The parsed JSON of a set without secrets is kept for the same bytes;
- * one byte changed or added, a set with an oct key: parsed every time.
- * Four sets are kept, the least recently used goes. */
+/* Two sets from the same text hold the same keys, and nothing jansson
+ * counts references of is shared between them (each pending JWK is the
+ * set's own, equal in what pj_key_ready reads from it). */
+static void
+assert_same_keys(const struct pj_keyset *a, const struct pj_keyset *b)
+{
+	static const char *const members[] = { "kty", "crv", "n", "e", "x", "y" };
+	size_t i, m;
+
+	assert_int_equal(a->n, b->n);
+	for (i = 0; i < a->n; i++) {
+		const struct pj_key *x = &a->keys[i], *y = &b->keys[i];
+
+		assert_int_equal(x->type, y->type);
+		assert_int_equal(x->algs, y->algs);
+		assert_int_equal(x->sig_len, y->sig_len);
+		assert_true(same_str(x->kid, y->kid));
+		assert_true(same_str(x->note, y->note));
+		assert_memory_equal(x->ed25519, y->ed25519, sizeof(x->ed25519));
+		assert_int_equal(x->secret_len, y->secret_len);
+		if (x->secret_len > 0)
+			assert_memory_equal(x->secret, y->secret, x->secret_len);
+		assert_int_equal(x->pending == NULL, y->pending == NULL);
+		if (x->pending == NULL)
+			continue;
+		assert_ptr_not_equal(x->pending, y->pending);
+		for (m = 0; m < sizeof(members) / sizeof(members[0]); m++)
+			assert_true(same_str(
+			    json_string_value(json_object_get(x->pending, members[m])),
+			    json_string_value(json_object_get(y->pending, members[m]))));
+	}
+}
+
+/* Twice the same text: whether the cache kept it after the first parse;
+ * either way both sets are equal and share nothing, and the second (from
+ * the cache if kept) verifies an RS256 and an ES256 token. */
+static int
+kept(const char *text)
+{
+	struct pj_keyset a, b;
+	struct pj_jws j;
+	char reason[256];
+	int held;
+
+	assert_err(parse(text, &a, reason, sizeof(reason)), PJ_OK);
+	held = pj_jwks_cache_holds(text, strlen(text));
+	assert_err(parse(text, &b, reason, sizeof(reason)), PJ_OK);
+	assert_same_keys(&a, &b);
+	assert_err(pj_jws_verify(fx_tok("kid.RS256"), strlen(fx_tok("kid.RS256")),
+	    &b, 0, &j, reason, sizeof(reason)), PJ_OK);
+	pj_jws_clear(&j);
+	assert_err(pj_jws_verify(fx_tok("kid.ES256"), strlen(fx_tok("kid.ES256")),
+	    &b, 0, &j, reason, sizeof(reason)), PJ_OK);
+	pj_jws_clear(&j);
+	assert_non_null(pending_of(&a, "ec256"));
+	assert_null(pending_of(&b, "ec256")); /* built for the token */
+	pj_keyset_free(&a);
+	pj_keyset_free(&b);
+	return held;
+}
+
+static int
+holds(const char *text)
+{
+	return pj_jwks_cache_holds(text, strlen(text));
+}
+
+/* A set without secrets is kept for the same bytes; one byte changed or
+ * added, a set with an oct key: parsed every time.  Four sets are kept,
+ * the least recently used goes. */
 static void
 jwks_cache(void **state)
 {
-	struct pj_keyset a, b, held[5];
+	struct pj_keyset a, held[5];
 	char reason[256] = "";
 	char *rsa = fx_slurp("jwk-rsa1.json", NULL);
 	char *ec = fx_slurp("jwk-ec256.json", NULL);
@@ -692,59 +750,50 @@ jwks_cache(void **state)
 	(void)state;
 	pj_jwks_cache_clear();
 	t = set_of(rsa, ec, NULL);
-	assert_true(shared(t));
-	/* one byte changed (same length), one byte more */
+	assert_true(kept(t));
+	/* one byte more; then one byte changed (same length) */
 	if (asprintf(&t2, "%s ", t) < 0 || asprintf(&t3, "%s\t", t) < 0)
 		abort();
-	assert_true(shared(t2));
-	assert_err(parse(t2, &a, reason, sizeof(reason)), PJ_OK);
-	assert_err(parse(t3, &b, reason, sizeof(reason)), PJ_OK);
-	assert_ptr_not_equal(pending_of(&a, "ec256"), pending_of(&b, "ec256"));
-	pj_keyset_free(&b);
-	assert_err(parse(t, &b, reason, sizeof(reason)), PJ_OK);
-	assert_ptr_not_equal(pending_of(&a, "ec256"), pending_of(&b, "ec256"));
-	pj_keyset_free(&a);
-	pj_keyset_free(&b);
+	assert_false(holds(t2));
+	assert_true(kept(t2));
+	assert_false(holds(t3));
+	assert_true(kept(t3));
+	assert_true(holds(t) && holds(t2) && holds(t3));
 	free(t3);
 	/* a secret is never kept */
 	pj_jwks_cache_clear();
-	t3 = set_of(ec, oct, NULL);
-	assert_false(shared(t3));
+	t3 = set_of(ec, oct, rsa);
+	assert_false(kept(t3));
+	assert_false(holds(t3));
 	free(t3);
 	/* emptied */
 	assert_err(parse(t, &a, reason, sizeof(reason)), PJ_OK);
-	pj_jwks_cache_clear();
-	assert_err(parse(t, &b, reason, sizeof(reason)), PJ_OK);
-	assert_ptr_not_equal(pending_of(&a, "ec256"), pending_of(&b, "ec256"));
 	pj_keyset_free(&a);
-	pj_keyset_free(&b);
-	/* four kept: v[0..3]; v[0] used again, then v[4] evicts v[1] */
+	assert_true(holds(t));
 	pj_jwks_cache_clear();
+	assert_false(holds(t));
+	/* four kept: v[0..3]; v[0] used again, then v[4] evicts v[1] */
 	for (i = 0; i < 6; i++)
 		if (asprintf(&v[i], "%s%*s", t, i + 1, "") < 0)
 			abort();
 	for (i = 0; i < 4; i++)
 		assert_err(parse(v[i], &held[i], reason, sizeof(reason)), PJ_OK);
+	for (i = 0; i < 4; i++)
+		assert_true(holds(v[i]));
 	assert_err(parse(v[0], &a, reason, sizeof(reason)), PJ_OK);
-	assert_ptr_equal(pending_of(&a, "ec256"), pending_of(&held[0], "ec256"));
+	assert_same_keys(&a, &held[0]);
 	pj_keyset_free(&a);
 	assert_err(parse(v[4], &held[4], reason, sizeof(reason)), PJ_OK);
-	/* v[1] went; v[0], v[2], v[3] and v[4] are shared (v[1] last: its
-	 * parse keeps it again, evicting another) */
+	assert_true(holds(v[0]) && holds(v[2]) && holds(v[3]) && holds(v[4]));
+	assert_false(holds(v[1]));
+	/* the sets taken from the cache outlive its slots */
+	pj_jwks_cache_clear();
 	for (i = 0; i < 5; i++) {
-		int n = i < 4 ? (i == 0 ? 0 : i + 1) : 1;
-
-		assert_err(parse(v[n], &a, reason, sizeof(reason)), PJ_OK);
-		if (n == 1)
-			assert_ptr_not_equal(pending_of(&a, "ec256"),
-			    pending_of(&held[n], "ec256"));
-		else
-			assert_ptr_equal(pending_of(&a, "ec256"),
-			    pending_of(&held[n], "ec256"));
+		assert_err(parse(v[i], &a, reason, sizeof(reason)), PJ_OK);
+		assert_same_keys(&a, &held[i]);
 		pj_keyset_free(&a);
-	}
-	for (i = 0; i < 5; i++)
 		pj_keyset_free(&held[i]);
+	}
 	for (i = 0; i < 6; i++)
 		free(v[i]);
 	pj_jwks_cache_clear();
@@ -753,6 +802,155 @@ jwks_cache(void **state)
 	free(rsa);
 	free(ec);
 	free(oct);
+}
+
+/* A kty pam_jwt does not know (here AKP, ML-DSA: identity providers
+ * publish such keys beside the others) is unusable with a note and has no
+ * type: it is not an HMAC secret, so the set is kept (it holds no secret)
+ * and a public (0644) file with it loads, and the Ed25519 key beside it
+ * verifies.  Before, it had type 0 = PJ_KEY_HMAC: the set was "an HMAC
+ * secret (kty oct)" with a mode letting others read it. */
+static void
+jwks_unknown_kty(void **state)
+{
+	static const char akp[] = "{\"kty\":\"AKP\",\"alg\":\"ML-DSA-44\","
+	    "\"kid\":\"pq1\",\"pub\":\"AAEC\"}";
+	char *ed = fx_slurp("jwk-ed1.json", NULL), *t = set_of(ed, akp, NULL);
+	const struct pj_key *k;
+	struct pj_key one;
+	struct pj_options o;
+	struct pj_keyset ks;
+	struct pj_jws j;
+	json_error_t jerr;
+	json_t *jwk;
+	char reason[256] = "", *dir;
+	size_t i;
+
+	(void)state;
+	/* one JWK */
+	jwk = json_loads(akp, 0, &jerr);
+	assert_non_null(jwk);
+	assert_err(to_key(jwk, 0, &one, reason, sizeof(reason)), PJ_OK);
+	assert_int_equal(one.type, PJ_KEY_NONE);
+	assert_int_equal(one.algs, 0);
+	assert_string_equal(one.note, "kty 'AKP' is not supported");
+	pj_key_clear(&one);
+	json_decref(jwk);
+	/* in a set */
+	pj_jwks_cache_clear();
+	assert_err(parse(t, &ks, reason, sizeof(reason)), PJ_OK);
+	assert_int_equal(ks.n, 2);
+	assert_int_equal(ks.keys[1].type, PJ_KEY_NONE);
+	assert_int_not_equal(ks.keys[1].type, PJ_KEY_HMAC);
+	assert_int_equal(ks.keys[1].algs, 0);
+	assert_null(ks.keys[1].secret);
+	assert_string_equal(ks.keys[1].note, "kty 'AKP' is not supported");
+	assert_err(pj_keyset_select(&ks, PJ_ALG_EDDSA, "pq1", &k, reason,
+	    sizeof(reason)), PJ_E_NO_KEY);
+	assert_non_null(strstr(reason, "kty 'AKP' is not supported"));
+	pj_keyset_free(&ks);
+	assert_true(holds(t)); /* no secret in it */
+	pj_jwks_cache_clear();
+	/* from a public file, the way the module loads it */
+	dir = tmpdir_new();
+	write_str(tpath(dir, "jwks.json"), t, 0644);
+	pj_options_init(&o);
+	assert_err(pj_options_set(&o, PJ_LEVEL_ARG, "jwks_file",
+	    tpath(dir, "jwks.json"), reason, sizeof(reason)), PJ_OK);
+	for (i = 0; i < 2; i++) { /* parsed, then from the cache */
+		reason[0] = '\0';
+		assert_err(pj_keyset_load(&o, &ks, reason, sizeof(reason)), PJ_OK);
+		assert_int_equal(ks.keys[1].type, PJ_KEY_NONE);
+		assert_err(pj_jws_verify(fx_tok("kid.EdDSA"),
+		    strlen(fx_tok("kid.EdDSA")), &ks, 0, &j, reason,
+		    sizeof(reason)), PJ_OK);
+		pj_jws_clear(&j);
+		pj_keyset_free(&ks);
+	}
+	pj_options_free(&o);
+	pj_jwks_cache_clear();
+	tmpdir_rm(dir);
+	free(t);
+	free(ed);
+}
+
+/* tmpl with each "@1" replaced by a, each "@2" by b (caller frees). */
+static char *
+fill(const char *tmpl, const char *a, const char *b)
+{
+	char *t = malloc(strlen(tmpl) * 2 + 8 * (strlen(a) + strlen(b))), *p = t;
+
+	if (t == NULL)
+		abort();
+	while (*tmpl != '\0') {
+		if (tmpl[0] == '@' && (tmpl[1] == '1' || tmpl[1] == '2')) {
+			p = stpcpy(p, tmpl[1] == '1' ? a : b);
+			tmpl += 2;
+		} else {
+			*p++ = *tmpl++;
+		}
+	}
+	*p = '\0';
+	return t;
+}
+
+/* An oct key's "k" is read from the text itself, jansson seeing 'A's in
+ * its place (lib/jwk.c jwks_mask_find): the secret must come out exactly,
+ * whatever the layout; a "k" the scan does not recognise (escaped name)
+ * still works through jansson; "k" elsewhere is left alone. */
+static void
+jwks_oct_k_layouts(void **state)
+{
+	static const char k64[] =
+	    "b2Q4bTJKVkhjNjAzNVpEazhQX0pzSW1GdUpRMkVPZ1JXWDY1TkQ0dm5Ec3RITnlTQ0ZZQXNZSmJmS2F2bmJrYg";
+	static const char k2[] =
+	    "MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG1ub3BxcnN0dXZ3eHl6QUJDREVGR0g";
+	static const char *const sets[] = {
+		"{\"keys\":[{\"kty\":\"oct\",\"kid\":\"a\",\"k\":\"@1\"},"
+		    "{\"kty\":\"oct\",\"kid\":\"b\",\"k\":\"@2\"}]}",
+		"{ \"x\" : {\"keys\":[{\"k\":\"zzzzzzzzzzzzzzzzzzzz\"}]},\n"
+		    "  \"keys\" : [ { \"k\" : \"@1\" , \"kty\" : \"oct\", "
+		    "\"kid\":\"a\", \"ext\": {\"k\": \"yyyyyyyyyyyyyyyyyyyy\"} } ,\n"
+		    "\t{\"kid\":\"b\",\"kty\":\"oct\",\"k\":\"@2\",\"n\":[1,\"k\"]} ] }",
+		"{\"keys\":[{\"kty\":\"oct\",\"kid\":\"a\",\"\\u006b\":\"@1\"},"
+		    "{\"kid\":\"b\",\"k\":\"@2\",\"kty\":\"oct\"}],\"k\":\"@1\"}",
+		"{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"kid\":\"e\","
+		    "\"x\":\"DhbbL1khr40rx7NWOzk2rBl-05HOzDpAAo9W8BYHTvw\"},"
+		    "{\"kty\":\"oct\",\"kid\":\"a\",\"k\":\"@1\"},{\"kid\":\"e2\","
+		    "\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":"
+		    "\"DhbbL1khr40rx7NWOzk2rBl-05HOzDpAAo9W8BYHTvw\",\"k\":[\"k\"]},"
+		    "{\"kty\":\"oct\",\"kid\":\"b\",\"k\":\"@2\"}]}",
+	};
+	static const char *const kids[] = { "a", "b" };
+	unsigned char want[2][128];
+	size_t wlen[2], i, j, n;
+	struct pj_keyset ks;
+	char reason[256], *t;
+
+	(void)state;
+	assert_err(pj_b64url_decode(k64, strlen(k64), want[0], sizeof(want[0]),
+	    &wlen[0]), PJ_OK);
+	assert_err(pj_b64url_decode(k2, strlen(k2), want[1], sizeof(want[1]),
+	    &wlen[1]), PJ_OK);
+	for (i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+		t = fill(sets[i], k64, k2);
+		reason[0] = '\0';
+		if (parse(t, &ks, reason, sizeof(reason)) != PJ_OK)
+			fail_msg("set %zu: %s", i, reason);
+		for (n = 0; n < 2; n++) {
+			const struct pj_key *k = NULL;
+
+			for (j = 0; j < ks.n; j++)
+				if (strcmp(ks.keys[j].kid, kids[n]) == 0)
+					k = &ks.keys[j];
+			assert_non_null(k);
+			assert_int_equal(k->type, PJ_KEY_HMAC);
+			assert_int_equal(k->secret_len, wlen[n]);
+			assert_memory_equal(k->secret, want[n], wlen[n]);
+		}
+		pj_keyset_free(&ks);
+		free(t);
+	}
 }
 
 /* Threads parse, select (which builds the key from the shared tree) and
@@ -832,6 +1030,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(jwks_bad_point_never_verifies),
 		cmocka_unit_test(jwks_malformed),
 		cmocka_unit_test(jwks_cache),
+		cmocka_unit_test(jwks_unknown_kty),
+		cmocka_unit_test(jwks_oct_k_layouts),
 		cmocka_unit_test(jwks_cache_threads),
 	};
 

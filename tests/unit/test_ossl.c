@@ -1,10 +1,13 @@
 /* test_ossl.c - libcrypto is opened only when a key needs it (lib/ossl.c):
  * never for HMAC-SHA-256/512 or Ed25519 keys, once for RSA, EC and HS384,
- * with a clear reason when it cannot be opened, again at the next try, and
- * once when many threads ask at the same moment.
+ * with a clear reason when it cannot be opened, again at the next try; many
+ * threads asking at the same moment all get the complete table; and a child
+ * forked while another thread is in the middle of a load loads by itself
+ * instead of hanging.
  *
- * Linked with -Wl,--wrap=dlopen: the wrapper counts the calls and can fail
- * them.  The tests run in order and share the process state. */
+ * Linked with -Wl,--wrap=dlopen: the wrapper counts the calls, can fail
+ * them, and can hold the caller inside the load.  The tests run in order and
+ * share the process state. */
 #include "unit.h"
 
 #include "lib/alg.h"
@@ -15,14 +18,28 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 void *__real_dlopen(const char *, int);
 void *__wrap_dlopen(const char *file, int mode);
 
 static int dlopen_calls;   /* __atomic */
 static int dlopen_fail;
+static int dlopen_hold;    /* __atomic: callers wait inside while it is 1 */
+static int dlopen_held;    /* __atomic: a caller is waiting inside */
+
+static void
+nap_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	(void)nanosleep(&ts, NULL);
+}
 
 void *
 __wrap_dlopen(const char *file, int mode)
@@ -30,7 +47,26 @@ __wrap_dlopen(const char *file, int mode)
 	__atomic_add_fetch(&dlopen_calls, 1, __ATOMIC_SEQ_CST);
 	if (dlopen_fail)
 		return NULL;
+	while (__atomic_load_n(&dlopen_hold, __ATOMIC_SEQ_CST)) {
+		__atomic_store_n(&dlopen_held, 1, __ATOMIC_SEQ_CST);
+		nap_ms(1);
+	}
 	return __real_dlopen(file, mode);
+}
+
+/* Every member of the table is the real function: complete, not torn. */
+static int
+table_complete(void)
+{
+	int bad = 0;
+
+	/* f names a member and a function: it cannot be parenthesised */
+#define CHECK_MEMBER(f) \
+	if (__atomic_load_n(&pj_ossl.f, __ATOMIC_RELAXED) != &f) /* NOLINT(bugprone-macro-parentheses) */ \
+		bad++;
+	PJ_OSSL_FUNCS(CHECK_MEMBER)
+#undef CHECK_MEMBER
+	return bad == 0;
 }
 
 static const unsigned char secret[] =
@@ -63,14 +99,14 @@ sodium_keys_do_not_open_it(void **state)
 	assert_err(pj_key_from_secret(secret, 64, &k, reason, sizeof(reason)),
 	    PJ_OK);
 	pj_key_clear(&k);
-	assert_err(pj_hmac(PJ_ALG_HS256, secret, 64, secret, 10, mac, &maclen),
+	assert_err(pj_hmac(PJ_ALG_HS256, secret, 64, secret, 10, mac, &maclen, NULL, 0),
 	    PJ_OK);
-	assert_err(pj_hmac(PJ_ALG_HS512, secret, 64, secret, 10, mac, &maclen),
+	assert_err(pj_hmac(PJ_ALG_HS512, secret, 64, secret, 10, mac, &maclen, NULL, 0),
 	    PJ_OK);
 	assert_int_equal(dlopen_calls, 0);
 	assert_int_equal(pj_ossl_loaded(), 0);
 	/* HS384 does (libsodium has no SHA-384) */
-	assert_err(pj_hmac(PJ_ALG_HS384, secret, 64, secret, 10, mac, &maclen),
+	assert_err(pj_hmac(PJ_ALG_HS384, secret, 64, secret, 10, mac, &maclen, NULL, 0),
 	    PJ_OK);
 	assert_int_equal(maclen, 48);
 	assert_int_equal(dlopen_calls, 1);
@@ -102,7 +138,7 @@ cannot_open_then_can(void **state)
 	assert_non_null(strstr(reason, "cannot load libcrypto.so.3"));
 	pj_key_clear(&k);
 	/* HS384 fails as "no key material", not as a bad signature */
-	assert_err(pj_hmac(PJ_ALG_HS384, secret, 64, secret, 10, mac, &maclen),
+	assert_err(pj_hmac(PJ_ALG_HS384, secret, 64, secret, 10, mac, &maclen, NULL, 0),
 	    PJ_E_KEY);
 	memset(&k, 0, sizeof(k));
 	assert_err(pj_key_from_secret(secret, 64, &k, reason, sizeof(reason)),
@@ -171,39 +207,124 @@ cannot_open_then_can(void **state)
 #define THREADS 16
 static pthread_barrier_t barrier;
 
+/* a thread's result: PJ_OK, and 1 if it saw the whole table right after */
+struct load_res {
+	int r, complete;
+};
+
 static void *
 load_thread(void *arg)
 {
+	struct load_res *res = arg;
 	char reason[128] = "";
 
 	(void)pthread_barrier_wait(&barrier);
-	*(int *)arg = pj_ossl_load(reason, sizeof(reason));
+	res->r = pj_ossl_load(reason, sizeof(reason));
+	res->complete = table_complete();
 	return NULL;
 }
 
+/* No lock: each thread that finds the table empty opens libcrypto and looks
+ * its symbols up itself, so as many dlopen calls as threads raced (not one,
+ * as under the mutex this replaced); what matters is that every thread,
+ * the moment its load returns, sees the complete table. */
 static void
-threads_open_it_once(void **state)
+threads_all_see_the_table(void **state)
 {
 	pthread_t t[THREADS];
-	int res[THREADS], i;
+	struct load_res res[THREADS];
+	int i;
 
 	(void)state;
 	forget();
 	assert_int_equal(pthread_barrier_init(&barrier, NULL, THREADS), 0);
 	for (i = 0; i < THREADS; i++) {
-		res[i] = -1;
+		res[i].r = -1;
+		res[i].complete = 0;
 		assert_int_equal(pthread_create(&t[i], NULL, load_thread, &res[i]),
 		    0);
 	}
 	for (i = 0; i < THREADS; i++) {
 		assert_int_equal(pthread_join(t[i], NULL), 0);
-		assert_err(res[i], PJ_OK);
+		assert_err(res[i].r, PJ_OK);
+		assert_true(res[i].complete);
 	}
 	(void)pthread_barrier_destroy(&barrier);
-	assert_int_equal(dlopen_calls, 1);
+	assert_in_range(dlopen_calls, 1, THREADS);
 	assert_int_equal(pj_ossl_loaded(), 1);
-	assert_non_null(pj_ossl.EVP_DigestVerify);
-	assert_ptr_equal(pj_ossl.EVP_DigestVerify, &EVP_DigestVerify);
+	assert_true(table_complete());
+	/* and once there, nobody opens it again */
+	i = dlopen_calls;
+	assert_err(pj_ossl_load(NULL, 0), PJ_OK);
+	assert_int_equal(dlopen_calls, i);
+}
+
+static void *
+held_load_thread(void *arg)
+{
+	char reason[128] = "";
+
+	*(int *)arg = pj_ossl_load(reason, sizeof(reason));
+	return NULL;
+}
+
+#define FORK_WAIT_MS 5000
+
+/* A child forked while another thread is inside the load (here: held in
+ * dlopen) must load by itself within a bounded time.  Under a mutex around
+ * the load it waited forever for a thread that does not exist in it: sshd
+ * or a threaded PAM host forking at that moment got a child that hung at its
+ * first RSA/EC login. */
+static void
+fork_during_a_load(void **state)
+{
+	pthread_t t;
+	pid_t pid, w = 0;
+	int res = -1, status = 0, waited;
+
+	(void)state;
+	forget();
+	__atomic_store_n(&dlopen_held, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&dlopen_hold, 1, __ATOMIC_SEQ_CST);
+	assert_int_equal(pthread_create(&t, NULL, held_load_thread, &res), 0);
+	for (waited = 0; !__atomic_load_n(&dlopen_held, __ATOMIC_SEQ_CST) &&
+	    waited < FORK_WAIT_MS; waited++)
+		nap_ms(1);
+	assert_true(__atomic_load_n(&dlopen_held, __ATOMIC_SEQ_CST));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char reason[256] = "";
+		int r;
+
+		/* the holding thread is not in this process */
+		__atomic_store_n(&dlopen_hold, 0, __ATOMIC_SEQ_CST);
+		(void)alarm(FORK_WAIT_MS / 1000 * 2); /* backstop: the parent waits */
+		r = pj_ossl_load(reason, sizeof(reason));
+		_exit(r == PJ_OK && pj_ossl_loaded() && table_complete() ? 0 : 1);
+	}
+	for (waited = 0; waited < FORK_WAIT_MS; waited += 5) {
+		w = waitpid(pid, &status, WNOHANG);
+		if (w != 0)
+			break;
+		nap_ms(5);
+	}
+	if (w == 0) {
+		(void)kill(pid, SIGKILL);
+		(void)waitpid(pid, &status, 0);
+	}
+	/* let the parent's loader go, whatever happened */
+	__atomic_store_n(&dlopen_hold, 0, __ATOMIC_SEQ_CST);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	if (w == 0)
+		fail_msg("the child forked during a load hung in pj_ossl_load "
+		    "(killed after %d ms)", FORK_WAIT_MS);
+	assert_int_equal(w, pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_err(res, PJ_OK);
+	assert_int_equal(pj_ossl_loaded(), 1);
+	assert_true(table_complete());
 }
 
 int
@@ -212,7 +333,8 @@ main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sodium_keys_do_not_open_it),
 		cmocka_unit_test(cannot_open_then_can),
-		cmocka_unit_test(threads_open_it_once),
+		cmocka_unit_test(threads_all_see_the_table),
+		cmocka_unit_test(fork_during_a_load),
 	};
 
 	fx_init(argc, argv);

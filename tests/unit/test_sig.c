@@ -3,7 +3,11 @@
 
 #include "lib/alg.h"
 #include "lib/b64url.h"
+#define PJ_OSSL_NO_REDIRECT /* the test swaps members of the table */
+#include "lib/ossl.h"
 #include "lib/sig.h"
+
+#include <openssl/err.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -208,6 +212,150 @@ ecdsa_edge_values(void **state)
 	}
 }
 
+/* --- libcrypto failing at verify time, through the ossl table ----------- */
+
+static int
+stub_verify_init(EVP_MD_CTX *ctx, EVP_PKEY_CTX **pctx, const EVP_MD *type,
+    ENGINE *e, EVP_PKEY *pkey)
+{
+	(void)ctx;
+	(void)pctx;
+	(void)type;
+	(void)e;
+	(void)pkey;
+	ERR_raise(ERR_LIB_EVP, EVP_R_OPERATION_NOT_SUPPORTED_FOR_THIS_KEYTYPE);
+	return 0;
+}
+
+static int stub_verify_result, stub_verify_nomem;
+
+static int
+stub_verify(EVP_MD_CTX *ctx, const unsigned char *sig, size_t siglen,
+    const unsigned char *tbs, size_t tbslen)
+{
+	(void)ctx;
+	(void)sig;
+	(void)siglen;
+	(void)tbs;
+	(void)tbslen;
+	if (stub_verify_nomem)
+		ERR_raise(ERR_LIB_RSA, ERR_R_MALLOC_FAILURE);
+	return stub_verify_result;
+}
+
+static int
+stub_set_padding(EVP_PKEY_CTX *ctx, int pad)
+{
+	(void)ctx;
+	(void)pad;
+	return 0;
+}
+
+static EVP_MD *
+stub_md_fetch(OSSL_LIB_CTX *ctx, const char *algorithm, const char *properties)
+{
+	(void)ctx;
+	(void)algorithm;
+	(void)properties;
+	ERR_raise(ERR_LIB_EVP, EVP_R_UNSUPPORTED_ALGORITHM);
+	return NULL;
+}
+
+static EVP_MD_CTX *
+stub_md_ctx_new(void)
+{
+	return NULL;
+}
+
+/* The token for t[i] through pj_sig_verify and pj_sig_verify_reason: both
+ * give want; the reason names call (or is empty for a bad signature). */
+static void
+expect(size_t i, int want, const char *call)
+{
+	struct pj_keyset ks;
+	struct parts p;
+	unsigned int alg;
+	char reason[256] = "";
+
+	load(i, &ks, &p, &alg);
+	assert_err(pj_sig_verify(&ks.keys[0], alg, (const unsigned char *)p.msg,
+	    p.msglen, p.sig, p.siglen), want);
+	ERR_clear_error();
+	assert_err(pj_sig_verify_reason(&ks.keys[0], alg,
+	    (const unsigned char *)p.msg, p.msglen, p.sig, p.siglen, reason,
+	    sizeof(reason)), want);
+	if (call == NULL) {
+		assert_string_equal(reason, "");
+	} else if (strstr(reason, "libcrypto: ") != reason ||
+	    strstr(reason, call) == NULL ||
+	    strstr(reason, t[i].alg) == NULL ||
+	    (want != PJ_E_NOMEM && strstr(reason, "memory") != NULL)) {
+		fail_msg("%s with %s failing: reason '%s'", t[i].alg, call, reason);
+	}
+	ERR_clear_error();
+	free(p.sig);
+	pj_keyset_free(&ks);
+}
+
+/* Issue 11.6: a libcrypto failure while verifying is named and is an
+ * internal error (PAM_SYSTEM_ERR): it was a bad signature (PAM_AUTH_ERR) for
+ * EVP_DigestVerifyInit or the RSA padding failing or EVP_DigestVerify
+ * returning an error or failing to allocate, and "out of memory" for
+ * EVP_MD_fetch failing.  A signature that does not verify stays a bad
+ * signature. */
+static void
+libcrypto_failures_are_not_bad_signatures(void **state)
+{
+	struct pj_ossl_table saved;
+	char reason[256] = "";
+	size_t i;
+
+	(void)state;
+	assert_err(pj_ossl_load(reason, sizeof(reason)), PJ_OK);
+	saved = pj_ossl;
+	assert_class(PJ_E_INTERNAL, PJ_CLASS_INTERNAL);
+
+	pj_ossl.EVP_DigestVerifyInit = stub_verify_init;
+	for (i = 3; i < 12; i++) /* RS*, PS*, ES* */
+		expect(i, PJ_E_INTERNAL, "EVP_DigestVerifyInit failed verifying");
+	pj_ossl = saved;
+
+	pj_ossl.EVP_DigestVerify = stub_verify;
+	stub_verify_result = -1;       /* libcrypto could not tell */
+	for (i = 3; i < 12; i++)
+		expect(i, PJ_E_INTERNAL, "EVP_DigestVerify failed verifying");
+	stub_verify_result = 0;        /* it could, and it does not verify */
+	for (i = 3; i < 12; i++)
+		expect(i, PJ_E_SIGNATURE, NULL);
+	/* OpenSSL returns 0 too when an allocation failed inside (the fault
+	 * suite's CRYPTO_malloc faults): out of memory, not a bad signature */
+	stub_verify_nomem = 1;
+	for (i = 3; i < 12; i++)
+		expect(i, PJ_E_NOMEM, "EVP_DigestVerify failed verifying");
+	stub_verify_nomem = 0;
+	pj_ossl = saved;
+
+	pj_ossl.EVP_PKEY_CTX_set_rsa_padding = stub_set_padding;
+	for (i = 3; i < 9; i++)
+		expect(i, PJ_E_INTERNAL, "EVP_PKEY_CTX_set_rsa_padding failed");
+	pj_ossl = saved;
+
+	/* HS384: a provider without SHA-384 is not out of memory */
+	pj_ossl.EVP_MD_fetch = stub_md_fetch;
+	expect(1, PJ_E_INTERNAL, "EVP_MD_fetch failed fetching SHA-384 for HS384: "
+	    "unsupported algorithm");
+	pj_ossl = saved;
+	/* an allocation-only constructor failing is out of memory, named */
+	pj_ossl.EVP_MD_CTX_new = stub_md_ctx_new;
+	expect(1, PJ_E_NOMEM, "EVP_MD_CTX_new failed");
+	expect(3, PJ_E_NOMEM, "EVP_MD_CTX_new failed");
+	pj_ossl = saved;
+
+	/* untouched, the tokens verify again */
+	for (i = 0; i < NT; i++)
+		expect(i, PJ_OK, NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -216,6 +364,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(family_checks),
 		cmocka_unit_test(ed25519_malleability),
 		cmocka_unit_test(ecdsa_edge_values),
+		cmocka_unit_test(libcrypto_failures_are_not_bad_signatures),
 	};
 
 	fx_init(argc, argv);
