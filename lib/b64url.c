@@ -2,6 +2,7 @@
 #include "b64url.h"
 #include "err.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 
 static const char enc_tab[] =
@@ -86,6 +87,8 @@ pj_b64url_decode_alloc(const char *in, size_t inlen, unsigned char **out,
 		return PJ_E_NOMEM;
 	r = pj_b64url_decode(in, inlen, buf, cap - 1, outlen);
 	if (r != PJ_OK) {
+		/* part of a malformed secret or signature may be in it */
+		sodium_memzero(buf, cap);
 		free(buf);
 		return r;
 	}

@@ -18,6 +18,8 @@ pj_claims_parse(const unsigned char *payload, size_t len, json_t **out,
 
 	*out = NULL;
 	j = json_loadb((const char *)payload, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (j == NULL && json_error_code(&jerr) == json_error_out_of_memory)
+		return PJ_E_NOMEM; /* not the token's fault */
 	if (j == NULL || !json_is_object(j)) {
 		json_decref(j);
 		return pj_reason(PJ_E_MALFORMED, reason, rlen,

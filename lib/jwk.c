@@ -4,6 +4,7 @@
 #include "b64url.h"
 #include "err.h"
 #include "key.h"
+#include "logval.h"
 
 #include <pthread.h>
 #include <sodium.h>
@@ -11,6 +12,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A value from the JWK Set (perhaps fetched from a provider) in a note or
+ * reason: escaped by pj_logval, in a buffer that lives to the end of the
+ * full expression (a compound literal per use). */
+#define SHOWN_N(s, max) \
+	pj_logshow((char[PJ_LOGVAL_SIZE(max)]){ 0 }, PJ_LOGVAL_SIZE(max), (s), (max))
+#define SHOWN(s) SHOWN_N(s, 16)
+#define SHOWN_KID(s) SHOWN_N(s, 64)
+#define SHOWN_TEXT(s) SHOWN_N(s, 80)
 
 #define JWK_MEMBER_MAX 4096  /* base64url characters of one key member */
 
@@ -114,7 +124,8 @@ ec_from_jwk(json_t *jwk, const char *crv, struct pj_key *out, char *note,
 		group = "secp521r1";
 		flen = 66;
 	} else {
-		(void)snprintf(note, notelen, "curve '%.16s' is not supported", crv);
+		(void)snprintf(note, notelen, "curve '%s' is not supported",
+		    SHOWN(crv));
 		return PJ_E_ALG;
 	}
 	if ((r = member_b64(jwk, "x", NULL, &x, &xlen, reason, rlen)) != PJ_OK ||
@@ -154,8 +165,8 @@ okp_from_jwk(json_t *jwk, const char *crv, struct pj_key *out, char *note,
 
 	if (crv == NULL || strcmp(crv, "Ed25519") != 0) {
 		(void)snprintf(note, notelen,
-		    "OKP curve '%.16s' is not supported (Ed25519 is)",
-		    crv ? crv : "(none)");
+		    "OKP curve '%s' is not supported (Ed25519 is)",
+		    crv ? SHOWN(crv) : "(none)");
 		return PJ_E_ALG;
 	}
 	if ((r = member_b64(jwk, "x", NULL, &raw, &rawlen, reason, rlen)) != PJ_OK)
@@ -222,14 +233,14 @@ apply_jwk_limits(json_t *jwk, struct pj_key *k, char *note, size_t nlen,
 	}
 	if (use != NULL && strcmp(use, "sig") != 0) {
 		k->algs = 0;
-		(void)snprintf(note, nlen, "use is '%.16s', not 'sig'", use);
+		(void)snprintf(note, nlen, "use is '%s', not 'sig'", SHOWN(use));
 		return PJ_OK;
 	}
 	if (alg != NULL) {
 		bit = pj_alg_from_name(alg, strlen(alg));
 		if ((bit & k->algs) == 0) {
-			(void)snprintf(note, nlen, "alg '%.16s' does not fit the key",
-			    alg);
+			(void)snprintf(note, nlen, "alg '%s' does not fit the key",
+			    SHOWN(alg));
 			k->algs = 0;
 			return PJ_OK;
 		}
@@ -263,9 +274,10 @@ jwk_checks(json_t *jwk, int allow_private, const char **kty, const char **crv,
 		for (i = 0; i < sizeof(private_members) / sizeof(private_members[0]); i++)
 			if (json_object_get(jwk, private_members[i]) != NULL)
 				return pj_reason(PJ_E_KEY, reason, rlen,
-				    "JWK%s%.64s holds private key material ('%s'): "
+				    "JWK%s%s holds private key material ('%s'): "
 				    "publish only the public key",
-				    *kid ? " " : "", *kid ? *kid : "", private_members[i]);
+				    *kid ? " " : "", *kid ? SHOWN_KID(*kid) : "",
+				    private_members[i]);
 	return PJ_OK;
 }
 
@@ -318,7 +330,8 @@ jwk_to_key(json_t *jwk, int allow_private, const struct jwk_k *real,
 		/* no type: never PJ_KEY_HMAC, which would demand mode 0600 of a
 		 * public set and call it "an HMAC secret" */
 		out->type = PJ_KEY_NONE;
-		(void)snprintf(note, sizeof(note), "kty '%.16s' is not supported", kty);
+		(void)snprintf(note, sizeof(note), "kty '%s' is not supported",
+		    SHOWN(kty));
 		r = PJ_E_ALG;
 	}
 	r = jwk_finish(jwk, kid, r, out, note, sizeof(note), reason, rlen);
@@ -406,7 +419,7 @@ jwk_to_key_lazy(json_t *jwk, const struct jwk_k *real, struct pj_key *out,
 			flen = 66;
 		} else {
 			(void)snprintf(note, sizeof(note),
-			    "curve '%.16s' is not supported", crv);
+			    "curve '%s' is not supported", SHOWN(crv));
 		}
 		if (flen != 0) {
 			if ((r = member_b64(jwk, "x", NULL, &a, &alen, reason, rlen)) != PJ_OK ||
@@ -917,8 +930,8 @@ pj_jwks_parse(const char *text, size_t len, struct pj_keyset *ks, char *reason,
 	if (root == NULL) {
 		r = masked == NULL && masks.n > 0 ? PJ_E_NOMEM :
 		    pj_reason(PJ_E_KEY, reason, rlen,
-		    "JWK Set is not valid JSON (line %d: %.80s)", jerr.line,
-		    jerr.text);
+		    "JWK Set is not valid JSON (line %d: %s)", jerr.line,
+		    SHOWN_TEXT(jerr.text));
 		goto out;
 	}
 	keys = json_object_get(root, "keys");
@@ -946,8 +959,8 @@ pj_jwks_parse(const char *text, size_t len, struct pj_keyset *ks, char *reason,
 			if (k.kid != NULL && ks->keys[j].kid != NULL &&
 			    strcmp(k.kid, ks->keys[j].kid) == 0) {
 				r = pj_reason(PJ_E_KEY, reason, rlen,
-				    "duplicate kid '%.64s' (keys %zu and %zu)", k.kid,
-				    j - first, i);
+				    "duplicate kid '%s' (keys %zu and %zu)",
+				    SHOWN_KID(k.kid), j - first, i);
 				goto out;
 			}
 		if (k.algs != 0)

@@ -67,9 +67,10 @@ check_header(json_t *h, struct pj_jws *out, char *reason, size_t rlen)
 		    "header 'b64' (RFC 7797) is not accepted");
 	out->alg = pj_alg_from_name(json_string_value(alg),
 	    json_string_length(alg));
-	if (out->alg == 0)
+	if (out->alg == 0) /* the name is unverified: not in the reason */
 		return pj_reason(PJ_E_ALG, reason, rlen,
-		    "algorithm '%.16s' is not accepted", json_string_value(alg));
+		    "the header's algorithm is not one pam_jwt accepts "
+		    "(exact names; never none)");
 	kid = json_object_get(h, "kid");
 	if (kid != NULL) {
 		if (!json_is_string(kid) || json_string_length(kid) == 0 ||
@@ -141,6 +142,11 @@ pj_jws_peek_header(const char *tok, size_t len, struct pj_jws *out,
 	}
 	out->header = json_loadb((const char *)hbuf, hdec, JSON_REJECT_DUPLICATES,
 	    &jerr);
+	if (out->header == NULL && json_error_code(&jerr) ==
+	    json_error_out_of_memory) {
+		r = PJ_E_NOMEM;
+		goto out;
+	}
 	if (out->header == NULL || !json_is_object(out->header)) {
 		r = pj_reason(PJ_E_MALFORMED, reason, rlen,
 		    "header is not a JSON object without duplicate members");
@@ -204,8 +210,8 @@ pj_jws_verify(const char *tok, size_t len, const struct pj_keyset *ks,
 		goto out;
 	}
 	/* the signing input is the first two parts as sent */
-	r = pj_sig_verify(key, out->alg, (const unsigned char *)tok,
-	    hlen + 1 + plen, sig, siglen);
+	r = pj_sig_verify_reason(key, out->alg, (const unsigned char *)tok,
+	    hlen + 1 + plen, sig, siglen, reason, rlen);
 	if (r == PJ_E_SIGNATURE)
 		r = pj_reason(r, reason, rlen, "%s signature does not verify",
 		    pj_alg_name(out->alg));

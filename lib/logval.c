@@ -52,6 +52,13 @@ pj_logstr(char *dst, size_t dstlen, const char *src, size_t max)
 	pj_logval(dst, dstlen, src, src ? strlen(src) : 0, max);
 }
 
+const char *
+pj_logshow(char *dst, size_t dstlen, const char *src, size_t max)
+{
+	pj_logstr(dst, dstlen, src, max);
+	return dst;
+}
+
 void
 pj_sanitize(char *dst, size_t dstlen, const char *src)
 {

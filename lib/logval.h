@@ -31,6 +31,9 @@ void pj_logval(char *dst, size_t dstlen, const char *src, size_t srclen,
 /* The same for a NUL-terminated string. */
 void pj_logstr(char *dst, size_t dstlen, const char *src, size_t max);
 
+/* pj_logstr into dst, returning dst (for use inside a format's arguments). */
+const char *pj_logshow(char *dst, size_t dstlen, const char *src, size_t max);
+
 /* Our own text that may hold a value escaped by pj_logval (a reason): copy
  * it, control and non-ASCII bytes shown as '?', cut with "..." if too
  * long. */
