@@ -40,6 +40,21 @@ note_str(char *dst, size_t dstlen, json_t *obj, const char *name, size_t max)
 }
 
 int
+pj_sshd_placeholder(const char *tok, size_t len)
+{
+	static const char junk[] = PJ_SSHD_PLACEHOLDER;
+	size_t i;
+
+	/* trimming may have cut a final "\n" or "\n\r": any length counts */
+	if (len == 0)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (tok[i] != junk[i % (sizeof(junk) - 1)])
+			return 0;
+	return 1;
+}
+
+int
 pj_verify(const struct pj_options *o, const struct pj_keyset *ks,
     const char *token, size_t len, const char *pam_user, long long now,
     struct pj_result *res)
@@ -54,8 +69,7 @@ pj_verify(const struct pj_options *o, const struct pj_keyset *ks,
 	memset(res, 0, sizeof(*res));
 	memset(&own, 0, sizeof(own));
 	memset(&jws, 0, sizeof(jws));
-	if (len == sizeof(PJ_SSHD_PLACEHOLDER) - 1 &&
-	    memcmp(token, PJ_SSHD_PLACEHOLDER, len) == 0) {
+	if (pj_sshd_placeholder(token, len)) {
 		/* sshd never passes what was typed for an account it will not
 		 * log in: say so, rather than "input is not a token" */
 		int known = pam_user ? pj_user_exists(pam_user) : -1;

@@ -11,10 +11,13 @@ struct pj_options;
 struct pj_keyset;
 
 #define PJ_REASON_MAX 256
-/* What sshd (auth-pam.c) passes to PAM instead of the answer for an account
- * it will not log in: one that does not exist, or root without
- * PermitRootLogin yes. */
+/* What sshd passes to PAM instead of the answer for an account it will not
+ * log in (one that does not exist, or root without PermitRootLogin yes):
+ * these bytes repeated to the answer's length (auth.c fake_password). */
 #define PJ_SSHD_PLACEHOLDER "\b\n\r\177INCORRECT"
+
+/* 1 if tok (len bytes, trimmed like any answer) is sshd's placeholder. */
+int pj_sshd_placeholder(const char *tok, size_t len);
 /* How many bytes of each identifying value the log shows (then "[cut]") */
 #define PJ_LOG_KID_MAX 64
 #define PJ_LOG_SUB_MAX 64

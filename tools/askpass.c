@@ -68,7 +68,9 @@ asked_part(const char *prompt)
 	const char *p = prompt, *q;
 	unsigned long n, last = 0;
 
-	while (p != NULL && (q = strstr(p, "part ")) != NULL) {
+	if (p == NULL)
+		return 1;
+	while ((q = strstr(p, "part ")) != NULL) {
 		n = 0;
 		for (p = q + 5; *p >= '0' && *p <= '9' && n < 100000; p++)
 			n = n * 10 + (unsigned long)(*p - '0');

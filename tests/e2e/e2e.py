@@ -848,6 +848,73 @@ class Runner:
                   lambda m=method, t=tname, rx=regex: self.ssh_refused(
                       m, self.p("tok", t), rx))
 
+        # ---- the paths around the documented commands (issue 12)
+        def hostkey_refused():
+            # a client that has never seen the host: pamjwt-askpass must
+            # refuse ssh's yes/no question, not answer it with the token
+            kh = self.p("client", "known_hosts-empty")
+            self.write(kh, "", 0o600)
+            env = {"PATH": "/usr/bin:/bin:/usr/sbin:/sbin",
+                   "HOME": self.p("client"), "SSH_ASKPASS": self.askpass,
+                   "SSH_ASKPASS_REQUIRE": "force", "PAMJWT_TOKEN_FILE": good}
+            argv = ["/usr/bin/ssh", "-F", "/dev/null", "-p", str(self.port),
+                    "-o", "StrictHostKeyChecking=ask",
+                    "-o", "UserKnownHostsFile=" + kh,
+                    "-o", "GlobalKnownHostsFile=/dev/null",
+                    "-o", "PreferredAuthentications=keyboard-interactive",
+                    "-o", "PubkeyAuthentication=no", "-o", "ConnectTimeout=10",
+                    "%s@127.0.0.1" % USER1, "id -un"]
+            mark = self.log.mark()
+            t0 = time.monotonic()
+            res = subprocess.run(argv, stdin=subprocess.DEVNULL,
+                                 capture_output=True, text=True, env=env,
+                                 timeout=30)
+            took = time.monotonic() - t0
+            time.sleep(0.3)
+            asked = [ln for ln in self.log.since(mark) if "pam_jwt(" in ln]
+            ok = (res.returncode == 255 and took < 20 and
+                  "Host key verification failed" in res.stderr and
+                  "not answering ssh's question" in res.stderr and
+                  "StrictHostKeyChecking=accept-new" in res.stderr and
+                  not asked and self.tokens["good"][:40] not in res.stderr)
+            return ok, "ssh exit %d after %.1f s, stderr %r; pam_jwt lines %s" % (
+                res.returncode, took, short(res.stderr, 240), asked)
+        S("ssh askpass refuses the unknown-host-key question", hostkey_refused)
+
+        def unknown_user():
+            # sshd never passes what was typed for an account it will not
+            # log in: the module must say so, not "input is not a token"
+            mark = self.log.mark()
+            res = self.ssh("keyboard-interactive", good, user="nosuchuser")
+            return self.expect_refused(
+                res, mark, r"pam_jwt\(sshd-jwttest:auth\): rejected: unknown "
+                r"user: sshd passed its placeholder instead of the answer: "
+                r"there is no account 'nosuchuser' on this host")
+        S("ssh kbdint good token for an account that does not exist",
+          unknown_user)
+
+        def pasted_whole():
+            # a person pastes a 2000-character token at a terminal: ssh
+            # sends 1023, the module says why it asks for part 2
+            argv = ["/usr/bin/ssh", "-F", "/dev/null", "-p", str(self.port),
+                    "-o", "StrictHostKeyChecking=no",
+                    "-o", "UserKnownHostsFile=/dev/null",
+                    "-o", "GlobalKnownHostsFile=/dev/null",
+                    "-o", "LogLevel=ERROR",
+                    "-o", "PreferredAuthentications=keyboard-interactive",
+                    "-o", "PubkeyAuthentication=no", "-o", "ConnectTimeout=10",
+                    "%s@127.0.0.1" % USER1, "id -un"]
+            code, output = self.pty_run(argv, [
+                (r"Token: ", long_tok + "\r"),
+                (r"Token \(part 2\): ", None)])
+            want = ("The token was cut at 1023 characters (the most the ssh "
+                    "client sends in one answer).")
+            flat = " ".join(output.split())
+            ok = want in flat and "Token (part 2): " in output
+            return ok, "%d-char token pasted whole; the terminal showed: %r" % (
+                L, short(flat[-400:], 400))
+        S("ssh kbdint long token pasted whole at a terminal", pasted_whole)
+
         # ---- long tokens over ssh
         def long_ok():
             pr = self.prompts("long")

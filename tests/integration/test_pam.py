@@ -1512,7 +1512,8 @@ def build_cases(w):
             lambda fmt=fmt: [fmt % hs()], args=[S], prompts=1)
 
     # ---- sshd's placeholder for an account it will not log in (12.5) ----
-    placeholder = "\b\n\r\x7fINCORRECT"
+    junk = "\b\n\r\x7fINCORRECT"
+    placeholder = (junk * 40)[:300]   # sshd repeats it to the answer's length
     add("sshd's placeholder answer for an unknown account: PAM_USER_UNKNOWN, "
         "said so", "PAM_USER_UNKNOWN", [placeholder], args=[S], user="carol",
         log=r"rejected: unknown user: sshd passed its placeholder instead of "
@@ -1522,8 +1523,14 @@ def build_cases(w):
         [placeholder], args=[S],
         log=r"rejected: user not accepted: sshd passed its placeholder "
             r"instead of the answer: it will not log 'alice' in")
+    for n in (1, 2, 14, 16, 17, 1023):
+        add("sshd's placeholder of %d bytes (trimmed as any answer) is "
+            "recognised" % n, "PAM_USER_UNKNOWN", [(junk * 80)[:n]], args=[S],
+            user="carol", log=r"there is no account 'carol'")
     add("a password that merely contains INCORRECT is still a password",
         "PAM_IGNORE", ["INCORRECT"], args=[S])
+    add("a password that starts like sshd's placeholder but differs is still "
+        "a password", "PAM_IGNORE", [junk + "x"], args=[S], user="carol")
 
     # ---- 8. [service NAME] sections --------------------------------------
     CS = "config=" + w.cfg_sections
