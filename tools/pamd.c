@@ -142,8 +142,8 @@ parse_line(const char *line, size_t n, const char *name, unsigned int lineno,
 	int k, b, got;
 
 	/* type, control, module path (or "@include FILE") */
+	f[0][0] = f[1][0] = f[2][0] = '\0';
 	for (k = 0; k < 3; k++) {
-		f[k][0] = '\0';
 		got = next_field(line, n, &i, f[k], sizeof(f[k]), &b);
 		if (got < 0) {
 			(void)snprintf(err, errlen, "%s:%u: unclosed '[' or a field "
@@ -315,7 +315,7 @@ read_and_parse(const char *path, int depth, struct pjt_pamd *out, char *err,
 	}
 	slash = strrchr(dir, '/');
 	if (slash == NULL)
-		(void)strcpy(dir, ".");
+		(void)snprintf(dir, strlen(dir) + 1, "%s", "."); /* path is not empty */
 	else if (slash == dir)
 		slash[1] = '\0';
 	else
