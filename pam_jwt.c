@@ -6,6 +6,7 @@
 #include "lib/jws.h"
 #include "lib/key.h"
 #include "lib/options.h"
+#include "lib/prompt.h"
 #include "lib/verify.h"
 
 #include <security/pam_ext.h>
@@ -22,22 +23,6 @@
  * TOKENS): the OpenSSH client, a terminal line. */
 #define SSH_ANSWER_MAX 1023
 #define TTY_LINE_MAX 4095
-
-static int
-class_to_pam(enum pj_class c)
-{
-	switch (c) {
-	case PJ_CLASS_OK: return PAM_SUCCESS;
-	case PJ_CLASS_IGNORE: return PAM_IGNORE;
-	case PJ_CLASS_REJECT: return PAM_AUTH_ERR;
-	case PJ_CLASS_USER_UNKNOWN: return PAM_USER_UNKNOWN;
-	case PJ_CLASS_UNAVAIL: return PAM_AUTHINFO_UNAVAIL;
-	case PJ_CLASS_CONFIG: return PAM_SERVICE_ERR;
-	case PJ_CLASS_NOMEM: return PAM_BUF_ERR;
-	case PJ_CLASS_INTERNAL: break;
-	}
-	return PAM_SYSTEM_ERR;
-}
 
 static void
 wipe_free(char *s)
@@ -326,7 +311,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		res.err = pj_reason(PJ_E_MALFORMED, res.reason, sizeof(res.reason),
 		    "incomplete token");
 	}
-	r = class_to_pam(pj_err_class(res.err));
+	r = pj_class_pam(pj_err_class(res.err));
 	/* a verified token is a bearer credential, perhaps good for other
 	 * hosts until it expires: later modules (pam_exec expose_authtok,
 	 * pam_gnome_keyring, ...) do not get it unless keep_authtok says so.

@@ -14,6 +14,7 @@
 #include "lib/jws.h"
 #include "lib/options.h"
 #include "lib/user.h"
+#include "lib/prompt.h"
 #include "lib/verify.h"
 
 #define NOW 1700000000LL

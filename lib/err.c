@@ -1,6 +1,8 @@
 /* err.c - error classes and words */
 #include "err.h"
 
+#include <security/_pam_types.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -66,4 +68,36 @@ pj_reason(int err, char *buf, size_t len, const char *fmt, ...)
 	(void)vsnprintf(buf, len, fmt, ap);
 	va_end(ap);
 	return err;
+}
+
+int
+pj_class_pam(enum pj_class c)
+{
+	switch (c) {
+	case PJ_CLASS_OK: return PAM_SUCCESS;
+	case PJ_CLASS_IGNORE: return PAM_IGNORE;
+	case PJ_CLASS_REJECT: return PAM_AUTH_ERR;
+	case PJ_CLASS_USER_UNKNOWN: return PAM_USER_UNKNOWN;
+	case PJ_CLASS_UNAVAIL: return PAM_AUTHINFO_UNAVAIL;
+	case PJ_CLASS_CONFIG: return PAM_SERVICE_ERR;
+	case PJ_CLASS_NOMEM: return PAM_BUF_ERR;
+	case PJ_CLASS_INTERNAL: break;
+	}
+	return PAM_SYSTEM_ERR;
+}
+
+const char *
+pj_class_pam_name(enum pj_class c)
+{
+	switch (c) {
+	case PJ_CLASS_OK: return "PAM_SUCCESS";
+	case PJ_CLASS_IGNORE: return "PAM_IGNORE";
+	case PJ_CLASS_REJECT: return "PAM_AUTH_ERR";
+	case PJ_CLASS_USER_UNKNOWN: return "PAM_USER_UNKNOWN";
+	case PJ_CLASS_UNAVAIL: return "PAM_AUTHINFO_UNAVAIL";
+	case PJ_CLASS_CONFIG: return "PAM_SERVICE_ERR";
+	case PJ_CLASS_NOMEM: return "PAM_BUF_ERR";
+	case PJ_CLASS_INTERNAL: break;
+	}
+	return "PAM_SYSTEM_ERR";
 }

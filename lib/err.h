@@ -54,6 +54,11 @@ enum pj_class {
 };
 
 enum pj_class pj_err_class(int err);
+
+/* The PAM result of a class (PAM_SUCCESS, PAM_IGNORE, ...) and its name
+ * ("PAM_SUCCESS"): the one table the module and `pamjwt verify` share. */
+int pj_class_pam(enum pj_class c);
+const char *pj_class_pam_name(enum pj_class c);
 const char *pj_strerror(int err);
 
 /* Write a formatted reason into buf (capacity len) unless buf is NULL or

@@ -1,5 +1,6 @@
 /* options.c - one setter for config lines and module arguments */
 #include "options.h"
+#include "text.h"
 #include "alg.h"
 #include "err.h"
 #include "file.h"
@@ -72,75 +73,6 @@ is_key_source(size_t off)
 	    off == OFF(jwks_file);
 }
 
-int
-pj_strlist_add(struct pj_strlist *l, const char *s, size_t len)
-{
-	char **nv;
-	char *copy;
-
-	copy = strndup(s, len);
-	if (copy == NULL)
-		return PJ_E_NOMEM;
-	nv = realloc(l->v, (l->n + 1) * sizeof(*nv));
-	if (nv == NULL) {
-		free(copy);
-		return PJ_E_NOMEM;
-	}
-	l->v = nv;
-	l->v[l->n++] = copy; /* transferred */
-	return PJ_OK;
-}
-
-void
-pj_strlist_free(struct pj_strlist *l)
-{
-	size_t i;
-
-	if (l == NULL)
-		return;
-	for (i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-}
-
-int
-pj_strlist_has(const struct pj_strlist *l, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->v[i], s) == 0)
-			return 1;
-	return 0;
-}
-
-int
-pj_parse_ll(const char *s, long long min, long long max, long long *out)
-{
-	long long v;
-	char *end = NULL;
-
-	if (s == NULL || !isdigit((unsigned char)s[0]))
-		return -1;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int
-has_ctl(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
-}
-
 static int
 parse_bool(const char *v, int *out)
 {
@@ -155,65 +87,60 @@ parse_bool(const char *v, int *out)
 	return 0;
 }
 
+struct list_ctx {
+	struct pj_strlist *l;
+	unsigned int bits;
+	const char *key;
+	char *reason;
+	size_t rlen;
+};
+
+static int
+list_item(void *vctx, const char *s, size_t n)
+{
+	struct list_ctx *c = vctx;
+
+	if (n == 0)
+		return pj_reason(PJ_E_CONFIG, c->reason, c->rlen,
+		    "%s: empty item in list", c->key);
+	return pj_strlist_add(c->l, s, n);
+}
+
 /* Split a comma list into l (cleared first); empty items are errors. */
 static int
 set_list(struct pj_strlist *l, const char *v, const char *key, char *reason,
     size_t rlen)
 {
-	const char *p = v, *c;
-	size_t n;
-	int r;
+	struct list_ctx c = { l, 0, key, reason, rlen };
 
 	pj_strlist_free(l);
-	for (;;) {
-		c = strchr(p, ',');
-		n = c ? (size_t)(c - p) : strlen(p);
-		while (n > 0 && (*p == ' ' || *p == '\t')) {
-			p++;
-			n--;
-		}
-		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-			n--;
-		if (n == 0)
-			return pj_reason(PJ_E_CONFIG, reason, rlen,
-			    "%s: empty item in list", key);
-		if ((r = pj_strlist_add(l, p, n)) != PJ_OK)
-			return r;
-		if (c == NULL)
-			break;
-		p = c + 1;
-	}
+	return pj_each_item(v, list_item, &c);
+}
+
+static int
+alg_item(void *vctx, const char *s, size_t n)
+{
+	struct list_ctx *c = vctx;
+	unsigned int b = pj_alg_from_name(s, n);
+
+	if (b == 0)
+		return pj_reason(PJ_E_CONFIG, c->reason, c->rlen,
+		    "algorithms: '%.*s' is not an algorithm pam_jwt accepts "
+		    "(HS256..HS512, RS256..RS512, PS256..PS512, ES256..ES512, EdDSA; "
+		    "never none)", (int)(n > 32 ? 32 : n), s);
+	c->bits |= b;
 	return PJ_OK;
 }
 
 static int
 set_algs(unsigned int *out, const char *v, char *reason, size_t rlen)
 {
-	const char *p = v, *c;
-	size_t n;
-	unsigned int bits = 0, b;
+	struct list_ctx c = { NULL, 0, "algorithms", reason, rlen };
+	int r;
 
-	for (;;) {
-		c = strchr(p, ',');
-		n = c ? (size_t)(c - p) : strlen(p);
-		while (n > 0 && (*p == ' ' || *p == '\t')) {
-			p++;
-			n--;
-		}
-		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-			n--;
-		b = pj_alg_from_name(p, n);
-		if (b == 0)
-			return pj_reason(PJ_E_CONFIG, reason, rlen,
-			    "algorithms: '%.*s' is not an algorithm pam_jwt accepts "
-			    "(HS256..HS512, RS256..RS512, PS256..PS512, ES256..ES512, EdDSA; "
-			    "never none)", (int)(n > 32 ? 32 : n), p);
-		bits |= b;
-		if (c == NULL)
-			break;
-		p = c + 1;
-	}
-	*out = bits;
+	if ((r = pj_each_item(v, alg_item, &c)) != PJ_OK)
+		return r;
+	*out = c.bits;
 	return PJ_OK;
 }
 
@@ -263,7 +190,7 @@ pj_options_set(struct pj_options *o, enum pj_level level, const char *key,
 	if (d->type != T_FLAG && (value == NULL || value[0] == '\0'))
 		return pj_reason(PJ_E_CONFIG, reason, rlen,
 		    "option '%s' needs a value", key);
-	if (value != NULL && has_ctl(value))
+	if (value != NULL && pj_has_ctl(value))
 		return pj_reason(PJ_E_CONFIG, reason, rlen,
 		    "option '%s': control character in value", key);
 	field = (char *)o + d->off;
@@ -317,12 +244,6 @@ pj_options_set(struct pj_options *o, enum pj_level level, const char *key,
 	return PJ_E_INTERNAL;
 }
 
-static int
-is_blank(int c)
-{
-	return c == ' ' || c == '\t' || c == '\r';
-}
-
 /* Parse "[service NAME]"; returns 0 and the name span, or -1. */
 static int
 parse_section(const char *p, size_t n, const char **name, size_t *nlen)
@@ -333,18 +254,18 @@ parse_section(const char *p, size_t n, const char **name, size_t *nlen)
 	if (n < hl + 3 || memcmp(p, head, hl) != 0 || p[n - 1] != ']')
 		return -1;
 	i = hl;
-	if (!is_blank(p[i]))
+	if (!pj_is_blank(p[i]))
 		return -1;
-	while (i < n - 1 && is_blank(p[i]))
+	while (i < n - 1 && pj_is_blank(p[i]))
 		i++;
 	*name = p + i;
 	*nlen = n - 1 - i;
-	while (*nlen > 0 && is_blank((*name)[*nlen - 1]))
+	while (*nlen > 0 && pj_is_blank((*name)[*nlen - 1]))
 		(*nlen)--;
 	if (*nlen == 0)
 		return -1;
 	for (i = 0; i < *nlen; i++)
-		if (is_blank((*name)[i]) || (*name)[i] == ']' || (*name)[i] == '[')
+		if (pj_is_blank((*name)[i]) || (*name)[i] == ']' || (*name)[i] == '[')
 			return -1;
 	return 0;
 }
@@ -358,7 +279,7 @@ pj_options_parse_config(struct pj_options *o, const char *text, size_t len,
 	struct pj_strlist sections = { NULL, 0 };
 	char sect[PJ_CONFIG_LINE_MAX];
 	enum pj_level level = PJ_LEVEL_FILE;
-	const char *p = text, *end = text + len, *nl, *eq, *sname;
+	const char *p = text, *end = text + len, *line, *eq, *sname;
 	char key[64], value[PJ_CONFIG_LINE_MAX];
 	size_t n, kl, vl, snl;
 	unsigned int lineno = 0;
@@ -370,18 +291,8 @@ pj_options_parse_config(struct pj_options *o, const char *text, size_t len,
 		    name);
 		goto out;
 	}
-	while (p < end) {
+	while (pj_next_line(&p, end, &line, &n)) {
 		lineno++;
-		nl = memchr(p, '\n', (size_t)(end - p));
-		n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		const char *line = p;
-		p = nl ? nl + 1 : end;
-		while (n > 0 && is_blank(*line)) {
-			line++;
-			n--;
-		}
-		while (n > 0 && is_blank(line[n - 1]))
-			n--;
 		if (n == 0 || line[0] == '#')
 			continue;
 		if (n >= PJ_CONFIG_LINE_MAX) {
@@ -425,7 +336,7 @@ pj_options_parse_config(struct pj_options *o, const char *text, size_t len,
 		}
 		eq = memchr(line, '=', n);
 		kl = eq ? (size_t)(eq - line) : n;
-		while (kl > 0 && is_blank(line[kl - 1]))
+		while (kl > 0 && pj_is_blank(line[kl - 1]))
 			kl--;
 		if (kl == 0 || kl >= sizeof(key)) {
 			r = pj_reason(PJ_E_CONFIG, reason, rlen,
@@ -438,7 +349,7 @@ pj_options_parse_config(struct pj_options *o, const char *text, size_t len,
 			const char *v = eq + 1;
 
 			vl = n - (size_t)(v - line);
-			while (vl > 0 && is_blank(*v)) {
+			while (vl > 0 && pj_is_blank(*v)) {
 				v++;
 				vl--;
 			}
@@ -448,14 +359,7 @@ pj_options_parse_config(struct pj_options *o, const char *text, size_t len,
 		r = pj_options_set(target, level, key, eq ? value : NULL, reason,
 		    rlen);
 		if (r != PJ_OK) {
-			/* prefix the place: rewrite the reason with file:line */
-			if (reason != NULL && rlen > 0) {
-				char tmp[256];
-
-				(void)snprintf(tmp, sizeof(tmp), "%s", reason);
-				(void)snprintf(reason, rlen, "%s:%u: %s", name,
-				    lineno, tmp);
-			}
+			pj_reason_prefix(reason, rlen, "%s:%u", name, lineno);
 			goto out;
 		}
 	}
@@ -590,14 +494,10 @@ pj_options_load(struct pj_options *o, int argc, const char **argv,
 		    reason, rlen);
 		if (r != PJ_OK) {
 			/* say where: the pam.d line of which service */
-			if (r == PJ_E_CONFIG && reason != NULL && rlen > 0) {
-				char tmp[256];
-
-				(void)snprintf(tmp, sizeof(tmp), "%s", reason);
-				(void)snprintf(reason, rlen, "module argument '%.32s' "
-				    "(pam.d line of service %.32s): %s", key,
-				    service ? service : "(none)", tmp);
-			}
+			if (r == PJ_E_CONFIG)
+				pj_reason_prefix(reason, rlen, "module argument "
+				    "'%.32s' (pam.d line of service %.32s)", key,
+				    service ? service : "(none)");
 			goto out;
 		}
 	}

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "text.h"
+
 #define PJ_DEFAULT_CONFIG "/etc/security/pam_jwt.conf"
 #define PJ_DEFAULT_REPLAY_CACHE "/var/lib/pam_jwt/replay"
 #define PJ_DEFAULT_PROMPT "Token: "
@@ -17,10 +19,6 @@
 #define PJ_CONFIG_MAX (64 * 1024)
 #define PJ_CONFIG_LINE_MAX 4096
 
-struct pj_strlist {
-	char **v;
-	size_t n;
-};
 
 /* Where a value came from; a later level overrides an earlier one. */
 enum pj_level {
@@ -87,12 +85,5 @@ int pj_options_check(const struct pj_options *o, char *reason, size_t rlen)
     __attribute__((warn_unused_result));
 
 void pj_options_free(struct pj_options *o);
-
-/* Helpers shared with other parsers. */
-int pj_strlist_add(struct pj_strlist *l, const char *s, size_t len);
-void pj_strlist_free(struct pj_strlist *l);
-int pj_strlist_has(const struct pj_strlist *l, const char *s);
-/* Strict decimal: digits only, no sign or space, within [min, max]. */
-int pj_parse_ll(const char *s, long long min, long long max, long long *out);
 
 #endif

@@ -3,6 +3,7 @@
 #include "err.h"
 #include "file.h"
 #include "logval.h"
+#include "text.h"
 #include "options.h"
 
 #include <errno.h>
@@ -57,17 +58,11 @@ pj_user_glob(const char *p, const char *s)
 	return *p == '\0';
 }
 
-static int
-is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r';
-}
-
 int
 pj_user_map_apply(const char *text, size_t len, const char *name,
     const char *value, char **out, char *reason, size_t rlen)
 {
-	const char *p = text, *end = text + len, *nl, *line;
+	const char *p = text, *end = text + len, *line;
 	char pat[512], local[128];
 	size_t n, pl, ll, i;
 	unsigned int lineno = 0;
@@ -77,23 +72,13 @@ pj_user_map_apply(const char *text, size_t len, const char *name,
 	if (memchr(text, '\0', len) != NULL)
 		return pj_reason(PJ_E_CONFIG, reason, rlen, "%s: contains a NUL byte",
 		    name);
-	while (p < end) {
+	while (pj_next_line(&p, end, &line, &n)) {
 		lineno++;
-		nl = memchr(p, '\n', (size_t)(end - p));
-		n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		line = p;
-		p = nl ? nl + 1 : end;
-		while (n > 0 && is_blank(*line)) {
-			line++;
-			n--;
-		}
-		while (n > 0 && is_blank(line[n - 1]))
-			n--;
 		if (n == 0 || line[0] == '#')
 			continue;
-		for (pl = 0; pl < n && !is_blank(line[pl]); pl++)
+		for (pl = 0; pl < n && !pj_is_blank(line[pl]); pl++)
 			;
-		for (i = pl; i < n && is_blank(line[i]); i++)
+		for (i = pl; i < n && pj_is_blank(line[i]); i++)
 			;
 		ll = n - i;
 		if (pl >= sizeof(pat) || ll == 0 || ll >= sizeof(local) ||

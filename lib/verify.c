@@ -16,19 +16,6 @@
 
 #include "ossl.h" /* last: OpenSSL calls go through its table */
 
-void
-pj_trim(const char **s, size_t *len)
-{
-	while (*len > 0 && (**s == ' ' || **s == '\t' || **s == '\r' ||
-	    **s == '\n')) {
-		(*s)++;
-		(*len)--;
-	}
-	while (*len > 0 && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t' ||
-	    (*s)[*len - 1] == '\r' || (*s)[*len - 1] == '\n'))
-		(*len)--;
-}
-
 static void
 note_str(char *dst, size_t dstlen, json_t *obj, const char *name, size_t max)
 {
@@ -165,52 +152,4 @@ pj_result_clear(struct pj_result *res)
 	free(res->user);
 	json_decref(res->claims);
 	memset(res, 0, sizeof(*res));
-}
-
-int
-pj_token_unfinished(const char *tok, size_t len, const struct pj_keyset *ks)
-{
-	struct pj_jws peek;
-	const struct pj_key *key = NULL;
-	const char *d2;
-	size_t i, dots = 0, want = 0, have, siglen;
-	char dummy[8] = "";
-	int r;
-
-	if (len < 3 || memcmp(tok, "eyJ", 3) != 0)
-		return 0;
-	for (i = 0; i < len; i++)
-		if (tok[i] == '.')
-			dots++;
-	if (dots < 2)
-		return 1;
-	if (dots > 2 || pj_jws_peek_header(tok, len, &peek, dummy,
-	    sizeof(dummy)) != PJ_OK)
-		return 0; /* whole enough to be judged (and rejected) */
-	d2 = memrchr(tok, '.', len);
-	have = len - (size_t)(d2 + 1 - tok);
-	if (ks != NULL) {
-		r = pj_keyset_find(ks, peek.alg, peek.kid, &key, dummy,
-		    sizeof(dummy));
-		if (r == PJ_OK)
-			want = pj_key_sig_len(key, peek.alg);
-	}
-	if (want == 0) {
-		/* no key decides: the smallest signature the algorithm makes */
-		if (peek.alg & PJ_ALG_HMAC)
-			want = pj_alg_hash_len(peek.alg);
-		else if (peek.alg & PJ_ALG_RSA)
-			want = PJ_RSA_MIN_BITS / 8;
-		else if (peek.alg == PJ_ALG_ES256)
-			want = 64;
-		else if (peek.alg == PJ_ALG_ES384)
-			want = 96;
-		else if (peek.alg == PJ_ALG_ES512)
-			want = 132;
-		else
-			want = 64;
-	}
-	pj_jws_clear(&peek);
-	siglen = PJ_B64URL_ENCODED_LEN(want);
-	return have < siglen;
 }

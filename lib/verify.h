@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "logval.h"
+#include "text.h"
 
 struct pj_options;
 struct pj_keyset;
@@ -42,9 +43,6 @@ struct pj_result {
 	json_t *claims;               /* verified claims (for pamjwt), or NULL */
 };
 
-/* Strip leading and trailing white space (space, tab, CR, LF). */
-void pj_trim(const char **s, size_t *len);
-
 /* Everything after the token is read: length, shape, keys (ks may be NULL:
  * then loaded from the options' files), signature, claims, account
  * (pam_user may be NULL), and with single_use the replay record last.
@@ -54,10 +52,5 @@ int pj_verify(const struct pj_options *o, const struct pj_keyset *ks,
     struct pj_result *res);
 
 void pj_result_clear(struct pj_result *res);
-
-/* For the continuation prompt: 1 if answer begins like a token ("eyJ") but
- * is visibly unfinished (fewer than two dots, or a signature shorter than the
- * header's algorithm with the configured key produces). */
-int pj_token_unfinished(const char *tok, size_t len, const struct pj_keyset *ks);
 
 #endif

@@ -149,22 +149,6 @@ out:
 }
 
 static const char *
-pam_name(enum pj_class c)
-{
-	switch (c) {
-	case PJ_CLASS_OK: return "PAM_SUCCESS";
-	case PJ_CLASS_IGNORE: return "PAM_IGNORE";
-	case PJ_CLASS_REJECT: return "PAM_AUTH_ERR";
-	case PJ_CLASS_USER_UNKNOWN: return "PAM_USER_UNKNOWN";
-	case PJ_CLASS_UNAVAIL: return "PAM_AUTHINFO_UNAVAIL";
-	case PJ_CLASS_CONFIG: return "PAM_SERVICE_ERR";
-	case PJ_CLASS_NOMEM: return "PAM_BUF_ERR";
-	case PJ_CLASS_INTERNAL: break;
-	}
-	return "PAM_SYSTEM_ERR";
-}
-
-static const char *
 verdict(int err)
 {
 	switch (pj_err_class(err)) {
@@ -189,7 +173,7 @@ print_reason(int err, const char *detail)
 
 	pj_sanitize(safe, sizeof(safe), detail);
 	printf("verdict: %s\n", verdict(err));
-	printf("pam:     %s\n", pam_name(pj_err_class(err)));
+	printf("pam:     %s\n", pj_class_pam_name(pj_err_class(err)));
 	if (safe[0] != '\0' && err != PJ_OK)
 		printf("reason:  %s: %s\n", pj_strerror(err), safe);
 	else

@@ -7,6 +7,7 @@
 #include "lib/alg.h"
 #include "lib/b64url.h"
 #include "lib/jws.h"
+#include "lib/prompt.h"
 #include "lib/options.h"
 #include "lib/verify.h"
 
