@@ -213,124 +213,177 @@ log_key_notes(pam_handle_t *pamh, const struct pj_keyset *ks)
 	}
 }
 
-PAM_EXTERN int
-pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+/* Before the token: libsodium, the options for this service, PAM_USER
+ * (*pam_user NULL when unset).  An unreadable item fails closed: read as
+ * "unset", PAM_SERVICE would drop the [service] section, PAM_USER the
+ * check of the account. */
+static int
+setup(pam_handle_t *pamh, int argc, const char **argv, struct pj_options *o,
+    const char **pam_user)
 {
-	struct pj_options o;
-	struct pj_keyset ks;
-	struct pj_result res;
 	const void *item = NULL;
-	const char *pam_user = NULL, *service = NULL, *t;
-	char reason[PJ_REASON_MAX] = "", *tok = NULL, safe[PJ_REASON_MAX];
-	char cut[192] = "";
-	size_t tl;
-	int r, have_ks = 0, parts = 0, repeated = 0;
+	char reason[PJ_REASON_MAX] = "", safe[PJ_REASON_MAX];
+	int r;
 
-	(void)flags;
-	memset(&ks, 0, sizeof(ks));
-	memset(&res, 0, sizeof(res));
-	pj_options_init(&o);
+	*pam_user = NULL;
 	if (sodium_init() < 0) {
 		pam_syslog(pamh, LOG_ERR, "libsodium cannot be initialised");
-		r = PAM_SYSTEM_ERR;
-		goto out;
+		return PAM_SYSTEM_ERR;
 	}
-	/* an unreadable item fails closed: read as "unset", PAM_SERVICE would
-	 * drop the [service] section, PAM_USER the check of the account */
 	if (pam_get_item(pamh, PAM_SERVICE, &item) != PAM_SUCCESS) {
 		pam_syslog(pamh, LOG_ERR, "cannot read PAM_SERVICE");
-		r = PAM_SYSTEM_ERR;
-		goto out;
+		return PAM_SYSTEM_ERR;
 	}
-	service = item;
-	r = pj_options_load(&o, argc, argv, service, reason, sizeof(reason));
+	r = pj_options_load(o, argc, argv, item, reason, sizeof(reason));
 	if (r != PJ_OK) {
 		pj_sanitize(safe, sizeof(safe), reason[0] ? reason : pj_strerror(r));
 		pam_syslog(pamh, LOG_ERR, "configuration error: %s", safe);
-		r = r == PJ_E_NOMEM ? PAM_BUF_ERR : PAM_SERVICE_ERR;
-		goto out;
+		return r == PJ_E_NOMEM ? PAM_BUF_ERR : PAM_SERVICE_ERR;
 	}
 	item = NULL;
 	if (pam_get_item(pamh, PAM_USER, &item) != PAM_SUCCESS) {
 		pam_syslog(pamh, LOG_ERR, "cannot read PAM_USER");
-		r = PAM_SYSTEM_ERR;
-		goto out;
+		return PAM_SYSTEM_ERR;
 	}
 	if (item != NULL && ((const char *)item)[0] != '\0')
-		pam_user = item;
-	/* the token: from an earlier module, or asked for */
-	if (o.use_first_pass || o.try_first_pass) {
-		item = NULL;
+		*pam_user = item;
+	return PAM_SUCCESS;
+}
+
+/* What the module got as the token, and how. */
+struct answer {
+	char *tok;               /* as read (wiped on free) */
+	struct pj_keyset ks;     /* loaded before asking, if have_ks */
+	int have_ks;
+	int parts;               /* answers joined (0: from PAM_AUTHTOK) */
+	int repeated;            /* a part prompt answered with the first answer */
+};
+
+/* The token: from an earlier module (use_first_pass, try_first_pass), or
+ * asked for, in parts if it is long; what was typed then goes to
+ * PAM_AUTHTOK for later modules. */
+static int
+get_token(pam_handle_t *pamh, const struct pj_options *o, struct answer *a)
+{
+	const void *item = NULL;
+	char reason[PJ_REASON_MAX] = "";
+	int r;
+
+	if (o->use_first_pass || o->try_first_pass) {
 		if (pam_get_item(pamh, PAM_AUTHTOK, &item) == PAM_SUCCESS &&
-		    item != NULL && (tok = strdup(item)) == NULL) {
-			r = PAM_BUF_ERR;
-			goto out;
-		}
-		if (tok == NULL && o.use_first_pass) {
+		    item != NULL && (a->tok = strdup(item)) == NULL)
+			return PAM_BUF_ERR;
+		if (a->tok == NULL && o->use_first_pass) {
 			pam_syslog(pamh, LOG_NOTICE,
 			    "rejected: use_first_pass, but no earlier module read a token");
-			r = PAM_AUTH_ERR;
-			goto out;
+			return PAM_AUTH_ERR;
 		}
+		if (a->tok != NULL)
+			return PAM_SUCCESS;
 	}
-	if (tok == NULL) {
-		/* keys first, so the continuation prompt knows signature sizes */
-		have_ks = pj_keyset_load(&o, &ks, reason, sizeof(reason)) == PJ_OK;
-		reason[0] = '\0';
-		if (have_ks && o.debug)
-			log_key_notes(pamh, &ks);
-		r = read_token(pamh, &o, have_ks ? &ks : NULL, &tok, &parts,
-		    &repeated);
-		if (r != PAM_SUCCESS) {
-			pam_syslog(pamh, LOG_NOTICE,
-			    "conversation failed (%s): the client refused or cut the "
-			    "answer; sudo refuses answers of 512 bytes or more: enter a "
-			    "long token in parts of at most 500 characters (pamjwt askpass "
-			    "does this)", pam_strerror(pamh, r));
-			goto out;
-		}
-		/* later modules (try_first_pass) get what was typed */
-		(void)pam_set_item(pamh, PAM_AUTHTOK, tok);
+	/* keys first, so the continuation prompt knows signature sizes */
+	a->have_ks = pj_keyset_load(o, &a->ks, reason, sizeof(reason)) == PJ_OK;
+	sodium_memzero(reason, sizeof(reason));
+	if (a->have_ks && o->debug)
+		log_key_notes(pamh, &a->ks);
+	r = read_token(pamh, o, a->have_ks ? &a->ks : NULL, &a->tok, &a->parts,
+	    &a->repeated);
+	if (r != PAM_SUCCESS) {
+		pam_syslog(pamh, LOG_NOTICE,
+		    "conversation failed (%s): the client refused or cut the "
+		    "answer; sudo refuses answers of 512 bytes or more: enter a "
+		    "long token in parts of at most 500 characters (pamjwt askpass "
+		    "does this)", pam_strerror(pamh, r));
+		return r;
 	}
-	t = tok;
-	tl = strlen(tok);
-	pj_trim(&t, &tl);
-	if (repeated)
-		(void)snprintf(cut, sizeof(cut), " (the client answered \"Token "
+	/* later modules (try_first_pass) get what was typed */
+	(void)pam_set_item(pamh, PAM_AUTHTOK, a->tok);
+	return PAM_SUCCESS;
+}
+
+/* The note for the log when the module asked for parts and the answers
+ * ended before the token was whole ("" otherwise). */
+static void
+cut_note(char *cut, size_t len, const struct answer *a, const char *t,
+    size_t tl)
+{
+	cut[0] = '\0';
+	if (a->repeated)
+		(void)snprintf(cut, len, " (the client answered \"Token "
 		    "(part 2)\" with the first answer again, as sshd's password "
 		    "method does: use keyboard-interactive for long tokens)");
-	else if (parts > 0 && pj_token_unfinished(t, tl, have_ks ? &ks : NULL))
-		(void)snprintf(cut, sizeof(cut), " (the answers ended after %d "
+	else if (a->parts > 0 &&
+	    pj_token_unfinished(t, tl, a->have_ks ? &a->ks : NULL))
+		(void)snprintf(cut, len, " (the answers ended after %d "
 		    "part%s, %zu characters, before the token was whole: cut by "
-		    "the client or the askpass?)", parts, parts == 1 ? "" : "s", tl);
-	(void)pj_verify(&o, have_ks ? &ks : NULL, t, tl, pam_user,
-	    (long long)time(NULL), &res);
+		    "the client or the askpass?)", a->parts,
+		    a->parts == 1 ? "" : "s", tl);
+}
+
+/* The decision, and what success does to PAM_AUTHTOK and PAM_USER. */
+static int
+decide(pam_handle_t *pamh, const struct pj_options *o, const struct answer *a,
+    const char *pam_user, const char *cut, struct pj_result *res)
+{
+	const char *t = a->tok;
+	size_t tl = strlen(a->tok);
+	int r;
+
+	pj_trim(&t, &tl);
+	(void)pj_verify(o, a->have_ks ? &a->ks : NULL, t, tl, pam_user,
+	    (long long)time(NULL), res);
 	/* asked for parts, never whole: a token cut short, not a password */
-	if (cut[0] != '\0' && pj_err_class(res.err) == PJ_CLASS_IGNORE) {
-		res.reason[0] = '\0';
-		res.err = pj_reason(PJ_E_MALFORMED, res.reason, sizeof(res.reason),
-		    "incomplete token");
+	if (cut[0] != '\0' && pj_err_class(res->err) == PJ_CLASS_IGNORE) {
+		res->reason[0] = '\0';
+		res->err = pj_reason(PJ_E_MALFORMED, res->reason,
+		    sizeof(res->reason), "incomplete token");
 	}
-	r = pj_class_pam(pj_err_class(res.err));
+	r = pj_class_pam(pj_err_class(res->err));
 	/* a verified token is a bearer credential, perhaps good for other
 	 * hosts until it expires: later modules (pam_exec expose_authtok,
 	 * pam_gnome_keyring, ...) do not get it unless keep_authtok says so.
 	 * A password, or a token that failed, stays for pam_unix. */
-	if (r == PAM_SUCCESS && !o.keep_authtok)
+	if (r == PAM_SUCCESS && !o->keep_authtok)
 		(void)pam_set_item(pamh, PAM_AUTHTOK, NULL);
 	if (r == PAM_SUCCESS && pam_user == NULL &&
-	    pam_set_item(pamh, PAM_USER, res.user) != PAM_SUCCESS) {
-		res.err = pj_reason(PJ_E_INTERNAL, res.reason, sizeof(res.reason),
-		    "cannot set PAM_USER");
+	    pam_set_item(pamh, PAM_USER, res->user) != PAM_SUCCESS) {
+		res->err = pj_reason(PJ_E_INTERNAL, res->reason,
+		    sizeof(res->reason), "cannot set PAM_USER");
 		r = PAM_SYSTEM_ERR;
 	}
+	return r;
+}
+
+PAM_EXTERN int
+pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct pj_options o;
+	struct pj_result res;
+	struct answer a;
+	const char *pam_user = NULL, *t;
+	char cut[192];
+	size_t tl;
+	int r;
+
+	(void)flags;
+	memset(&a, 0, sizeof(a));
+	memset(&res, 0, sizeof(res));
+	pj_options_init(&o);
+	if ((r = setup(pamh, argc, argv, &o, &pam_user)) != PAM_SUCCESS)
+		goto out;
+	if ((r = get_token(pamh, &o, &a)) != PAM_SUCCESS)
+		goto out;
+	t = a.tok;
+	tl = strlen(a.tok);
+	pj_trim(&t, &tl);
+	cut_note(cut, sizeof(cut), &a, t, tl);
+	r = decide(pamh, &o, &a, pam_user, cut, &res);
 	log_result(pamh, &o, &res, pam_user, cut);
 out:
 	pj_result_clear(&res);
-	pj_keyset_free(&ks);
-	wipe_free(tok);
+	pj_keyset_free(&a.ks);
+	wipe_free(a.tok);
 	pj_options_free(&o);
-	sodium_memzero(reason, sizeof(reason));
 	return r;
 }
 

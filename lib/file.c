@@ -10,6 +10,71 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The checks on an open file: a regular file, a safe owner and mode, at
+ * most maxlen bytes. */
+static int
+check_open(int fd, const char *path, enum pj_file_kind kind, size_t maxlen,
+    int err_code, struct stat *st, char *reason, size_t rlen)
+{
+	mode_t bad;
+
+	if (fstat(fd, st) != 0)
+		return pj_reason(err_code, reason, rlen, "%s: cannot stat: %s",
+		    path, strerror(errno));
+	if (!S_ISREG(st->st_mode))
+		return pj_reason(err_code, reason, rlen, "%s: not a regular file",
+		    path);
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		return pj_reason(err_code, reason, rlen,
+		    "%s: unsafe owner uid %lu (must be root or uid %lu)", path,
+		    (unsigned long)st->st_uid, (unsigned long)geteuid());
+	bad = kind == PJ_FILE_SECRET ? (S_IRWXG | S_IRWXO) : (S_IWGRP | S_IWOTH);
+	if ((st->st_mode & bad) != 0)
+		return pj_reason(err_code, reason, rlen,
+		    "%s: unsafe permissions %04o (must not be %s by group or others)",
+		    path, (unsigned int)(st->st_mode & 07777),
+		    kind == PJ_FILE_SECRET ? "readable or writable" : "writable");
+	if (st->st_size < 0 || (unsigned long long)st->st_size > maxlen)
+		return pj_reason(err_code, reason, rlen,
+		    "%s: larger than %zu bytes", path, maxlen);
+	return PJ_OK;
+}
+
+/* Read exactly cap - 1 bytes (the size fstat gave) into buf; a file that
+ * grew or shrank meanwhile is an error.  *len gets what was read. */
+static int
+read_all(int fd, const char *path, char *buf, size_t cap, int err_code,
+    size_t *len, char *reason, size_t rlen)
+{
+	ssize_t n;
+	char probe;
+
+	*len = 0;
+	for (;;) {
+		if (*len == cap - 1) {
+			/* the file grew since fstat: one probe byte tells */
+			n = read(fd, &probe, 1);
+			if (n == 0)
+				return PJ_OK;
+			if (n < 0 && errno == EINTR)
+				continue;
+			return pj_reason(err_code, reason, rlen,
+			    "%s: %s while reading", path,
+			    n < 0 ? strerror(errno) : "changed size");
+		}
+		n = read(fd, buf + *len, cap - 1 - *len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return pj_reason(err_code, reason, rlen, "%s: read: %s",
+			    path, strerror(errno));
+		}
+		if (n == 0)
+			return PJ_OK;
+		*len += (size_t)n;
+	}
+}
+
 int
 pj_file_read(const char *path, enum pj_file_kind kind, size_t maxlen,
     int err_code, char **out, size_t *outlen, unsigned int *mode,
@@ -18,9 +83,7 @@ pj_file_read(const char *path, enum pj_file_kind kind, size_t maxlen,
 	struct stat st;
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
-	ssize_t n;
 	int fd = -1, r = PJ_E_INTERNAL;
-	mode_t bad;
 
 	*out = NULL;
 	*outlen = 0;
@@ -35,34 +98,9 @@ pj_file_read(const char *path, enum pj_file_kind kind, size_t maxlen,
 		    path, errno == ELOOP ? "is a symbolic link" : strerror(errno));
 		goto out;
 	}
-	if (fstat(fd, &st) != 0) {
-		r = pj_reason(err_code, reason, rlen, "%s: cannot stat: %s",
-		    path, strerror(errno));
+	r = check_open(fd, path, kind, maxlen, err_code, &st, reason, rlen);
+	if (r != PJ_OK)
 		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = pj_reason(err_code, reason, rlen, "%s: not a regular file", path);
-		goto out;
-	}
-	if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		r = pj_reason(err_code, reason, rlen,
-		    "%s: unsafe owner uid %lu (must be root or uid %lu)", path,
-		    (unsigned long)st.st_uid, (unsigned long)geteuid());
-		goto out;
-	}
-	bad = kind == PJ_FILE_SECRET ? (S_IRWXG | S_IRWXO) : (S_IWGRP | S_IWOTH);
-	if ((st.st_mode & bad) != 0) {
-		r = pj_reason(err_code, reason, rlen,
-		    "%s: unsafe permissions %04o (must not be %s by group or others)",
-		    path, (unsigned int)(st.st_mode & 07777),
-		    kind == PJ_FILE_SECRET ? "readable or writable" : "writable");
-		goto out;
-	}
-	if (st.st_size < 0 || (unsigned long long)st.st_size > maxlen) {
-		r = pj_reason(err_code, reason, rlen,
-		    "%s: larger than %zu bytes", path, maxlen);
-		goto out;
-	}
 	cap = (size_t)st.st_size + 1;
 	buf = malloc(cap);
 	if (buf == NULL) {
@@ -70,33 +108,9 @@ pj_file_read(const char *path, enum pj_file_kind kind, size_t maxlen,
 		r = PJ_E_NOMEM;
 		goto out;
 	}
-	for (;;) {
-		if (len == cap - 1) {
-			/* the file grew since fstat: one probe byte tells */
-			char probe;
-
-			n = read(fd, &probe, 1);
-			if (n == 0)
-				break;
-			if (n < 0 && errno == EINTR)
-				continue;
-			r = pj_reason(err_code, reason, rlen,
-			    "%s: %s while reading", path,
-			    n < 0 ? strerror(errno) : "changed size");
-			goto out;
-		}
-		n = read(fd, buf + len, cap - 1 - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = pj_reason(err_code, reason, rlen, "%s: read: %s",
-			    path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
+	r = read_all(fd, path, buf, cap, err_code, &len, reason, rlen);
+	if (r != PJ_OK)
+		goto out;
 	buf[len] = '\0';
 	if (mode != NULL)
 		*mode = (unsigned int)(st.st_mode & 07777);

@@ -289,166 +289,242 @@ rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
 	return 0;
 }
 
-int
-cmd_verify(int argc, char **argv)
+/* What the command line asked for. */
+struct vargs {
+	const char **margs;        /* module arguments (words, config=, pam.d) */
+	int nargs;
+	const char *service, *user, *config_s, *pamd_file;
+	const char *tok_word;      /* the token as a word, or NULL */
+	int tok_index;             /* its argv index, to wipe it there */
+	int from_stdin, dry_run, use_pamd;
+	char *config_arg;          /* "config=" + absolute --config */
+	char *pamd_path;
+	struct pjt_pamd pamd;
+};
+
+static void
+vargs_free(struct vargs *v)
+{
+	free(v->margs);
+	free(v->config_arg);
+	free(v->pamd_path);
+	pjt_pamd_clear(&v->pamd);
+}
+
+/* The command line into v.  0, 1 after --help, -1 after a message. */
+static int
+parse_args(int argc, char **argv, struct vargs *v)
 {
 	struct pjt_args a;
-	struct pj_options o;
-	struct pj_result res;
-	const char **margs = NULL, *val, *service = NULL, *user = NULL, *t;
-	char reason[PJ_REASON_MAX] = "", *config_arg = NULL, *cfg = NULL,
-	    *tok = NULL, *store = NULL, *dry = NULL;
-	const char *tok_word = NULL, *config_s = NULL, *pamd_file = NULL;
-	struct pjt_pamd pamd;
-	char pamd_err[512] = "", *pamd_path = NULL;
-	int use_pamd = 0, i;
-	size_t tl = 0, tlen = 0, cl;
-	int nargs = 0, id, r, dry_run = 0, from_stdin = 0,
-	    tok_index = -1, rc = EXIT_CONFIG;
-	long long now;
+	const char *val, **slot;
+	int id;
 
-	memset(&res, 0, sizeof(res));
-	memset(&pamd, 0, sizeof(pamd));
-	pj_options_init(&o);
 	/* the words, config=, and the arguments of a pam.d line */
-	margs = calloc((size_t)argc + 2 + PJT_PAMD_ARGS_MAX, sizeof(*margs));
-	if (margs == NULL) {
+	v->margs = calloc((size_t)argc + 2 + PJT_PAMD_ARGS_MAX,
+	    sizeof(*v->margs));
+	if (v->margs == NULL) {
 		pjt_err(CMD, "out of memory");
-		rc = EXIT_REJECTED;
-		goto out;
+		return -1;
 	}
 	pjt_args_init(&a, argc, argv, CMD);
 	while ((id = pjt_next(&a, opts, &val)) != PJT_END) {
 		switch (id) {
 		case PJT_ERROR:
-			goto out;
+			return -1;
 		case O_HELP:
 			usage(stdout);
-			rc = EXIT_ACCEPTED;
-			goto out;
+			return 1;
 		case O_CONFIG:
 		case O_SERVICE:
 		case O_USER:
-			if ((id == O_CONFIG && config_s != NULL) ||
-			    (id == O_SERVICE && service != NULL) ||
-			    (id == O_USER && user != NULL)) {
+			slot = id == O_CONFIG ? &v->config_s :
+			    id == O_SERVICE ? &v->service : &v->user;
+			if (*slot != NULL) {
 				pjt_err(CMD, "option --%s given twice", opts[id - 1].name);
-				goto out;
+				return -1;
 			}
 			if (val[0] == '\0') {
 				pjt_err(CMD, "option --%s needs a non-empty value",
 				    opts[id - 1].name);
-				goto out;
+				return -1;
 			}
-			if (id == O_CONFIG)
-				config_s = val;
-			else if (id == O_SERVICE)
-				service = val;
-			else
-				user = val;
+			*slot = val;
 			break;
 		case O_DRY_RUN:
-			dry_run = 1;
+			v->dry_run = 1;
 			break;
 		case O_PAMD:
 		case O_PAMD_FILE:
-			if (use_pamd) {
+			if (v->use_pamd) {
 				pjt_err(CMD, "--pamd or --pamd-file given twice");
-				goto out;
+				return -1;
 			}
-			use_pamd = 1;
-			pamd_file = id == O_PAMD_FILE ? val : NULL;
+			v->use_pamd = 1;
+			v->pamd_file = id == O_PAMD_FILE ? val : NULL;
 			break;
 		case PJT_OPERAND:
 			if (!a.operands_only && strcmp(val, "-") != 0 &&
 			    is_module_arg(val)) {
-				margs[nargs++] = val;
+				v->margs[v->nargs++] = val;
 				break;
 			}
-			if (tok_word != NULL || from_stdin) {
+			if (v->tok_word != NULL || v->from_stdin) {
 				pjt_err(CMD, "more than one token given (module arguments "
 				    "are key=value words; see pamjwt verify --help)");
-				goto out;
+				return -1;
 			}
 			if (strcmp(val, "-") == 0) {
-				from_stdin = 1;
+				v->from_stdin = 1;
 			} else {
-				tok_word = val;
-				tok_index = a.i - 1;
+				v->tok_word = val;
+				v->tok_index = a.i - 1;
 			}
 			break;
 		default:
-			goto out;
+			return -1;
 		}
 	}
-	if (use_pamd) {
-		/* the service's own pam.d line decides the module arguments */
-		if (nargs > 0 || config_s != NULL) {
-			pjt_err(CMD, "--pamd takes the module arguments (config= too) "
-			    "from the pam.d line: give no key=value words and no "
-			    "--config");
-			goto out;
-		}
-		if (pamd_file == NULL && service == NULL) {
-			pjt_err(CMD, "--pamd needs --service NAME (it reads %s/NAME)",
-			    PAMD_DIR);
-			goto out;
-		}
-		if (pamd_file == NULL && (strchr(service, '/') != NULL ||
-		    strcmp(service, ".") == 0 || strcmp(service, "..") == 0)) {
-			pjt_err(CMD, "--service %.64s is not a PAM service name",
-			    service);
-			goto out;
-		}
-		if (pamd_file == NULL && asprintf(&pamd_path, "%s/%s", PAMD_DIR,
-		    service) < 0) {
-			pamd_path = NULL;
+	return 0;
+}
+
+/* --pamd: the module arguments of the service's pam_jwt.so line. */
+static int
+pamd_args(struct vargs *v)
+{
+	char err[512] = "";
+	int i;
+
+	if (v->nargs > 0 || v->config_s != NULL) {
+		pjt_err(CMD, "--pamd takes the module arguments (config= too) "
+		    "from the pam.d line: give no key=value words and no "
+		    "--config");
+		return -1;
+	}
+	if (v->pamd_file == NULL && v->service == NULL) {
+		pjt_err(CMD, "--pamd needs --service NAME (it reads %s/NAME)",
+		    PAMD_DIR);
+		return -1;
+	}
+	if (v->pamd_file == NULL && (strchr(v->service, '/') != NULL ||
+	    strcmp(v->service, ".") == 0 || strcmp(v->service, "..") == 0)) {
+		pjt_err(CMD, "--service %.64s is not a PAM service name",
+		    v->service);
+		return -1;
+	}
+	if (v->pamd_file == NULL && asprintf(&v->pamd_path, "%s/%s", PAMD_DIR,
+	    v->service) < 0) {
+		v->pamd_path = NULL;
+		pjt_err(CMD, "out of memory");
+		return -1;
+	}
+	if (pjt_pamd_find(v->pamd_file ? v->pamd_file : v->pamd_path, &v->pamd,
+	    err, sizeof(err)) != 0) {
+		pjt_err(CMD, "%s", err);
+		return -1;
+	}
+	for (i = 0; i < v->pamd.argc; i++)
+		v->margs[v->nargs++] = v->pamd.argv[i];
+	printf("pam.d:   %s:%u: %s\n", v->pamd.file, v->pamd.line, v->pamd.text);
+	if (v->pamd.more > 0)
+		printf("note:    %u more auth line%s of pam_jwt.so in the "
+		    "stack: only the first is used here\n", v->pamd.more,
+		    v->pamd.more == 1 ? "" : "s");
+	return 0;
+}
+
+/* --config FILE: the argument config=ABSOLUTE-FILE. */
+static int
+config_arg(struct vargs *v)
+{
+	char *cfg;
+	size_t cl;
+
+	if (v->config_s == NULL)
+		return 0;
+	cfg = pjt_abs_path(v->config_s);
+	if (cfg == NULL) {
+		pjt_err(CMD, "--config %.64s: %s", v->config_s, strerror(errno));
+		return -1;
+	}
+	cl = strlen(cfg);
+	v->config_arg = malloc(cl + sizeof("config="));
+	if (v->config_arg == NULL) {
+		free(cfg);
+		pjt_err(CMD, "out of memory");
+		return -1;
+	}
+	memcpy(v->config_arg, "config=", 7);
+	memcpy(v->config_arg + 7, cfg, cl + 1);
+	free(cfg);
+	v->margs[v->nargs++] = v->config_arg;
+	return 0;
+}
+
+/* The token: the word (copied, and wiped from the command line at once),
+ * or standard input.  0, or -1 after a message. */
+static int
+get_token(int argc, char **argv, const struct vargs *v, char **tok,
+    size_t *tlen)
+{
+	*tok = NULL;
+	*tlen = 0;
+	if (v->tok_word != NULL) {
+		*tlen = strlen(v->tok_word);
+		*tok = strdup(v->tok_word);
+		if (*tok == NULL) {
 			pjt_err(CMD, "out of memory");
-			goto out;
+			return -1;
 		}
-		if (pjt_pamd_find(pamd_file ? pamd_file : pamd_path, &pamd,
-		    pamd_err, sizeof(pamd_err)) != 0) {
-			pjt_err(CMD, "%s", pamd_err);
-			goto out;
-		}
-		for (i = 0; i < pamd.argc; i++)
-			margs[nargs++] = pamd.argv[i];
-		printf("pam.d:   %s:%u: %s\n", pamd.file, pamd.line, pamd.text);
-		if (pamd.more > 0)
-			printf("note:    %u more auth line%s of pam_jwt.so in the "
-			    "stack: only the first is used here\n", pamd.more,
-			    pamd.more == 1 ? "" : "s");
+		if (v->tok_index > 0 && v->tok_index < argc &&
+		    argv[v->tok_index] == v->tok_word)
+			sodium_memzero(argv[v->tok_index], *tlen);
+		return 0;
 	}
-	if (config_s != NULL) {
-		cfg = pjt_abs_path(config_s);
-		if (cfg == NULL) {
-			pjt_err(CMD, "--config %.64s: %s", config_s, strerror(errno));
-			goto out;
-		}
-		cl = strlen(cfg);
-		config_arg = malloc(cl + sizeof("config="));
-		if (config_arg == NULL) {
-			pjt_err(CMD, "out of memory");
-			goto out;
-		}
-		memcpy(config_arg, "config=", 7);
-		memcpy(config_arg + 7, cfg, cl + 1);
-		margs[nargs++] = config_arg;
+	if (read_stdin(tok, tlen) != 0) {
+		pjt_err(CMD, "cannot read the token from standard input: %s",
+		    strerror(errno));
+		return -1;
 	}
-	/* the token: copied, and wiped from the command line at once */
-	if (tok_word != NULL) {
-		tlen = strlen(tok_word);
-		tok = strdup(tok_word);
-		if (tok == NULL) {
-			pjt_err(CMD, "out of memory");
-			rc = EXIT_REJECTED;
-			goto out;
-		}
-		if (tok_index > 0 && tok_index < argc && argv[tok_index] == tok_word)
-			sodium_memzero(argv[tok_index], tlen);
+	return 0;
+}
+
+static int
+exit_status(int err)
+{
+	switch (pj_err_class(err)) {
+	case PJ_CLASS_OK: return EXIT_ACCEPTED;
+	case PJ_CLASS_CONFIG: return EXIT_CONFIG;
+	default: return EXIT_REJECTED;
 	}
+}
+
+int
+cmd_verify(int argc, char **argv)
+{
+	struct vargs v;
+	struct pj_options o;
+	struct pj_result res;
+	const char *t;
+	char reason[PJ_REASON_MAX] = "", *tok = NULL, *store = NULL,
+	    *dry = NULL;
+	size_t tl, tlen = 0;
+	int r, rc = EXIT_CONFIG;
+	long long now;
+
+	memset(&v, 0, sizeof(v));
+	v.tok_index = -1;
+	memset(&res, 0, sizeof(res));
+	pj_options_init(&o);
+	if ((r = parse_args(argc, argv, &v)) != 0) {
+		rc = r > 0 ? EXIT_ACCEPTED : v.margs == NULL ? EXIT_REJECTED :
+		    EXIT_CONFIG;
+		goto out;
+	}
+	if ((v.use_pamd && pamd_args(&v) != 0) || config_arg(&v) != 0)
+		goto out;
 	/* 1. the options, exactly as pam_sm_authenticate builds them */
-	r = pj_options_load(&o, nargs, margs, service, reason, sizeof(reason));
+	r = pj_options_load(&o, v.nargs, v.margs, v.service, reason,
+	    sizeof(reason));
 	if (r != PJ_OK) {
 		print_reason(r == PJ_E_NOMEM ? PJ_E_NOMEM : PJ_E_CONFIG,
 		    reason[0] ? reason : pj_strerror(r));
@@ -456,15 +532,11 @@ cmd_verify(int argc, char **argv)
 			rc = EXIT_REJECTED;
 		goto out;
 	}
-	if (tok == NULL) {
-		if (read_stdin(&tok, &tlen) != 0) {
-			pjt_err(CMD, "cannot read the token from standard input: %s",
-			    strerror(errno));
-			rc = EXIT_REJECTED;
-			goto out;
-		}
+	if (get_token(argc, argv, &v, &tok, &tlen) != 0) {
+		rc = EXIT_REJECTED;
+		goto out;
 	}
-	if (dry_run && o.single_use) {
+	if (v.dry_run && o.single_use) {
 		/* the whole replay step, against an empty store of our own */
 		if (scratch_store(&dry, &store) != 0) {
 			pjt_err(CMD, "--dry-run: cannot make a scratch replay store: %s",
@@ -481,22 +553,12 @@ cmd_verify(int argc, char **argv)
 	tl = tlen;
 	pj_trim(&t, &tl);
 	now = (long long)time(NULL);
-	(void)pj_verify(&o, NULL, t, tl, user, now, &res);
+	(void)pj_verify(&o, NULL, t, tl, v.user, now, &res);
 	print_result(&res, now);
-	if (dry_run && o.single_use)
+	if (v.dry_run && o.single_use)
 		printf("note:    --dry-run: the jti was not recorded, and whether it "
 		    "was used before was not checked\n");
-	switch (pj_err_class(res.err)) {
-	case PJ_CLASS_OK:
-		rc = EXIT_ACCEPTED;
-		break;
-	case PJ_CLASS_CONFIG:
-		rc = EXIT_CONFIG;
-		break;
-	default:
-		rc = EXIT_REJECTED;
-		break;
-	}
+	rc = exit_status(res.err);
 	if (fflush(stdout) != 0) {
 		pjt_err(CMD, "cannot write to standard output");
 		rc = rc == EXIT_ACCEPTED ? EXIT_REJECTED : rc;
@@ -512,11 +574,7 @@ out:
 		free(tok);
 	}
 	free(store);
-	free(pamd_path);
-	pjt_pamd_clear(&pamd);
-	free(config_arg);
-	free(cfg);
-	free(margs);
+	vargs_free(&v);
 	sodium_memzero(reason, sizeof(reason));
 	return rc;
 }
