@@ -1,11 +1,13 @@
 /* key.c - verification keys: HMAC secrets, PEM public keys, key sets */
 #include "key.h"
 #include "alg.h"
+#include "curve.h"
 #include "err.h"
 #include "file.h"
 #include "jwk.h"
 #include "logval.h"
 #include "options.h"
+#include "rsa.h"
 #include "spki.h"
 
 #include <sodium.h>
@@ -65,187 +67,6 @@ pj_key_from_secret(const unsigned char *buf, size_t len, struct pj_key *out,
 	return PJ_OK;
 }
 
-/* The JWS algorithm and signature size of an EC key's curve: PJ_OK, or
- * PJ_E_KEY for another curve, or the libcrypto failure to read it. */
-static int
-ec_curve(EVP_PKEY *pkey, unsigned int *alg, size_t *siglen, char *reason,
-    size_t rlen)
-{
-	char name[64];
-	size_t nlen = 0;
-	int r = PJ_E_INTERNAL;
-
-	if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME,
-	    name, sizeof(name), &nlen) != 1) {
-		r = pj_ossl_fail(PJ_E_KEY, reason, rlen,
-		    "EVP_PKEY_get_utf8_string_param", "reading the curve of an EC key");
-		goto out;
-	}
-	if (strcmp(name, "prime256v1") == 0 || strcmp(name, "P-256") == 0) {
-		*alg = PJ_ALG_ES256;
-		*siglen = 64;
-	} else if (strcmp(name, "secp384r1") == 0 || strcmp(name, "P-384") == 0) {
-		*alg = PJ_ALG_ES384;
-		*siglen = 96;
-	} else if (strcmp(name, "secp521r1") == 0 || strcmp(name, "P-521") == 0) {
-		*alg = PJ_ALG_ES512;
-		*siglen = 132;
-	} else {
-		r = pj_reason(PJ_E_KEY, reason, rlen,
-		    "EC key on a curve other than P-256, P-384, P-521");
-		goto out;
-	}
-	r = PJ_OK;
-out:
-	return r;
-}
-
-/* ROCA (CVE-2017-15361): moduli from Infineon's flawed generator are
- * 65537^a mod M for a primorial M, so n mod p lies in the subgroup that
- * 65537 generates modulo every small prime p of M.  For a sound modulus that
- * holds for all 38 primes with negligible probability. */
-int
-pj_rsa_roca(const unsigned char *n, size_t len)
-{
-	static const unsigned int primes[] = { 3, 5, 7, 11, 13, 17, 19, 23, 29,
-		31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103,
-		107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167 };
-	const size_t np = sizeof(primes) / sizeof(primes[0]);
-	size_t i, j, k, group_end = 0;
-	uint64_t m = 1, nm = 0;
-	unsigned int p, g, x, rem;
-	int in;
-
-	if (len == 0)
-		return 0;
-	for (i = 0; i < np; i++) {
-		p = primes[i];
-		if (i == group_end) {
-			/* n mod m for m the product of the next primes below 2^32:
-			 * Horner over 32-bit words (a short first one), nm < m,
-			 * so nm * 2^32 + word fits in 64 bits.  One pass settles
-			 * 3 to 29, where a sound modulus almost always fails. */
-			for (m = 1, j = i; j < np && m * primes[j] <= UINT32_MAX; j++)
-				m *= primes[j];
-			group_end = j;
-			nm = 0;
-			for (k = 0; k < len % 4; k++)
-				nm = (nm << 8) | n[k];
-			for (; k < len; k += 4)
-				nm = ((nm << 32) | ((uint64_t)n[k] << 24) |
-				    ((uint64_t)n[k + 1] << 16) | ((uint64_t)n[k + 2] << 8) |
-				    n[k + 3]) % m;
-			nm %= m;
-		}
-		rem = (unsigned int)(nm % p);
-		g = 65537u % p;
-		x = 1;
-		in = 0;
-		do {
-			if (x == rem) {
-				in = 1;
-				break;
-			}
-			x = (x * g) % p;
-		} while (x != 1);
-		if (!in)
-			return 0;
-	}
-	return 1;
-}
-
-int
-pj_key_from_pkey(EVP_PKEY *pkey, struct pj_key *out, char *reason, size_t rlen)
-{
-	BIGNUM *e = NULL, *n = NULL;
-	unsigned char nbuf[PJ_RSA_MAX_BITS / 8]; /* leading zeros: same residues */
-	size_t rawlen = sizeof(out->ed25519);
-	int bits, r = PJ_E_INTERNAL;
-
-	/* a caller holding an EVP_PKEY has libcrypto: this finds it */
-	if ((r = pj_ossl_load(reason, rlen)) != PJ_OK)
-		return r;
-	r = PJ_E_INTERNAL;
-	switch (EVP_PKEY_get_base_id(pkey)) {
-	case EVP_PKEY_RSA:
-		bits = EVP_PKEY_get_bits(pkey);
-		if (bits < PJ_RSA_MIN_BITS || bits > PJ_RSA_MAX_BITS) {
-			r = pj_reason(PJ_E_KEY, reason, rlen,
-			    "RSA key of %d bits (%d to %d are accepted)", bits,
-			    PJ_RSA_MIN_BITS, PJ_RSA_MAX_BITS);
-			goto out;
-		}
-		/* a libcrypto failure is named as such, never as a weak key */
-		if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e) != 1) {
-			r = pj_ossl_fail(PJ_E_KEY, reason, rlen,
-			    "EVP_PKEY_get_bn_param",
-			    "reading the exponent of an RSA key");
-			goto out;
-		}
-		if (!BN_is_odd(e) || BN_num_bits(e) < 2 || BN_num_bits(e) > 64) {
-			r = pj_reason(PJ_E_KEY, reason, rlen,
-			    "RSA public exponent is unsafe (must be odd, 3 or more)");
-			goto out;
-		}
-		if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n) != 1) {
-			r = pj_ossl_fail(PJ_E_KEY, reason, rlen,
-			    "EVP_PKEY_get_bn_param",
-			    "reading the modulus of an RSA key");
-			goto out;
-		}
-		if (BN_bn2binpad(n, nbuf, (int)sizeof(nbuf)) != (int)sizeof(nbuf)) {
-			r = pj_ossl_fail(PJ_E_KEY, reason, rlen, "BN_bn2binpad",
-			    "reading the modulus of an RSA key");
-			goto out;
-		}
-		if (pj_rsa_roca(nbuf, sizeof(nbuf))) {
-			r = pj_reason(PJ_E_KEY, reason, rlen,
-			    "RSA modulus has the ROCA fingerprint (CVE-2017-15361): "
-			    "the key is breakable, replace it");
-			goto out;
-		}
-		out->type = PJ_KEY_RSA;
-		out->algs = PJ_ALG_RSA;
-		out->sig_len = (size_t)(bits + 7) / 8;
-		out->pkey = pkey; /* transferred */
-		pkey = NULL;
-		break;
-	case EVP_PKEY_EC:
-		r = ec_curve(pkey, &out->algs, &out->sig_len, reason, rlen);
-		if (r != PJ_OK)
-			goto out;
-		out->type = PJ_KEY_EC;
-		out->pkey = pkey; /* transferred */
-		pkey = NULL;
-		break;
-	case EVP_PKEY_ED25519:
-		if (EVP_PKEY_get_raw_public_key(pkey, out->ed25519, &rawlen) != 1) {
-			r = pj_ossl_fail(PJ_E_KEY, reason, rlen,
-			    "EVP_PKEY_get_raw_public_key", "reading an Ed25519 key");
-			goto out;
-		}
-		if (rawlen != sizeof(out->ed25519)) {
-			r = pj_reason(PJ_E_KEY, reason, rlen,
-			    "Ed25519 key cannot be read");
-			goto out;
-		}
-		out->type = PJ_KEY_ED25519;
-		out->algs = PJ_ALG_EDDSA;
-		out->sig_len = crypto_sign_BYTES;
-		break;
-	default:
-		r = pj_reason(PJ_E_KEY, reason, rlen,
-		    "unsupported key type (RSA, EC P-256/384/521 and Ed25519 are)");
-		goto out;
-	}
-	r = PJ_OK;
-out:
-	BN_free(e);
-	BN_free(n);
-	EVP_PKEY_free(pkey);
-	return r;
-}
-
 int
 pj_key_from_rsa(const unsigned char *n, size_t nlen, const unsigned char *e,
     size_t elen, struct pj_key *out, char *reason, size_t rlen)
@@ -257,8 +78,9 @@ pj_key_from_rsa(const unsigned char *n, size_t nlen, const unsigned char *e,
 	EVP_PKEY *pkey = NULL;
 	int r = PJ_E_INTERNAL;
 
-	if (nlen == 0 || elen == 0 || nlen > PJ_RSA_MAX_BITS / 8 + 1 || elen > 8)
-		return pj_reason(PJ_E_KEY, reason, rlen, "RSA key of unusable size");
+	/* the one rule (rsa.h), on the numbers, before libcrypto sees them */
+	if ((r = pj_rsa_check(n, nlen, e, elen, reason, rlen)) != PJ_OK)
+		return r;
 	if ((r = pj_ossl_load(reason, rlen)) != PJ_OK)
 		return r;
 	/* Each failing libcrypto call is named (a provider that cannot build
@@ -298,15 +120,19 @@ pj_key_from_rsa(const unsigned char *n, size_t nlen, const unsigned char *e,
 		    "building an RSA key");
 		goto out;
 	}
-	/* takes any n and e (their sizes are checked above, their values by
-	 * pj_key_from_pkey): a failure is libcrypto's, not the key's */
+	/* takes any n and e (checked above): a failure is libcrypto's, not
+	 * the key's */
 	if (EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1) {
 		r = pj_ossl_fail(PJ_E_KEY, reason, rlen, "EVP_PKEY_fromdata",
 		    "building an RSA key");
 		goto out;
 	}
-	r = pj_key_from_pkey(pkey, out, reason, rlen);
-	pkey = NULL; /* transferred */
+	out->type = PJ_KEY_RSA;
+	out->algs = PJ_ALG_RSA;
+	out->sig_len = (pj_rsa_bits(n, nlen) + 7) / 8;
+	out->pkey = pkey; /* transferred */
+	pkey = NULL;
+	r = PJ_OK;
 out:
 	EVP_PKEY_free(pkey);
 	BN_free(bn_n);
@@ -324,20 +150,18 @@ pj_key_from_ec_point(const char *group, const unsigned char *pt, size_t ptlen,
 	OSSL_PARAM params[3];
 	EVP_PKEY_CTX *ctx = NULL;
 	EVP_PKEY *pkey = NULL;
-	size_t flen = strcmp(group, "prime256v1") == 0 ? 32 :
-	    strcmp(group, "secp384r1") == 0 ? 48 :
-	    strcmp(group, "secp521r1") == 0 ? 66 : 0;
+	const struct pj_curve *c = pj_curve_by_group(group);
 	int r = PJ_E_INTERNAL;
 
 	/* only an uncompressed point: OpenSSL would also take the point at
 	 * infinity (one 0x00 byte), a key that "verifies" forged signatures */
-	if (flen == 0 || ptlen != 1 + 2 * flen || pt[0] != 0x04)
+	if (c == NULL || ptlen != 1 + 2 * c->coord_bytes || pt[0] != 0x04)
 		return pj_reason(PJ_E_KEY, reason, rlen,
 		    "EC public key is not an uncompressed point on %s", group);
 	if ((r = pj_ossl_load(reason, rlen)) != PJ_OK)
 		return r;
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-	    (char *)group, 0);
+	    (char *)(uintptr_t)c->group, 0);
 	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
 	    (void *)pt, ptlen);
 	params[2] = OSSL_PARAM_construct_end();
@@ -367,8 +191,12 @@ pj_key_from_ec_point(const char *group, const unsigned char *pt, size_t ptlen,
 		}
 		goto out;
 	}
-	r = pj_key_from_pkey(pkey, out, reason, rlen);
-	pkey = NULL; /* transferred */
+	out->type = PJ_KEY_EC;
+	out->algs = c->alg;
+	out->sig_len = c->sig_bytes;
+	out->pkey = pkey; /* transferred */
+	pkey = NULL;
+	r = PJ_OK;
 out:
 	EVP_PKEY_free(pkey);
 	EVP_PKEY_CTX_free(ctx);
@@ -384,6 +212,34 @@ pj_key_from_ed25519(const unsigned char raw[32], struct pj_key *out)
 	out->sig_len = crypto_sign_BYTES;
 }
 
+int
+pj_key_from_spki(const unsigned char *der, size_t len, struct pj_key *out,
+    char *reason, size_t rlen)
+{
+	struct pj_spki spki;
+	int r = PJ_E_INTERNAL;
+
+	r = pj_spki_parse(der, len, &spki, reason, rlen);
+	if (r != PJ_OK)
+		goto out;
+	switch (spki.type) {
+	case PJ_SPKI_RSA:
+		r = pj_key_from_rsa(spki.a, spki.alen, spki.b, spki.blen, out,
+		    reason, rlen);
+		break;
+	case PJ_SPKI_EC:
+		r = pj_key_from_ec_point(spki.curve->group, spki.a, spki.alen, out,
+		    reason, rlen);
+		break;
+	case PJ_SPKI_ED25519:
+		pj_key_from_ed25519(spki.a, out);
+		r = PJ_OK;
+		break;
+	}
+out:
+	return r;
+}
+
 #define PEM_BEGIN "-----BEGIN PUBLIC KEY-----"
 #define PEM_END "-----END PUBLIC KEY-----"
 
@@ -394,7 +250,6 @@ pj_key_from_pem(const char *pem, size_t len, struct pj_key *out, char *reason,
 	const char *first, *body, *end;
 	unsigned char *der = NULL;
 	size_t derlen = 0, cap;
-	struct pj_spki spki;
 	int r = PJ_E_INTERNAL;
 
 	if (len > PJ_PEM_MAX || memchr(pem, '\0', len) != NULL) {
@@ -432,31 +287,7 @@ pj_key_from_pem(const char *pem, size_t len, struct pj_key *out, char *reason,
 		r = pj_reason(PJ_E_KEY, reason, rlen, "PEM body is not base64");
 		goto out;
 	}
-	r = pj_spki_parse(der, derlen, &spki, reason, rlen);
-	if (r != PJ_OK)
-		goto out;
-	switch (spki.type) {
-	case PJ_SPKI_RSA:
-		r = pj_key_from_rsa(spki.a, spki.alen, spki.b, spki.blen, out,
-		    reason, rlen);
-		break;
-	case PJ_SPKI_EC_P256:
-		r = pj_key_from_ec_point("prime256v1", spki.a, spki.alen, out,
-		    reason, rlen);
-		break;
-	case PJ_SPKI_EC_P384:
-		r = pj_key_from_ec_point("secp384r1", spki.a, spki.alen, out,
-		    reason, rlen);
-		break;
-	case PJ_SPKI_EC_P521:
-		r = pj_key_from_ec_point("secp521r1", spki.a, spki.alen, out,
-		    reason, rlen);
-		break;
-	case PJ_SPKI_ED25519:
-		pj_key_from_ed25519(spki.a, out);
-		r = PJ_OK;
-		break;
-	}
+	r = pj_key_from_spki(der, derlen, out, reason, rlen);
 out:
 	free(der);
 	return r;

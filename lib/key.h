@@ -4,15 +4,14 @@
 
 #include <stddef.h>
 #include <jansson.h>
-#include <openssl/bn.h>
 #include <openssl/evp.h>
+
+#include "rsa.h" /* PJ_RSA_MIN_BITS, PJ_RSA_MAX_BITS */
 
 #define PJ_SECRET_MIN 32
 #define PJ_SECRET_MAX (64 * 1024)
 #define PJ_PEM_MAX (64 * 1024)
 #define PJ_JWKS_MAX (1024 * 1024)
-#define PJ_RSA_MIN_BITS 2048
-#define PJ_RSA_MAX_BITS 16384
 
 /* Numbered from 1: a zeroed key has no type, so that a key nothing built
  * (a JWK of a kty pam_jwt does not know, a cleared key) is never taken for
@@ -54,10 +53,13 @@ int pj_key_from_secret(const unsigned char *buf, size_t len, struct pj_key *out,
     char *reason, size_t rlen) __attribute__((warn_unused_result));
 int pj_key_from_pem(const char *pem, size_t len, struct pj_key *out,
     char *reason, size_t rlen) __attribute__((warn_unused_result));
+/* A DER SubjectPublicKeyInfo (lib/spki.h), the body of a PEM public key. */
+int pj_key_from_spki(const unsigned char *der, size_t len, struct pj_key *out,
+    char *reason, size_t rlen) __attribute__((warn_unused_result));
 /* From the key's own numbers (JWK members, or a DER SubjectPublicKeyInfo):
- * RSA modulus and exponent (big-endian, no leading zero), an EC
- * uncompressed point on group ("prime256v1", "secp384r1", "secp521r1"),
- * or a raw Ed25519 key. */
+ * RSA modulus and exponent (big-endian; the rule of rsa.h), an EC
+ * uncompressed point on a curve of curve.h (its OpenSSL group name,
+ * "prime256v1", or its NIST name), or a raw Ed25519 key. */
 int pj_key_from_rsa(const unsigned char *n, size_t nlen, const unsigned char *e,
     size_t elen, struct pj_key *out, char *reason, size_t rlen)
     __attribute__((warn_unused_result));
@@ -65,9 +67,6 @@ int pj_key_from_ec_point(const char *group, const unsigned char *pt,
     size_t ptlen, struct pj_key *out, char *reason, size_t rlen)
     __attribute__((warn_unused_result));
 void pj_key_from_ed25519(const unsigned char raw[32], struct pj_key *out);
-/* Shared by the paths above: an EVP_PKEY (taken over) to a key. */
-int pj_key_from_pkey(EVP_PKEY *pkey, struct pj_key *out, char *reason,
-    size_t rlen) __attribute__((warn_unused_result));
 void pj_key_clear(struct pj_key *k);
 
 /* Append a key (ownership transferred, *k zeroed) to a set. */
@@ -91,10 +90,6 @@ int pj_keyset_select(const struct pj_keyset *ks, unsigned int alg,
 int pj_keyset_find(const struct pj_keyset *ks, unsigned int alg,
     const char *kid, const struct pj_key **out, char *reason, size_t rlen)
     __attribute__((warn_unused_result));
-
-/* 1 if an RSA modulus (big-endian bytes) carries the ROCA fingerprint
- * (CVE-2017-15361).  Plain arithmetic: no libcrypto needed. */
-int pj_rsa_roca(const unsigned char *n, size_t len);
 
 /* Build a key's EVP_PKEY now if it was left pending; PJ_OK or PJ_E_KEY.
  * pj_keyset_select calls it for the key it returns. */

@@ -96,14 +96,12 @@ no_passphrase(char *buf, int size, int rwflag, void *u)
 	return -1;
 }
 
-/* The public half through its SubjectPublicKeyInfo encoding, exactly what
- * a .pub file would give the module. */
+/* The public half through its SubjectPublicKeyInfo encoding, read by the
+ * module's own reader: exactly what a .pub file would give the module. */
 static int
 public_half(EVP_PKEY *priv, struct pj_key *out, char *reason, size_t rlen)
 {
 	unsigned char *der = NULL;
-	const unsigned char *p;
-	EVP_PKEY *pub = NULL;
 	int derlen, r = PJ_E_INTERNAL;
 
 	derlen = i2d_PUBKEY(priv, &der);
@@ -113,17 +111,8 @@ public_half(EVP_PKEY *priv, struct pj_key *out, char *reason, size_t rlen)
 		    "deriving the public key from the private key");
 		goto out;
 	}
-	p = der;
-	pub = d2i_PUBKEY(NULL, &p, derlen);
-	if (pub == NULL) {
-		r = pj_ossl_fail(PJ_E_KEY, reason, rlen, "d2i_PUBKEY",
-		    "deriving the public key from the private key");
-		goto out;
-	}
-	r = pj_key_from_pkey(pub, out, reason, rlen);
-	pub = NULL; /* transferred */
+	r = pj_key_from_spki(der, (size_t)derlen, out, reason, rlen);
 out:
-	EVP_PKEY_free(pub);
 	OPENSSL_free(der);
 	return r;
 }

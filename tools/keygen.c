@@ -12,10 +12,12 @@
 
 #include "lib/alg.h"
 #include "lib/b64url.h"
+#include "lib/curve.h"
 #include "lib/err.h"
 #include "lib/jwk.h"
 #include "lib/key.h"
 #include "lib/options.h"
+#include "lib/rsa.h"
 #include "lib/sig.h"
 #include "lib/sign.h"
 
@@ -266,9 +268,9 @@ make_jwk(EVP_PKEY *pkey, unsigned int alg, json_t **out, char **kid_out)
 	unsigned char raw[32], hash[crypto_hash_sha256_BYTES];
 	size_t rawlen = sizeof(raw);
 	char *a = NULL, *b = NULL, *kid = NULL, thumb[2200];
-	const char *crv = NULL;
+	const struct pj_curve *c = pj_curve_by_alg(alg);
 	json_t *jwk = NULL;
-	int n = -1, field = 0, r = -1;
+	int n = -1, r = -1;
 
 	*out = NULL;
 	*kid_out = NULL;
@@ -280,19 +282,16 @@ make_jwk(EVP_PKEY *pkey, unsigned int alg, json_t **out, char **kid_out)
 		n = snprintf(thumb, sizeof(thumb),
 		    "{\"e\":\"%s\",\"kty\":\"RSA\",\"n\":\"%s\"}", b, a);
 		jwk = json_pack("{s:s,s:s,s:s}", "kty", "RSA", "n", a, "e", b);
-	} else if (alg & PJ_ALG_EC) {
-		crv = alg == PJ_ALG_ES256 ? "P-256" : alg == PJ_ALG_ES384 ? "P-384" :
-		    "P-521";
-		field = alg == PJ_ALG_ES256 ? 32 : alg == PJ_ALG_ES384 ? 48 : 66;
-		a = param_b64(pkey, OSSL_PKEY_PARAM_EC_PUB_X, field);
-		b = param_b64(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, field);
+	} else if (c != NULL) {
+		a = param_b64(pkey, OSSL_PKEY_PARAM_EC_PUB_X, (int)c->coord_bytes);
+		b = param_b64(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, (int)c->coord_bytes);
 		if (a == NULL || b == NULL)
 			goto out;
 		n = snprintf(thumb, sizeof(thumb),
-		    "{\"crv\":\"%s\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}", crv,
-		    a, b);
-		jwk = json_pack("{s:s,s:s,s:s,s:s}", "kty", "EC", "crv", crv, "x", a,
-		    "y", b);
+		    "{\"crv\":\"%s\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}",
+		    c->crv, a, b);
+		jwk = json_pack("{s:s,s:s,s:s,s:s}", "kty", "EC", "crv", c->crv,
+		    "x", a, "y", b);
 	} else if (alg == PJ_ALG_EDDSA) {
 		if (EVP_PKEY_get_raw_public_key(pkey, raw, &rawlen) != 1 ||
 		    rawlen != sizeof(raw) ||
@@ -329,14 +328,12 @@ out:
 static EVP_PKEY *
 generate(unsigned int alg, long long bits)
 {
+	const struct pj_curve *c = pj_curve_by_alg(alg);
+
 	if (alg & PJ_ALG_RSA)
 		return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
-	if (alg == PJ_ALG_ES256)
-		return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	if (alg == PJ_ALG_ES384)
-		return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
-	if (alg == PJ_ALG_ES512)
-		return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521");
+	if (c != NULL)
+		return EVP_PKEY_Q_keygen(NULL, NULL, "EC", c->group);
 	if (alg == PJ_ALG_EDDSA)
 		return EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 	return NULL;
