@@ -1,4 +1,6 @@
-/* jwk.c - RFC 7517 JSON Web Keys and Key Sets */
+/* jwk.c - RFC 7517 JSON Web Keys and Key Sets to keys (lib/key.c builds
+ * each): members checked, RSA and EC keys of a set left pending until
+ * pj_jwk_ready, and the cache of recently read sets. */
 #include "jwk.h"
 #include "alg.h"
 #include "b64url.h"
@@ -7,6 +9,8 @@
 #include "key.h"
 #include "logval.h"
 #include "rsa.h"
+
+#include "ossl.h" /* pj_ossl_load: no OpenSSL call is made here */
 
 #include <pthread.h>
 #include <sodium.h>
@@ -342,9 +346,43 @@ pj_jwk_to_key(json_t *jwk, int allow_private, struct pj_key *out, char *reason,
 	return jwk_to_key(jwk, allow_private, NULL, out, reason, rlen);
 }
 
+int
+pj_jwk_ready(struct pj_key *k, char *reason, size_t rlen)
+{
+	struct pj_key built;
+	char shown[PJ_LOGVAL_SIZE(64)];
+	int r;
+
+	if (k->pending == NULL)
+		return PJ_OK;
+	/* without libcrypto the key is not at fault: it stays usable for the
+	 * next try, and the reason says what is missing (PAM_AUTHINFO_UNAVAIL) */
+	if ((r = pj_ossl_load(reason, rlen)) != PJ_OK)
+		return r;
+	r = jwk_to_key(k->pending, 1, NULL, &built, reason, rlen);
+	if (r == PJ_OK && (built.pkey == NULL || built.algs == 0 ||
+	    built.type != k->type)) {
+		/* the kid a token matched: escaped like the token's (logval.h) */
+		pj_logstr(shown, sizeof(shown), k->kid ? k->kid : "-", 64);
+		r = pj_reason(PJ_E_KEY, reason, rlen, "key '%s' is unusable: %s",
+		    shown, built.note ? built.note : "malformed");
+	}
+	if (r == PJ_OK) {
+		k->pkey = built.pkey; /* transferred */
+		built.pkey = NULL;
+		json_decref(k->pending);
+		k->pending = NULL;
+	} else if (r == PJ_E_KEY) {
+		k->algs = 0; /* never again within this authentication */
+	}
+	pj_key_clear(&built);
+	return r;
+}
+
+
 /* For a set: RSA and EC keys get their members checked and their
  * algorithms, size and notes now, and their EVP_PKEY only when a token
- * selects them (pj_key_ready).  Other key types are built at once. */
+ * selects them (pj_jwk_ready).  Other key types are built at once. */
 static int
 jwk_to_key_lazy(json_t *jwk, const struct jwk_k *real, struct pj_key *out,
     char *reason, size_t rlen)

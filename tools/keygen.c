@@ -364,7 +364,7 @@ self_check(unsigned int alg, const char *priv, size_t privlen, const char *pub,
 	if (pj_jwks_parse(jwks, jwkslen, &ks, reason, sizeof(reason)) != PJ_OK ||
 	    ks.n != 1 || ks.keys[0].algs != alg || ks.keys[0].kid == NULL ||
 	    strcmp(ks.keys[0].kid, kid) != 0 ||
-	    pj_key_ready(&ks.keys[0], reason, sizeof(reason)) != PJ_OK)
+	    pj_jwk_ready(&ks.keys[0], reason, sizeof(reason)) != PJ_OK)
 		goto out;
 	if (pj_signer_from_pem(priv, privlen, &s, reason, sizeof(reason)) != PJ_OK ||
 	    pj_sign(&s, alg, msg, sizeof(msg) - 1, &sig, &siglen) != PJ_OK)
