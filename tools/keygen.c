@@ -19,7 +19,7 @@
 #include "lib/options.h"
 #include "lib/rsa.h"
 #include "lib/sig.h"
-#include "lib/sign.h"
+#include "sign.h"
 
 #include <errno.h>
 #include <jansson.h>

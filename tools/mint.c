@@ -16,7 +16,7 @@
 #include "lib/err.h"
 #include "lib/jws.h"
 #include "lib/options.h"
-#include "lib/sign.h"
+#include "sign.h"
 
 #include <errno.h>
 #include <jansson.h>

@@ -1,13 +1,13 @@
 /* sign.c - HMAC, RSASSA-PKCS1-v1_5, RSASSA-PSS, ECDSA (P1363) and Ed25519
  * signatures, and compact JWS, for `pamjwt mint` */
 #include "sign.h"
-#include "alg.h"
-#include "b64url.h"
-#include "err.h"
-#include "file.h"
-#include "jws.h"
-#include "key.h"
-#include "sig.h"
+#include "lib/alg.h"
+#include "lib/b64url.h"
+#include "lib/err.h"
+#include "lib/file.h"
+#include "lib/jws.h"
+#include "lib/key.h"
+#include "lib/sig.h"
 
 #include <limits.h>
 #include <openssl/bio.h>
@@ -26,7 +26,7 @@
  * pj_ossl_load and pj_ossl_fail (its words for a failed call) come from
  * ossl.h */
 #define PJ_OSSL_NO_REDIRECT
-#include "ossl.h"
+#include "lib/ossl.h"
 
 #define PJ_PEM_PRIVATE_TAIL "PRIVATE KEY-----"
 #define BEGIN "-----BEGIN "
