@@ -1,10 +1,16 @@
-/* jwk.c - RFC 7517 JSON Web Keys and Key Sets */
+/* jwk.c - RFC 7517 JSON Web Keys and Key Sets to keys (lib/key.c builds
+ * each): members checked, RSA and EC keys of a set left pending until
+ * pj_jwk_ready, and the cache of recently read sets. */
 #include "jwk.h"
 #include "alg.h"
 #include "b64url.h"
+#include "curve.h"
 #include "err.h"
 #include "key.h"
 #include "logval.h"
+#include "rsa.h"
+
+#include "ossl.h" /* pj_ossl_load: no OpenSSL call is made here */
 
 #include <pthread.h>
 #include <sodium.h>
@@ -109,25 +115,17 @@ ec_from_jwk(json_t *jwk, const char *crv, struct pj_key *out, char *note,
 {
 	unsigned char *x = NULL, *y = NULL, *pt = NULL;
 	size_t xlen = 0, ylen = 0, flen;
-	const char *group;
+	const struct pj_curve *c;
 	int r;
 
 	if (crv == NULL)
 		return pj_reason(PJ_E_KEY, reason, rlen, "JWK EC key without 'crv'");
-	if (strcmp(crv, "P-256") == 0) {
-		group = "prime256v1";
-		flen = 32;
-	} else if (strcmp(crv, "P-384") == 0) {
-		group = "secp384r1";
-		flen = 48;
-	} else if (strcmp(crv, "P-521") == 0) {
-		group = "secp521r1";
-		flen = 66;
-	} else {
+	if ((c = pj_curve_by_crv(crv)) == NULL) {
 		(void)snprintf(note, notelen, "curve '%s' is not supported",
 		    SHOWN(crv));
 		return PJ_E_ALG;
 	}
+	flen = c->coord_bytes;
 	if ((r = member_b64(jwk, "x", NULL, &x, &xlen, reason, rlen)) != PJ_OK ||
 	    (r = member_b64(jwk, "y", NULL, &y, &ylen, reason, rlen)) != PJ_OK)
 		goto out;
@@ -147,7 +145,7 @@ ec_from_jwk(json_t *jwk, const char *crv, struct pj_key *out, char *note,
 	pt[0] = 0x04;
 	memcpy(pt + 1 + (flen - xlen), x, xlen);
 	memcpy(pt + 1 + flen + (flen - ylen), y, ylen);
-	r = pj_key_from_ec_point(group, pt, 1 + 2 * flen, out, reason, rlen);
+	r = pj_key_from_ec_point(c->group, pt, 1 + 2 * flen, out, reason, rlen);
 out:
 	free(x);
 	free(y);
@@ -348,32 +346,52 @@ pj_jwk_to_key(json_t *jwk, int allow_private, struct pj_key *out, char *reason,
 	return jwk_to_key(jwk, allow_private, NULL, out, reason, rlen);
 }
 
-/* The bits of a big-endian unsigned integer without leading zero octets. */
-static size_t
-bit_length(const unsigned char *p, size_t n)
+int
+pj_jwk_ready(struct pj_key *k, char *reason, size_t rlen)
 {
-	unsigned char top = p[0];
-	size_t bits = (n - 1) * 8;
+	struct pj_key built;
+	char shown[PJ_LOGVAL_SIZE(64)];
+	int r;
 
-	while (top) {
-		bits++;
-		top >>= 1;
+	if (k->pending == NULL)
+		return PJ_OK;
+	/* without libcrypto the key is not at fault: it stays usable for the
+	 * next try, and the reason says what is missing (PAM_AUTHINFO_UNAVAIL) */
+	if ((r = pj_ossl_load(reason, rlen)) != PJ_OK)
+		return r;
+	r = jwk_to_key(k->pending, 1, NULL, &built, reason, rlen);
+	if (r == PJ_OK && (built.pkey == NULL || built.algs == 0 ||
+	    built.type != k->type)) {
+		/* the kid a token matched: escaped like the token's (logval.h) */
+		pj_logstr(shown, sizeof(shown), k->kid ? k->kid : "-", 64);
+		r = pj_reason(PJ_E_KEY, reason, rlen, "key '%s' is unusable: %s",
+		    shown, built.note ? built.note : "malformed");
 	}
-	return bits;
+	if (r == PJ_OK) {
+		k->pkey = built.pkey; /* transferred */
+		built.pkey = NULL;
+		json_decref(k->pending);
+		k->pending = NULL;
+	} else if (r == PJ_E_KEY) {
+		k->algs = 0; /* never again within this authentication */
+	}
+	pj_key_clear(&built);
+	return r;
 }
+
 
 /* For a set: RSA and EC keys get their members checked and their
  * algorithms, size and notes now, and their EVP_PKEY only when a token
- * selects them (pj_key_ready).  Other key types are built at once. */
+ * selects them (pj_jwk_ready).  Other key types are built at once. */
 static int
 jwk_to_key_lazy(json_t *jwk, const struct jwk_k *real, struct pj_key *out,
     char *reason, size_t rlen)
 {
 	const char *kty = NULL, *crv = NULL, *kid = NULL;
 	unsigned char *a = NULL, *b = NULL;
-	size_t alen = 0, blen = 0, bits, flen = 0;
+	size_t alen = 0, blen = 0;
+	const struct pj_curve *c = NULL;
 	char note[160] = "";
-	unsigned int alg = 0;
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -392,47 +410,29 @@ jwk_to_key_lazy(json_t *jwk, const struct jwk_k *real, struct pj_key *out,
 			    "JWK RSA member with a leading zero octet");
 			goto out;
 		}
-		bits = bit_length(a, alen);
-		if (bits < PJ_RSA_MIN_BITS || bits > PJ_RSA_MAX_BITS)
-			(void)snprintf(note, sizeof(note),
-			    "RSA key of %zu bits (%d to %d are accepted)", bits,
-			    PJ_RSA_MIN_BITS, PJ_RSA_MAX_BITS);
-		else if (!(b[blen - 1] & 1) || blen > 8 ||
-		    bit_length(b, blen) < 2)
-			(void)snprintf(note, sizeof(note),
-			    "RSA public exponent is unsafe (must be odd, 3 or more)");
-		else if (pj_rsa_roca(a, alen))
-			(void)snprintf(note, sizeof(note),
-			    "RSA modulus has the ROCA fingerprint (CVE-2017-15361)");
+		/* the one rule (rsa.h); its reason becomes the note */
+		if (pj_rsa_check(a, alen, b, blen, note, sizeof(note)) != PJ_OK &&
+		    note[0] == '\0')
+			(void)snprintf(note, sizeof(note), "RSA key refused");
 		out->algs = PJ_ALG_RSA;
-		out->sig_len = (bits + 7) / 8;
+		out->sig_len = (pj_rsa_bits(a, alen) + 7) / 8;
 	} else {
 		out->type = PJ_KEY_EC;
-		if (strcmp(crv, "P-256") == 0) {
-			alg = PJ_ALG_ES256;
-			flen = 32;
-		} else if (strcmp(crv, "P-384") == 0) {
-			alg = PJ_ALG_ES384;
-			flen = 48;
-		} else if (strcmp(crv, "P-521") == 0) {
-			alg = PJ_ALG_ES512;
-			flen = 66;
-		} else {
+		if ((c = pj_curve_by_crv(crv)) == NULL)
 			(void)snprintf(note, sizeof(note),
 			    "curve '%s' is not supported", SHOWN(crv));
-		}
-		if (flen != 0) {
+		if (c != NULL) {
 			if ((r = member_b64(jwk, "x", NULL, &a, &alen, reason, rlen)) != PJ_OK ||
 			    (r = member_b64(jwk, "y", NULL, &b, &blen, reason, rlen)) != PJ_OK)
 				goto out;
-			if (alen > flen || blen > flen) {
+			if (alen > c->coord_bytes || blen > c->coord_bytes) {
 				r = pj_reason(PJ_E_KEY, reason, rlen,
 				    "JWK EC coordinates longer than %zu bytes for %s",
-				    flen, crv);
+				    c->coord_bytes, crv);
 				goto out;
 			}
-			out->algs = alg;
-			out->sig_len = 2 * flen;
+			out->algs = c->alg;
+			out->sig_len = c->sig_bytes;
 		}
 	}
 	r = jwk_finish(jwk, kid, PJ_OK, out, note, sizeof(note), reason, rlen);

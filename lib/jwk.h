@@ -1,4 +1,5 @@
-/* jwk.h - RFC 7517 JSON Web Keys and Key Sets, built straight from members */
+/* jwk.h - RFC 7517 JSON Web Keys and Key Sets to keys (lib/key.c builds
+ * each from its members) */
 #ifndef PJ_JWK_H
 #define PJ_JWK_H
 
@@ -15,6 +16,14 @@ struct pj_keyset;
  * JWKs); a key set never does. */
 int pj_jwk_to_key(json_t *jwk, int allow_private, struct pj_key *out,
     char *reason, size_t rlen) __attribute__((warn_unused_result));
+
+/* Build a key's EVP_PKEY now if the set left it pending (a JWK RSA or EC
+ * key: checked at read, built when a token selects it).  PJ_OK, or PJ_E_KEY
+ * with the reason, and then the key's algs drop to 0 (never again within
+ * this authentication); without libcrypto the key stays as it was.
+ * pj_keyset_select calls it for the key it returns. */
+int pj_jwk_ready(struct pj_key *k, char *reason, size_t rlen)
+    __attribute__((warn_unused_result));
 
 /* A JWK Set text ({"keys":[...]}) appended to ks.  Duplicate kids, malformed
  * JSON or members, and a set with no usable key are PJ_E_KEY. */

@@ -1,11 +1,12 @@
-/* key.c - verification keys: HMAC secrets, PEM public keys, key sets */
+/* key.c - one verification key, built from its material: an HMAC secret,
+ * RSA numbers, an EC point, an Ed25519 key, a DER SubjectPublicKeyInfo or
+ * its PEM text; cleared, and its signature size.  Also the plain array
+ * that holds keys (add, free), which jwk.c fills and keyset.c loads. */
 #include "key.h"
 #include "alg.h"
+#include "curve.h"
 #include "err.h"
-#include "file.h"
-#include "jwk.h"
-#include "logval.h"
-#include "options.h"
+#include "rsa.h"
 #include "spki.h"
 
 #include <sodium.h>
@@ -65,187 +66,6 @@ pj_key_from_secret(const unsigned char *buf, size_t len, struct pj_key *out,
 	return PJ_OK;
 }
 
-/* The JWS algorithm and signature size of an EC key's curve: PJ_OK, or
- * PJ_E_KEY for another curve, or the libcrypto failure to read it. */
-static int
-ec_curve(EVP_PKEY *pkey, unsigned int *alg, size_t *siglen, char *reason,
-    size_t rlen)
-{
-	char name[64];
-	size_t nlen = 0;
-	int r = PJ_E_INTERNAL;
-
-	if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME,
-	    name, sizeof(name), &nlen) != 1) {
-		r = pj_ossl_fail(PJ_E_KEY, reason, rlen,
-		    "EVP_PKEY_get_utf8_string_param", "reading the curve of an EC key");
-		goto out;
-	}
-	if (strcmp(name, "prime256v1") == 0 || strcmp(name, "P-256") == 0) {
-		*alg = PJ_ALG_ES256;
-		*siglen = 64;
-	} else if (strcmp(name, "secp384r1") == 0 || strcmp(name, "P-384") == 0) {
-		*alg = PJ_ALG_ES384;
-		*siglen = 96;
-	} else if (strcmp(name, "secp521r1") == 0 || strcmp(name, "P-521") == 0) {
-		*alg = PJ_ALG_ES512;
-		*siglen = 132;
-	} else {
-		r = pj_reason(PJ_E_KEY, reason, rlen,
-		    "EC key on a curve other than P-256, P-384, P-521");
-		goto out;
-	}
-	r = PJ_OK;
-out:
-	return r;
-}
-
-/* ROCA (CVE-2017-15361): moduli from Infineon's flawed generator are
- * 65537^a mod M for a primorial M, so n mod p lies in the subgroup that
- * 65537 generates modulo every small prime p of M.  For a sound modulus that
- * holds for all 38 primes with negligible probability. */
-int
-pj_rsa_roca(const unsigned char *n, size_t len)
-{
-	static const unsigned int primes[] = { 3, 5, 7, 11, 13, 17, 19, 23, 29,
-		31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103,
-		107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167 };
-	const size_t np = sizeof(primes) / sizeof(primes[0]);
-	size_t i, j, k, group_end = 0;
-	uint64_t m = 1, nm = 0;
-	unsigned int p, g, x, rem;
-	int in;
-
-	if (len == 0)
-		return 0;
-	for (i = 0; i < np; i++) {
-		p = primes[i];
-		if (i == group_end) {
-			/* n mod m for m the product of the next primes below 2^32:
-			 * Horner over 32-bit words (a short first one), nm < m,
-			 * so nm * 2^32 + word fits in 64 bits.  One pass settles
-			 * 3 to 29, where a sound modulus almost always fails. */
-			for (m = 1, j = i; j < np && m * primes[j] <= UINT32_MAX; j++)
-				m *= primes[j];
-			group_end = j;
-			nm = 0;
-			for (k = 0; k < len % 4; k++)
-				nm = (nm << 8) | n[k];
-			for (; k < len; k += 4)
-				nm = ((nm << 32) | ((uint64_t)n[k] << 24) |
-				    ((uint64_t)n[k + 1] << 16) | ((uint64_t)n[k + 2] << 8) |
-				    n[k + 3]) % m;
-			nm %= m;
-		}
-		rem = (unsigned int)(nm % p);
-		g = 65537u % p;
-		x = 1;
-		in = 0;
-		do {
-			if (x == rem) {
-				in = 1;
-				break;
-			}
-			x = (x * g) % p;
-		} while (x != 1);
-		if (!in)
-			return 0;
-	}
-	return 1;
-}
-
-int
-pj_key_from_pkey(EVP_PKEY *pkey, struct pj_key *out, char *reason, size_t rlen)
-{
-	BIGNUM *e = NULL, *n = NULL;
-	unsigned char nbuf[PJ_RSA_MAX_BITS / 8]; /* leading zeros: same residues */
-	size_t rawlen = sizeof(out->ed25519);
-	int bits, r = PJ_E_INTERNAL;
-
-	/* a caller holding an EVP_PKEY has libcrypto: this finds it */
-	if ((r = pj_ossl_load(reason, rlen)) != PJ_OK)
-		return r;
-	r = PJ_E_INTERNAL;
-	switch (EVP_PKEY_get_base_id(pkey)) {
-	case EVP_PKEY_RSA:
-		bits = EVP_PKEY_get_bits(pkey);
-		if (bits < PJ_RSA_MIN_BITS || bits > PJ_RSA_MAX_BITS) {
-			r = pj_reason(PJ_E_KEY, reason, rlen,
-			    "RSA key of %d bits (%d to %d are accepted)", bits,
-			    PJ_RSA_MIN_BITS, PJ_RSA_MAX_BITS);
-			goto out;
-		}
-		/* a libcrypto failure is named as such, never as a weak key */
-		if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e) != 1) {
-			r = pj_ossl_fail(PJ_E_KEY, reason, rlen,
-			    "EVP_PKEY_get_bn_param",
-			    "reading the exponent of an RSA key");
-			goto out;
-		}
-		if (!BN_is_odd(e) || BN_num_bits(e) < 2 || BN_num_bits(e) > 64) {
-			r = pj_reason(PJ_E_KEY, reason, rlen,
-			    "RSA public exponent is unsafe (must be odd, 3 or more)");
-			goto out;
-		}
-		if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n) != 1) {
-			r = pj_ossl_fail(PJ_E_KEY, reason, rlen,
-			    "EVP_PKEY_get_bn_param",
-			    "reading the modulus of an RSA key");
-			goto out;
-		}
-		if (BN_bn2binpad(n, nbuf, (int)sizeof(nbuf)) != (int)sizeof(nbuf)) {
-			r = pj_ossl_fail(PJ_E_KEY, reason, rlen, "BN_bn2binpad",
-			    "reading the modulus of an RSA key");
-			goto out;
-		}
-		if (pj_rsa_roca(nbuf, sizeof(nbuf))) {
-			r = pj_reason(PJ_E_KEY, reason, rlen,
-			    "RSA modulus has the ROCA fingerprint (CVE-2017-15361): "
-			    "the key is breakable, replace it");
-			goto out;
-		}
-		out->type = PJ_KEY_RSA;
-		out->algs = PJ_ALG_RSA;
-		out->sig_len = (size_t)(bits + 7) / 8;
-		out->pkey = pkey; /* transferred */
-		pkey = NULL;
-		break;
-	case EVP_PKEY_EC:
-		r = ec_curve(pkey, &out->algs, &out->sig_len, reason, rlen);
-		if (r != PJ_OK)
-			goto out;
-		out->type = PJ_KEY_EC;
-		out->pkey = pkey; /* transferred */
-		pkey = NULL;
-		break;
-	case EVP_PKEY_ED25519:
-		if (EVP_PKEY_get_raw_public_key(pkey, out->ed25519, &rawlen) != 1) {
-			r = pj_ossl_fail(PJ_E_KEY, reason, rlen,
-			    "EVP_PKEY_get_raw_public_key", "reading an Ed25519 key");
-			goto out;
-		}
-		if (rawlen != sizeof(out->ed25519)) {
-			r = pj_reason(PJ_E_KEY, reason, rlen,
-			    "Ed25519 key cannot be read");
-			goto out;
-		}
-		out->type = PJ_KEY_ED25519;
-		out->algs = PJ_ALG_EDDSA;
-		out->sig_len = crypto_sign_BYTES;
-		break;
-	default:
-		r = pj_reason(PJ_E_KEY, reason, rlen,
-		    "unsupported key type (RSA, EC P-256/384/521 and Ed25519 are)");
-		goto out;
-	}
-	r = PJ_OK;
-out:
-	BN_free(e);
-	BN_free(n);
-	EVP_PKEY_free(pkey);
-	return r;
-}
-
 int
 pj_key_from_rsa(const unsigned char *n, size_t nlen, const unsigned char *e,
     size_t elen, struct pj_key *out, char *reason, size_t rlen)
@@ -257,8 +77,9 @@ pj_key_from_rsa(const unsigned char *n, size_t nlen, const unsigned char *e,
 	EVP_PKEY *pkey = NULL;
 	int r = PJ_E_INTERNAL;
 
-	if (nlen == 0 || elen == 0 || nlen > PJ_RSA_MAX_BITS / 8 + 1 || elen > 8)
-		return pj_reason(PJ_E_KEY, reason, rlen, "RSA key of unusable size");
+	/* the one rule (rsa.h), on the numbers, before libcrypto sees them */
+	if ((r = pj_rsa_check(n, nlen, e, elen, reason, rlen)) != PJ_OK)
+		return r;
 	if ((r = pj_ossl_load(reason, rlen)) != PJ_OK)
 		return r;
 	/* Each failing libcrypto call is named (a provider that cannot build
@@ -298,15 +119,19 @@ pj_key_from_rsa(const unsigned char *n, size_t nlen, const unsigned char *e,
 		    "building an RSA key");
 		goto out;
 	}
-	/* takes any n and e (their sizes are checked above, their values by
-	 * pj_key_from_pkey): a failure is libcrypto's, not the key's */
+	/* takes any n and e (checked above): a failure is libcrypto's, not
+	 * the key's */
 	if (EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1) {
 		r = pj_ossl_fail(PJ_E_KEY, reason, rlen, "EVP_PKEY_fromdata",
 		    "building an RSA key");
 		goto out;
 	}
-	r = pj_key_from_pkey(pkey, out, reason, rlen);
-	pkey = NULL; /* transferred */
+	out->type = PJ_KEY_RSA;
+	out->algs = PJ_ALG_RSA;
+	out->sig_len = (pj_rsa_bits(n, nlen) + 7) / 8;
+	out->pkey = pkey; /* transferred */
+	pkey = NULL;
+	r = PJ_OK;
 out:
 	EVP_PKEY_free(pkey);
 	BN_free(bn_n);
@@ -324,20 +149,18 @@ pj_key_from_ec_point(const char *group, const unsigned char *pt, size_t ptlen,
 	OSSL_PARAM params[3];
 	EVP_PKEY_CTX *ctx = NULL;
 	EVP_PKEY *pkey = NULL;
-	size_t flen = strcmp(group, "prime256v1") == 0 ? 32 :
-	    strcmp(group, "secp384r1") == 0 ? 48 :
-	    strcmp(group, "secp521r1") == 0 ? 66 : 0;
+	const struct pj_curve *c = pj_curve_by_group(group);
 	int r = PJ_E_INTERNAL;
 
 	/* only an uncompressed point: OpenSSL would also take the point at
 	 * infinity (one 0x00 byte), a key that "verifies" forged signatures */
-	if (flen == 0 || ptlen != 1 + 2 * flen || pt[0] != 0x04)
+	if (c == NULL || ptlen != 1 + 2 * c->coord_bytes || pt[0] != 0x04)
 		return pj_reason(PJ_E_KEY, reason, rlen,
 		    "EC public key is not an uncompressed point on %s", group);
 	if ((r = pj_ossl_load(reason, rlen)) != PJ_OK)
 		return r;
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-	    (char *)group, 0);
+	    (char *)(uintptr_t)c->group, 0);
 	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
 	    (void *)pt, ptlen);
 	params[2] = OSSL_PARAM_construct_end();
@@ -367,8 +190,12 @@ pj_key_from_ec_point(const char *group, const unsigned char *pt, size_t ptlen,
 		}
 		goto out;
 	}
-	r = pj_key_from_pkey(pkey, out, reason, rlen);
-	pkey = NULL; /* transferred */
+	out->type = PJ_KEY_EC;
+	out->algs = c->alg;
+	out->sig_len = c->sig_bytes;
+	out->pkey = pkey; /* transferred */
+	pkey = NULL;
+	r = PJ_OK;
 out:
 	EVP_PKEY_free(pkey);
 	EVP_PKEY_CTX_free(ctx);
@@ -384,6 +211,34 @@ pj_key_from_ed25519(const unsigned char raw[32], struct pj_key *out)
 	out->sig_len = crypto_sign_BYTES;
 }
 
+int
+pj_key_from_spki(const unsigned char *der, size_t len, struct pj_key *out,
+    char *reason, size_t rlen)
+{
+	struct pj_spki spki;
+	int r = PJ_E_INTERNAL;
+
+	r = pj_spki_parse(der, len, &spki, reason, rlen);
+	if (r != PJ_OK)
+		goto out;
+	switch (spki.type) {
+	case PJ_SPKI_RSA:
+		r = pj_key_from_rsa(spki.a, spki.alen, spki.b, spki.blen, out,
+		    reason, rlen);
+		break;
+	case PJ_SPKI_EC:
+		r = pj_key_from_ec_point(spki.curve->group, spki.a, spki.alen, out,
+		    reason, rlen);
+		break;
+	case PJ_SPKI_ED25519:
+		pj_key_from_ed25519(spki.a, out);
+		r = PJ_OK;
+		break;
+	}
+out:
+	return r;
+}
+
 #define PEM_BEGIN "-----BEGIN PUBLIC KEY-----"
 #define PEM_END "-----END PUBLIC KEY-----"
 
@@ -394,7 +249,6 @@ pj_key_from_pem(const char *pem, size_t len, struct pj_key *out, char *reason,
 	const char *first, *body, *end;
 	unsigned char *der = NULL;
 	size_t derlen = 0, cap;
-	struct pj_spki spki;
 	int r = PJ_E_INTERNAL;
 
 	if (len > PJ_PEM_MAX || memchr(pem, '\0', len) != NULL) {
@@ -432,31 +286,7 @@ pj_key_from_pem(const char *pem, size_t len, struct pj_key *out, char *reason,
 		r = pj_reason(PJ_E_KEY, reason, rlen, "PEM body is not base64");
 		goto out;
 	}
-	r = pj_spki_parse(der, derlen, &spki, reason, rlen);
-	if (r != PJ_OK)
-		goto out;
-	switch (spki.type) {
-	case PJ_SPKI_RSA:
-		r = pj_key_from_rsa(spki.a, spki.alen, spki.b, spki.blen, out,
-		    reason, rlen);
-		break;
-	case PJ_SPKI_EC_P256:
-		r = pj_key_from_ec_point("prime256v1", spki.a, spki.alen, out,
-		    reason, rlen);
-		break;
-	case PJ_SPKI_EC_P384:
-		r = pj_key_from_ec_point("secp384r1", spki.a, spki.alen, out,
-		    reason, rlen);
-		break;
-	case PJ_SPKI_EC_P521:
-		r = pj_key_from_ec_point("secp521r1", spki.a, spki.alen, out,
-		    reason, rlen);
-		break;
-	case PJ_SPKI_ED25519:
-		pj_key_from_ed25519(spki.a, out);
-		r = PJ_OK;
-		break;
-	}
+	r = pj_key_from_spki(der, derlen, out, reason, rlen);
 out:
 	free(der);
 	return r;
@@ -505,247 +335,6 @@ pj_keyset_free(struct pj_keyset *ks)
 	free(ks->keys);
 	ks->keys = NULL;
 	ks->n = 0;
-}
-
-static int
-load_secret(const char *path, struct pj_keyset *ks, char *reason, size_t rlen)
-{
-	struct pj_key k;
-	char *buf = NULL;
-	size_t len = 0, use;
-	int r;
-
-	memset(&k, 0, sizeof(k));
-	r = pj_file_read(path, PJ_FILE_SECRET, PJ_SECRET_MAX, PJ_E_KEY, &buf, &len,
-	    NULL, reason, rlen);
-	if (r != PJ_OK)
-		goto out;
-	use = len;
-	if (use > 0 && buf[use - 1] == '\n')
-		use--;
-	r = pj_key_from_secret((unsigned char *)buf, use, &k, reason, rlen);
-	if (r != PJ_OK) {
-		char tmp[192];
-
-		if (r == PJ_E_KEY && reason != NULL && rlen > 0) {
-			(void)snprintf(tmp, sizeof(tmp), "%s", reason);
-			(void)snprintf(reason, rlen, "%s: %s", path, tmp);
-		}
-		goto out;
-	}
-	r = pj_keyset_add(ks, &k);
-out:
-	pj_key_clear(&k);
-	pj_file_free(buf, len);
-	return r;
-}
-
-static int
-load_pem(const char *path, struct pj_keyset *ks, char *reason, size_t rlen)
-{
-	struct pj_key k;
-	char *buf = NULL;
-	size_t len = 0;
-	int r;
-
-	memset(&k, 0, sizeof(k));
-	r = pj_file_read(path, PJ_FILE_PUBLIC, PJ_PEM_MAX, PJ_E_KEY, &buf, &len,
-	    NULL, reason, rlen);
-	if (r != PJ_OK)
-		goto out;
-	r = pj_key_from_pem(buf, len, &k, reason, rlen);
-	if (r != PJ_OK) {
-		char tmp[192];
-
-		if (r == PJ_E_KEY && reason != NULL && rlen > 0) {
-			(void)snprintf(tmp, sizeof(tmp), "%s", reason);
-			(void)snprintf(reason, rlen, "%s: %s", path, tmp);
-		}
-		goto out;
-	}
-	r = pj_keyset_add(ks, &k);
-out:
-	pj_key_clear(&k);
-	pj_file_free(buf, len);
-	return r;
-}
-
-static int
-load_jwks(const char *path, struct pj_keyset *ks, char *reason, size_t rlen)
-{
-	char *buf = NULL;
-	size_t len = 0, first = ks->n, i;
-	unsigned int mode = 0;
-	int r;
-
-	r = pj_file_read(path, PJ_FILE_PUBLIC, PJ_JWKS_MAX, PJ_E_KEY, &buf, &len,
-	    &mode, reason, rlen);
-	if (r != PJ_OK)
-		goto out;
-	r = pj_jwks_parse(buf, len, ks, reason, rlen);
-	/* an oct key is a secret: the set must then be private like one */
-	for (i = first; r == PJ_OK && i < ks->n; i++)
-		if (ks->keys[i].type == PJ_KEY_HMAC && (mode & 077) != 0)
-			r = pj_reason(PJ_E_KEY, reason, rlen,
-			    "holds an HMAC secret (kty oct) but its mode %04o lets "
-			    "group or others read it", mode);
-	if (r != PJ_OK && r == PJ_E_KEY && reason != NULL && rlen > 0) {
-		char tmp[192];
-
-		(void)snprintf(tmp, sizeof(tmp), "%s", reason);
-		(void)snprintf(reason, rlen, "%s: %s", path, tmp);
-	}
-out:
-	pj_file_free(buf, len);
-	return r;
-}
-
-int
-pj_keyset_load(const struct pj_options *o, struct pj_keyset *ks, char *reason,
-    size_t rlen)
-{
-	int r = PJ_OK;
-
-	memset(ks, 0, sizeof(*ks));
-	if (o->secret_file != NULL &&
-	    (r = load_secret(o->secret_file, ks, reason, rlen)) != PJ_OK)
-		goto out;
-	if (o->public_key_file != NULL &&
-	    (r = load_pem(o->public_key_file, ks, reason, rlen)) != PJ_OK)
-		goto out;
-	if (o->jwks_file != NULL &&
-	    (r = load_jwks(o->jwks_file, ks, reason, rlen)) != PJ_OK)
-		goto out;
-	if (ks->n == 0)
-		r = pj_reason(PJ_E_KEY, reason, rlen, "no key configured");
-out:
-	if (r != PJ_OK)
-		pj_keyset_free(ks);
-	return r;
-}
-
-/* The chosen key, ready to verify alg: its EVP_PKEY built if pending, and
- * libcrypto loaded for HS384 (libsodium has no SHA-384), with the reason
- * logged here rather than as a bad signature. */
-static int
-key_use(struct pj_key *k, unsigned int alg, char *reason, size_t rlen)
-{
-	int r;
-
-	if ((r = pj_key_ready(k, reason, rlen)) != PJ_OK)
-		return r;
-	if (alg == PJ_ALG_HS384)
-		return pj_ossl_load(reason, rlen);
-	return PJ_OK;
-}
-
-int
-pj_keyset_find(const struct pj_keyset *ks, unsigned int alg, const char *kid,
-    const struct pj_key **out, char *reason, size_t rlen)
-{
-	const struct pj_key *hit = NULL;
-	char shown[PJ_LOGVAL_SIZE(64)];
-	size_t i, fits = 0;
-
-	*out = NULL;
-	if (kid != NULL) {
-		for (i = 0; i < ks->n; i++)
-			if (ks->keys[i].kid != NULL &&
-			    strcmp(ks->keys[i].kid, kid) == 0) {
-				hit = &ks->keys[i];
-				break;
-			}
-		if (hit != NULL) {
-			/* a configured kid (the token's matched it), escaped all
-			 * the same: the line is read as structure (logval.h) */
-			pj_logstr(shown, sizeof(shown), hit->kid, 64);
-			if (hit->algs == 0)
-				return pj_reason(PJ_E_NO_KEY, reason, rlen,
-				    "key '%s' is unusable: %s", shown,
-				    hit->note ? hit->note : "no algorithm");
-			if ((hit->algs & alg) == 0)
-				return pj_reason(PJ_E_ALG, reason, rlen,
-				    "key '%s' does not allow %s", shown,
-				    pj_alg_name(alg));
-			*out = hit;
-			return PJ_OK;
-		}
-	}
-	/* keys without kid (files), or any key when the token has no kid */
-	for (i = 0; i < ks->n; i++) {
-		if (kid != NULL && ks->keys[i].kid != NULL)
-			continue;
-		if (ks->keys[i].algs & alg) {
-			fits++;
-			hit = &ks->keys[i];
-		}
-	}
-	if (fits == 0) {
-		if (kid != NULL)
-			/* the token's kid, unverified, is not quoted: the log
-			 * line has it once, escaped, as kid= (pam_jwt.c) */
-			return pj_reason(PJ_E_NO_KEY, reason, rlen,
-			    "no key with the token's kid for %s", pj_alg_name(alg));
-		return pj_reason(PJ_E_ALG, reason, rlen,
-		    "no configured key verifies %s", pj_alg_name(alg));
-	}
-	if (fits > 1)
-		return pj_reason(PJ_E_NO_KEY, reason, rlen,
-		    "token has no kid and %zu keys fit %s", fits, pj_alg_name(alg));
-	*out = hit;
-	return PJ_OK;
-}
-
-int
-pj_keyset_select(const struct pj_keyset *ks, unsigned int alg, const char *kid,
-    const struct pj_key **out, char *reason, size_t rlen)
-{
-	const struct pj_key *hit = NULL;
-	int r;
-
-	*out = NULL;
-	if ((r = pj_keyset_find(ks, alg, kid, &hit, reason, rlen)) != PJ_OK)
-		return r;
-	/* the set is const, its keys are not: building a pending key is a
-	 * cache inside this authentication's own key set */
-	if ((r = key_use((struct pj_key *)(uintptr_t)hit, alg, reason, rlen)) !=
-	    PJ_OK)
-		return r;
-	*out = hit;
-	return PJ_OK;
-}
-
-int
-pj_key_ready(struct pj_key *k, char *reason, size_t rlen)
-{
-	struct pj_key built;
-	char shown[PJ_LOGVAL_SIZE(64)];
-	int r;
-
-	if (k->pending == NULL)
-		return PJ_OK;
-	/* without libcrypto the key is not at fault: it stays usable for the
-	 * next try, and the reason says what is missing (PAM_AUTHINFO_UNAVAIL) */
-	if ((r = pj_ossl_load(reason, rlen)) != PJ_OK)
-		return r;
-	r = pj_jwk_to_key(k->pending, 1, &built, reason, rlen);
-	if (r == PJ_OK && (built.pkey == NULL || built.algs == 0 ||
-	    built.type != k->type)) {
-		/* the kid a token matched: escaped like the token's (logval.h) */
-		pj_logstr(shown, sizeof(shown), k->kid ? k->kid : "-", 64);
-		r = pj_reason(PJ_E_KEY, reason, rlen, "key '%s' is unusable: %s",
-		    shown, built.note ? built.note : "malformed");
-	}
-	if (r == PJ_OK) {
-		k->pkey = built.pkey; /* transferred */
-		built.pkey = NULL;
-		json_decref(k->pending);
-		k->pending = NULL;
-	} else if (r == PJ_E_KEY) {
-		k->algs = 0; /* never again within this authentication */
-	}
-	pj_key_clear(&built);
-	return r;
 }
 
 size_t

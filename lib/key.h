@@ -1,22 +1,22 @@
-/* key.h - verification keys and key sets */
+/* key.h - one verification key (lib/key.c): its type, how it is built,
+ * cleared and how long its signatures are; and the plain array of keys. */
 #ifndef PJ_KEY_H
 #define PJ_KEY_H
 
 #include <stddef.h>
 #include <jansson.h>
-#include <openssl/bn.h>
 #include <openssl/evp.h>
+
+#include "rsa.h" /* PJ_RSA_MIN_BITS, PJ_RSA_MAX_BITS */
 
 #define PJ_SECRET_MIN 32
 #define PJ_SECRET_MAX (64 * 1024)
 #define PJ_PEM_MAX (64 * 1024)
 #define PJ_JWKS_MAX (1024 * 1024)
-#define PJ_RSA_MIN_BITS 2048
-#define PJ_RSA_MAX_BITS 16384
 
 /* Numbered from 1: a zeroed key has no type, so that a key nothing built
  * (a JWK of a kty pam_jwt does not know, a cleared key) is never taken for
- * an HMAC secret (lib/key.c asks type == PJ_KEY_HMAC to demand mode 0600). */
+ * an HMAC secret (lib/keyset.c asks type == PJ_KEY_HMAC to demand mode 0600). */
 enum pj_key_type {
 	PJ_KEY_HMAC = 1,
 	PJ_KEY_RSA,
@@ -39,7 +39,7 @@ struct pj_key {
 	size_t sig_len;           /* RSA: modulus bytes; EC: 2 * order bytes */
 	char *note;               /* why a key is unusable, if algs == 0 */
 	json_t *pending;          /* RSA/EC JWK whose EVP_PKEY is built on first
-	                           * use (pj_key_ready): a set of 100 keys costs
+	                           * use (pj_jwk_ready): a set of 100 keys costs
 	                           * one build per authentication, not 100 */
 };
 
@@ -54,10 +54,13 @@ int pj_key_from_secret(const unsigned char *buf, size_t len, struct pj_key *out,
     char *reason, size_t rlen) __attribute__((warn_unused_result));
 int pj_key_from_pem(const char *pem, size_t len, struct pj_key *out,
     char *reason, size_t rlen) __attribute__((warn_unused_result));
+/* A DER SubjectPublicKeyInfo (lib/spki.h), the body of a PEM public key. */
+int pj_key_from_spki(const unsigned char *der, size_t len, struct pj_key *out,
+    char *reason, size_t rlen) __attribute__((warn_unused_result));
 /* From the key's own numbers (JWK members, or a DER SubjectPublicKeyInfo):
- * RSA modulus and exponent (big-endian, no leading zero), an EC
- * uncompressed point on group ("prime256v1", "secp384r1", "secp521r1"),
- * or a raw Ed25519 key. */
+ * RSA modulus and exponent (big-endian; the rule of rsa.h), an EC
+ * uncompressed point on a curve of curve.h (its OpenSSL group name,
+ * "prime256v1", or its NIST name), or a raw Ed25519 key. */
 int pj_key_from_rsa(const unsigned char *n, size_t nlen, const unsigned char *e,
     size_t elen, struct pj_key *out, char *reason, size_t rlen)
     __attribute__((warn_unused_result));
@@ -65,43 +68,20 @@ int pj_key_from_ec_point(const char *group, const unsigned char *pt,
     size_t ptlen, struct pj_key *out, char *reason, size_t rlen)
     __attribute__((warn_unused_result));
 void pj_key_from_ed25519(const unsigned char raw[32], struct pj_key *out);
-/* Shared by the paths above: an EVP_PKEY (taken over) to a key. */
-int pj_key_from_pkey(EVP_PKEY *pkey, struct pj_key *out, char *reason,
-    size_t rlen) __attribute__((warn_unused_result));
 void pj_key_clear(struct pj_key *k);
 
-/* Append a key (ownership transferred, *k zeroed) to a set. */
+/* The array of keys: append a key (ownership transferred, *k zeroed);
+ * free every key and the array.  Loading and choosing: keyset.h. */
 int pj_keyset_add(struct pj_keyset *ks, struct pj_key *k);
 void pj_keyset_free(struct pj_keyset *ks);
 
-/* All configured key sources, read from their files with safe checks. */
-struct pj_options;
-int pj_keyset_load(const struct pj_options *o, struct pj_keyset *ks,
-    char *reason, size_t rlen) __attribute__((warn_unused_result));
-
-/* Choose the one key for a token's alg and kid (kid may be NULL).
- * With a kid: the set's key with that kid, else a key without kid.
- * Without a kid: exactly one key must fit alg.  PJ_E_NO_KEY otherwise. */
-int pj_keyset_select(const struct pj_keyset *ks, unsigned int alg,
-    const char *kid, const struct pj_key **out, char *reason, size_t rlen)
-    __attribute__((warn_unused_result));
-/* The same choice, and nothing else: no key is built, no library loaded,
- * the set is left exactly as it was (the continuation prompt's question
- * "is the signature whole?" must not change the keys pj_verify then uses). */
-int pj_keyset_find(const struct pj_keyset *ks, unsigned int alg,
-    const char *kid, const struct pj_key **out, char *reason, size_t rlen)
-    __attribute__((warn_unused_result));
-
-/* 1 if an RSA modulus (big-endian bytes) carries the ROCA fingerprint
- * (CVE-2017-15361).  Plain arithmetic: no libcrypto needed. */
-int pj_rsa_roca(const unsigned char *n, size_t len);
-
-/* Build a key's EVP_PKEY now if it was left pending; PJ_OK or PJ_E_KEY.
- * pj_keyset_select calls it for the key it returns. */
-int pj_key_ready(struct pj_key *k, char *reason, size_t rlen)
-    __attribute__((warn_unused_result));
-
 /* Expected signature length in bytes for alg with key k (0: unknown). */
 size_t pj_key_sig_len(const struct pj_key *k, unsigned int alg);
+
+/* Not this file's: the set's loading and key choice (keyset.h), declared
+ * here too for the files that have always found them through key.h
+ * (pam_jwt.c, lib/verify.c, lib/jws.c, bench/, tests/).  keyset.h includes
+ * nothing of lib/, so this is no cycle. */
+#include "keyset.h"
 
 #endif

@@ -2,9 +2,11 @@
 #include "prompt.h"
 #include "alg.h"
 #include "b64url.h"
+#include "curve.h"
 #include "err.h"
 #include "jws.h"
 #include "key.h"
+#include "rsa.h"
 
 #include <string.h>
 
@@ -42,14 +44,10 @@ pj_token_unfinished(const char *tok, size_t len, const struct pj_keyset *ks)
 			want = pj_alg_hash_len(peek.alg);
 		else if (peek.alg & PJ_ALG_RSA)
 			want = PJ_RSA_MIN_BITS / 8;
-		else if (peek.alg == PJ_ALG_ES256)
-			want = 64;
-		else if (peek.alg == PJ_ALG_ES384)
-			want = 96;
-		else if (peek.alg == PJ_ALG_ES512)
-			want = 132;
+		else if (pj_curve_by_alg(peek.alg) != NULL)
+			want = pj_curve_by_alg(peek.alg)->sig_bytes;
 		else
-			want = 64;
+			want = 64; /* EdDSA: crypto_sign_BYTES */
 	}
 	pj_jws_clear(&peek);
 	siglen = PJ_B64URL_ENCODED_LEN(want);

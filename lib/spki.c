@@ -1,5 +1,6 @@
-/* spki.c - strict DER SubjectPublicKeyInfo for RSA, EC P-256/384/521, Ed25519 */
+/* spki.c - strict DER SubjectPublicKeyInfo for RSA, EC (curve.h), Ed25519 */
 #include "spki.h"
+#include "curve.h"
 #include "err.h"
 
 #include <string.h>
@@ -68,10 +69,6 @@ static const unsigned char OID_RSA[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d,
 	0x01, 0x01, 0x01 };
 static const unsigned char OID_EC[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02,
 	0x01 };
-static const unsigned char OID_P256[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03,
-	0x01, 0x07 };
-static const unsigned char OID_P384[] = { 0x2b, 0x81, 0x04, 0x00, 0x22 };
-static const unsigned char OID_P521[] = { 0x2b, 0x81, 0x04, 0x00, 0x23 };
 static const unsigned char OID_ED25519[] = { 0x2b, 0x65, 0x70 };
 
 int
@@ -79,7 +76,7 @@ pj_spki_parse(const unsigned char *der, size_t len, struct pj_spki *out,
     char *reason, size_t rlen)
 {
 	struct der d = { der, len }, spki, alg, oid, params, bits, rsa;
-	size_t flen;
+	const struct pj_curve *c;
 
 	memset(out, 0, sizeof(*out));
 	if (tlv(&d, 0x30, &spki) != 0 || d.n != 0 ||
@@ -109,23 +106,16 @@ pj_spki_parse(const unsigned char *der, size_t len, struct pj_spki *out,
 		if (tlv(&alg, 0x06, &params) != 0 || alg.n != 0)
 			return pj_reason(PJ_E_KEY, reason, rlen,
 			    "EC key must name its curve");
-		if (oid_is(&params, OID_P256, sizeof(OID_P256))) {
-			out->type = PJ_SPKI_EC_P256;
-			flen = 32;
-		} else if (oid_is(&params, OID_P384, sizeof(OID_P384))) {
-			out->type = PJ_SPKI_EC_P384;
-			flen = 48;
-		} else if (oid_is(&params, OID_P521, sizeof(OID_P521))) {
-			out->type = PJ_SPKI_EC_P521;
-			flen = 66;
-		} else {
+		c = pj_curve_by_oid(params.p, params.n);
+		if (c == NULL)
 			return pj_reason(PJ_E_KEY, reason, rlen,
-			    "EC key on a curve other than P-256, P-384, P-521");
-		}
+			    "EC key on a curve other than " PJ_CURVE_NAMES);
 		/* uncompressed point only */
-		if (bits.n != 1 + 2 * flen || bits.p[0] != 0x04)
+		if (bits.n != 1 + 2 * c->coord_bytes || bits.p[0] != 0x04)
 			return pj_reason(PJ_E_KEY, reason, rlen,
 			    "EC public key must be an uncompressed point");
+		out->type = PJ_SPKI_EC;
+		out->curve = c;
 		out->a = bits.p;
 		out->alen = bits.n;
 		return PJ_OK;

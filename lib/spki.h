@@ -9,11 +9,11 @@
 
 #include <stddef.h>
 
+struct pj_curve;
+
 enum pj_spki_type {
 	PJ_SPKI_RSA = 1,
-	PJ_SPKI_EC_P256,
-	PJ_SPKI_EC_P384,
-	PJ_SPKI_EC_P521,
+	PJ_SPKI_EC,
 	PJ_SPKI_ED25519,
 };
 
@@ -23,6 +23,7 @@ struct pj_spki {
 	size_t alen;
 	const unsigned char *b;  /* RSA e (no leading zero), else NULL */
 	size_t blen;
+	const struct pj_curve *curve; /* EC: the named curve (curve.h) */
 };
 
 /* Parse der[0..len) completely (no trailing bytes, minimal lengths,

@@ -12,12 +12,14 @@
 
 #include "lib/alg.h"
 #include "lib/b64url.h"
+#include "lib/curve.h"
 #include "lib/err.h"
 #include "lib/jwk.h"
 #include "lib/key.h"
 #include "lib/options.h"
+#include "lib/rsa.h"
 #include "lib/sig.h"
-#include "lib/sign.h"
+#include "sign.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -266,9 +268,9 @@ make_jwk(EVP_PKEY *pkey, unsigned int alg, json_t **out, char **kid_out)
 	unsigned char raw[32], hash[crypto_hash_sha256_BYTES];
 	size_t rawlen = sizeof(raw);
 	char *a = NULL, *b = NULL, *kid = NULL, thumb[2200];
-	const char *crv = NULL;
+	const struct pj_curve *c = pj_curve_by_alg(alg);
 	json_t *jwk = NULL;
-	int n = -1, field = 0, r = -1;
+	int n = -1, r = -1;
 
 	*out = NULL;
 	*kid_out = NULL;
@@ -280,19 +282,16 @@ make_jwk(EVP_PKEY *pkey, unsigned int alg, json_t **out, char **kid_out)
 		n = snprintf(thumb, sizeof(thumb),
 		    "{\"e\":\"%s\",\"kty\":\"RSA\",\"n\":\"%s\"}", b, a);
 		jwk = json_pack("{s:s,s:s,s:s}", "kty", "RSA", "n", a, "e", b);
-	} else if (alg & PJ_ALG_EC) {
-		crv = alg == PJ_ALG_ES256 ? "P-256" : alg == PJ_ALG_ES384 ? "P-384" :
-		    "P-521";
-		field = alg == PJ_ALG_ES256 ? 32 : alg == PJ_ALG_ES384 ? 48 : 66;
-		a = param_b64(pkey, OSSL_PKEY_PARAM_EC_PUB_X, field);
-		b = param_b64(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, field);
+	} else if (c != NULL) {
+		a = param_b64(pkey, OSSL_PKEY_PARAM_EC_PUB_X, (int)c->coord_bytes);
+		b = param_b64(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, (int)c->coord_bytes);
 		if (a == NULL || b == NULL)
 			goto out;
 		n = snprintf(thumb, sizeof(thumb),
-		    "{\"crv\":\"%s\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}", crv,
-		    a, b);
-		jwk = json_pack("{s:s,s:s,s:s,s:s}", "kty", "EC", "crv", crv, "x", a,
-		    "y", b);
+		    "{\"crv\":\"%s\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}",
+		    c->crv, a, b);
+		jwk = json_pack("{s:s,s:s,s:s,s:s}", "kty", "EC", "crv", c->crv,
+		    "x", a, "y", b);
 	} else if (alg == PJ_ALG_EDDSA) {
 		if (EVP_PKEY_get_raw_public_key(pkey, raw, &rawlen) != 1 ||
 		    rawlen != sizeof(raw) ||
@@ -329,14 +328,12 @@ out:
 static EVP_PKEY *
 generate(unsigned int alg, long long bits)
 {
+	const struct pj_curve *c = pj_curve_by_alg(alg);
+
 	if (alg & PJ_ALG_RSA)
 		return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
-	if (alg == PJ_ALG_ES256)
-		return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	if (alg == PJ_ALG_ES384)
-		return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
-	if (alg == PJ_ALG_ES512)
-		return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521");
+	if (c != NULL)
+		return EVP_PKEY_Q_keygen(NULL, NULL, "EC", c->group);
 	if (alg == PJ_ALG_EDDSA)
 		return EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 	return NULL;
@@ -367,7 +364,7 @@ self_check(unsigned int alg, const char *priv, size_t privlen, const char *pub,
 	if (pj_jwks_parse(jwks, jwkslen, &ks, reason, sizeof(reason)) != PJ_OK ||
 	    ks.n != 1 || ks.keys[0].algs != alg || ks.keys[0].kid == NULL ||
 	    strcmp(ks.keys[0].kid, kid) != 0 ||
-	    pj_key_ready(&ks.keys[0], reason, sizeof(reason)) != PJ_OK)
+	    pj_jwk_ready(&ks.keys[0], reason, sizeof(reason)) != PJ_OK)
 		goto out;
 	if (pj_signer_from_pem(priv, privlen, &s, reason, sizeof(reason)) != PJ_OK ||
 	    pj_sign(&s, alg, msg, sizeof(msg) - 1, &sig, &siglen) != PJ_OK)
@@ -388,81 +385,102 @@ out:
 	return r;
 }
 
-static int
-keygen_pair(unsigned int alg, long long bits, const char *prefix)
-{
-	struct files f;
-	EVP_PKEY *pkey = NULL;
-	BIO *bpriv = NULL, *bpub = NULL;
-	json_t *jwk = NULL, *root = NULL;
-	char *kid = NULL, *jtext = NULL, *jbuf = NULL, *privdata = NULL,
-	    *pubdata = NULL, *privtxt = NULL, *pubtxt = NULL;
-	long privlen = 0, publen = 0;
-	size_t jl = 0;
-	int rc = PAMJWT_EXIT_FAIL;
+/* The three texts keygen writes for a key pair, each NUL-terminated (the
+ * module's readers take a length; the NUL is for printing and safety). */
+struct pair_texts {
+	char *priv, *pub, *jwks, *kid;
+	size_t privlen, publen, jwkslen;
+};
 
-	memset(&f, 0, sizeof(f));
-	if (files_add(&f, prefix, ".key") != 0 ||
-	    files_add(&f, prefix, ".pub") != 0 ||
-	    files_add(&f, prefix, ".jwks") != 0) {
-		pjt_err(CMD, "out of memory or --out too long");
-		goto out;
+static void
+pair_texts_free(struct pair_texts *t)
+{
+	if (t->priv != NULL) {
+		sodium_memzero(t->priv, t->privlen);
+		free(t->priv);
 	}
-	if (files_check_free(&f) != 0)
-		goto out;
-	pkey = generate(alg, bits);
-	if (pkey == NULL) {
-		pjt_err(CMD, "key generation failed");
-		goto out;
-	}
-	/* the private PEM only ever lives in OpenSSL's secure heap */
-	bpriv = BIO_new(BIO_s_secmem());
-	bpub = BIO_new(BIO_s_mem());
+	free(t->pub);
+	free(t->jwks);
+	free(t->kid);
+	memset(t, 0, sizeof(*t));
+}
+
+/* A NUL-terminated copy of a memory BIO's contents. */
+static char *
+bio_text(BIO *b, size_t *len)
+{
+	char *data = NULL, *out;
+	long n = BIO_get_mem_data(b, &data);
+
+	*len = 0;
+	if (n <= 0 || data == NULL || (out = malloc((size_t)n + 1)) == NULL)
+		return NULL;
+	memcpy(out, data, (size_t)n);
+	out[n] = '\0';
+	*len = (size_t)n;
+	return out;
+}
+
+/* The private key as PKCS#8 PEM and the public key as SPKI PEM.  The
+ * private PEM is encoded in OpenSSL's secure heap (BIO_s_secmem clears its
+ * memory) and copied once, into a buffer that pair_texts_free wipes. */
+static int
+encode_pems(EVP_PKEY *pkey, struct pair_texts *t)
+{
+	BIO *bpriv = BIO_new(BIO_s_secmem()), *bpub = BIO_new(BIO_s_mem());
+	int r = -1;
+
 	if (bpriv == NULL || bpub == NULL ||
 	    PEM_write_bio_PrivateKey(bpriv, pkey, NULL, NULL, 0, NULL, NULL) != 1 ||
-	    PEM_write_bio_PUBKEY(bpub, pkey) != 1) {
+	    PEM_write_bio_PUBKEY(bpub, pkey) != 1 ||
+	    (t->priv = bio_text(bpriv, &t->privlen)) == NULL ||
+	    (t->pub = bio_text(bpub, &t->publen)) == NULL) {
 		pjt_err(CMD, "cannot encode the key as PEM");
 		goto out;
 	}
-	privlen = BIO_get_mem_data(bpriv, &privdata);
-	publen = BIO_get_mem_data(bpub, &pubdata);
-	if (privlen <= 0 || publen <= 0 || privdata == NULL || pubdata == NULL) {
-		pjt_err(CMD, "cannot encode the key as PEM");
-		goto out;
-	}
-	/* NUL-terminated copies: pj_key_from_pem reads its input as a string */
-	privtxt = malloc((size_t)privlen + 1);
-	pubtxt = malloc((size_t)publen + 1);
-	if (privtxt == NULL || pubtxt == NULL) {
-		pjt_err(CMD, "out of memory");
-		goto out;
-	}
-	memcpy(privtxt, privdata, (size_t)privlen);
-	privtxt[privlen] = '\0';
-	memcpy(pubtxt, pubdata, (size_t)publen);
-	pubtxt[publen] = '\0';
-	if (make_jwk(pkey, alg, &jwk, &kid) != 0 ||
+	r = 0;
+out:
+	BIO_free(bpriv);
+	BIO_free(bpub);
+	return r;
+}
+
+/* The public key as a one-key JWK Set, ending in a newline; its kid. */
+static int
+encode_jwks(EVP_PKEY *pkey, unsigned int alg, struct pair_texts *t)
+{
+	json_t *jwk = NULL, *root = NULL;
+	char *jtext = NULL;
+	size_t jl;
+	int r = -1;
+
+	if (make_jwk(pkey, alg, &jwk, &t->kid) != 0 ||
 	    (root = json_pack("{s:[O]}", "keys", jwk)) == NULL ||
 	    (jtext = json_dumps(root, JSON_INDENT(2))) == NULL) {
 		pjt_err(CMD, "cannot build the JWK Set");
 		goto out;
 	}
 	jl = strlen(jtext);
-	jbuf = malloc(jl + 2);
-	if (jbuf == NULL) {
+	if ((t->jwks = malloc(jl + 2)) == NULL) {
 		pjt_err(CMD, "out of memory");
 		goto out;
 	}
-	memcpy(jbuf, jtext, jl);
-	jbuf[jl++] = '\n';
-	jbuf[jl] = '\0';
-	if (self_check(alg, privtxt, (size_t)privlen, pubtxt, (size_t)publen,
-	    jbuf, jl, kid) != 0)
-		goto out;
-	if (files_write(&f, 0, privtxt, (size_t)privlen, 0600) != 0 ||
-	    files_write(&f, 1, pubtxt, (size_t)publen, 0644) != 0 ||
-	    files_write(&f, 2, jbuf, jl, 0644) != 0)
-		goto out;
+	memcpy(t->jwks, jtext, jl);
+	t->jwks[jl++] = '\n';
+	t->jwks[jl] = '\0';
+	t->jwkslen = jl;
+	r = 0;
+out:
+	free(jtext);
+	json_decref(root);
+	json_decref(jwk);
+	return r;
+}
+
+/* What was written, and the pam_jwt options that use it. */
+static int
+print_pair(const struct files *f, unsigned int alg, const char *kid)
+{
 	printf("wrote %s\n"
 	    "      private key (PKCS#8 PEM), mode 0600: keep it with the issuer only\n"
 	    "wrote %s\n"
@@ -477,29 +495,56 @@ keygen_pair(unsigned int alg, long long bits, const char *prefix)
 	    "\n"
 	    "mint a token:  pamjwt mint --key %s --alg %s --kid=%s --sub USER \\\n"
 	    "                   " MINT_TAIL "\n",
-	    f.path[0], f.path[1], f.path[2], kid, pj_alg_name(alg), f.path[1],
-	    f.path[2], f.path[0], pj_alg_name(alg), kid);
+	    f->path[0], f->path[1], f->path[2], kid, pj_alg_name(alg), f->path[1],
+	    f->path[2], f->path[0], pj_alg_name(alg), kid);
 	if (fflush(stdout) != 0) {
 		pjt_err(CMD, "cannot write to standard output");
+		return -1;
+	}
+	return 0;
+}
+
+/* Generate, encode, check with the module's own readers, then write the
+ * three files (none if anything fails) and say how to use them. */
+static int
+keygen_pair(unsigned int alg, long long bits, const char *prefix)
+{
+	struct files f;
+	struct pair_texts t;
+	EVP_PKEY *pkey = NULL;
+	int rc = PAMJWT_EXIT_FAIL;
+
+	memset(&f, 0, sizeof(f));
+	memset(&t, 0, sizeof(t));
+	if (files_add(&f, prefix, ".key") != 0 ||
+	    files_add(&f, prefix, ".pub") != 0 ||
+	    files_add(&f, prefix, ".jwks") != 0) {
+		pjt_err(CMD, "out of memory or --out too long");
 		goto out;
 	}
+	if (files_check_free(&f) != 0)
+		goto out;
+	if ((pkey = generate(alg, bits)) == NULL) {
+		pjt_err(CMD, "key generation failed");
+		goto out;
+	}
+	if (encode_pems(pkey, &t) != 0 || encode_jwks(pkey, alg, &t) != 0)
+		goto out;
+	if (self_check(alg, t.priv, t.privlen, t.pub, t.publen, t.jwks,
+	    t.jwkslen, t.kid) != 0)
+		goto out;
+	if (files_write(&f, 0, t.priv, t.privlen, 0600) != 0 ||
+	    files_write(&f, 1, t.pub, t.publen, 0644) != 0 ||
+	    files_write(&f, 2, t.jwks, t.jwkslen, 0644) != 0)
+		goto out;
+	if (print_pair(&f, alg, t.kid) != 0)
+		goto out;
 	rc = PAMJWT_EXIT_OK;
 out:
 	if (rc != PAMJWT_EXIT_OK)
 		files_undo(&f);
 	files_free(&f);
-	if (privtxt != NULL) {
-		sodium_memzero(privtxt, (size_t)privlen);
-		free(privtxt);
-	}
-	free(pubtxt);
-	free(jbuf);
-	free(jtext);
-	json_decref(root);
-	json_decref(jwk);
-	free(kid);
-	BIO_free(bpriv); /* BIO_s_secmem clears its memory */
-	BIO_free(bpub);
+	pair_texts_free(&t);
 	EVP_PKEY_free(pkey);
 	return rc;
 }

@@ -16,7 +16,8 @@
 #include "lib/err.h"
 #include "lib/jws.h"
 #include "lib/options.h"
-#include "lib/sign.h"
+#include "lib/text.h"
+#include "sign.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -87,15 +88,6 @@ usage(FILE *f)
 	    DEFAULT_TTL);
 }
 
-static int
-has_ctl(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
-}
-
 /* A JSON string of s, or NULL (with a message) if s is not UTF-8. */
 static json_t *
 str_or_complain(const char *what, const char *s)
@@ -132,7 +124,7 @@ add_claim(json_t *claims, const char *spec, int as_json)
 	}
 	memcpy(name, spec, nl);
 	name[nl] = '\0';
-	if (has_ctl(name)) {
+	if (pj_has_ctl(name)) {
 		pjt_err(CMD, "%s: control character in the claim name", opt);
 		goto out;
 	}

@@ -668,7 +668,7 @@ same_str(const char *a, const char *b)
 
 /* Two sets from the same text hold the same keys, and nothing jansson
  * counts references of is shared between them (each pending JWK is the
- * set's own, equal in what pj_key_ready reads from it). */
+ * set's own, equal in what pj_jwk_ready reads from it). */
 static void
 assert_same_keys(const struct pj_keyset *a, const struct pj_keyset *b)
 {

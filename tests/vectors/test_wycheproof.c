@@ -36,7 +36,7 @@ static const struct {
 	long long id;
 	const char *why;
 } known_gaps[] = {
-	{ NULL, 0, NULL }, /* none open: the ROCA check (tcId 7) is in lib/key.c */
+	{ NULL, 0, NULL }, /* none open: the ROCA check (tcId 7) is in lib/rsa.c */
 };
 
 static int

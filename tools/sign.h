@@ -1,7 +1,8 @@
 /* sign.h - the signing counterpart of sig.c: HMAC, RSASSA-PKCS1-v1_5,
  * RSASSA-PSS, ECDSA (P1363 r || s) and Ed25519, and whole compact JWS.
  *
- * Used by `pamjwt mint` and by tests; the module never signs.  A signer holds
+ * Used by `pamjwt mint` and `pamjwt keygen` only (so it lives in tools/,
+ * not in the lib/ the module runs); the module never signs.  A signer holds
  * the private key and, beside it, the public half exactly as the module would
  * load it (struct pj_key): the same size and curve rules apply, so a key the
  * module would refuse cannot mint, and every signature is verified with
@@ -14,7 +15,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
-#include "key.h"
+#include "lib/key.h"
 
 #define PJ_ED25519_SK_BYTES 64
 

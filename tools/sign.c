@@ -1,13 +1,13 @@
 /* sign.c - HMAC, RSASSA-PKCS1-v1_5, RSASSA-PSS, ECDSA (P1363) and Ed25519
  * signatures, and compact JWS, for `pamjwt mint` */
 #include "sign.h"
-#include "alg.h"
-#include "b64url.h"
-#include "err.h"
-#include "file.h"
-#include "jws.h"
-#include "key.h"
-#include "sig.h"
+#include "lib/alg.h"
+#include "lib/b64url.h"
+#include "lib/err.h"
+#include "lib/file.h"
+#include "lib/jws.h"
+#include "lib/key.h"
+#include "lib/sig.h"
 
 #include <limits.h>
 #include <openssl/bio.h>
@@ -26,7 +26,7 @@
  * pj_ossl_load and pj_ossl_fail (its words for a failed call) come from
  * ossl.h */
 #define PJ_OSSL_NO_REDIRECT
-#include "ossl.h"
+#include "lib/ossl.h"
 
 #define PJ_PEM_PRIVATE_TAIL "PRIVATE KEY-----"
 #define BEGIN "-----BEGIN "
@@ -96,14 +96,12 @@ no_passphrase(char *buf, int size, int rwflag, void *u)
 	return -1;
 }
 
-/* The public half through its SubjectPublicKeyInfo encoding, exactly what
- * a .pub file would give the module. */
+/* The public half through its SubjectPublicKeyInfo encoding, read by the
+ * module's own reader: exactly what a .pub file would give the module. */
 static int
 public_half(EVP_PKEY *priv, struct pj_key *out, char *reason, size_t rlen)
 {
 	unsigned char *der = NULL;
-	const unsigned char *p;
-	EVP_PKEY *pub = NULL;
 	int derlen, r = PJ_E_INTERNAL;
 
 	derlen = i2d_PUBKEY(priv, &der);
@@ -113,17 +111,8 @@ public_half(EVP_PKEY *priv, struct pj_key *out, char *reason, size_t rlen)
 		    "deriving the public key from the private key");
 		goto out;
 	}
-	p = der;
-	pub = d2i_PUBKEY(NULL, &p, derlen);
-	if (pub == NULL) {
-		r = pj_ossl_fail(PJ_E_KEY, reason, rlen, "d2i_PUBKEY",
-		    "deriving the public key from the private key");
-		goto out;
-	}
-	r = pj_key_from_pkey(pub, out, reason, rlen);
-	pub = NULL; /* transferred */
+	r = pj_key_from_spki(der, (size_t)derlen, out, reason, rlen);
 out:
-	EVP_PKEY_free(pub);
 	OPENSSL_free(der);
 	return r;
 }
