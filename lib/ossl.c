@@ -1,7 +1,8 @@
 /* ossl.c - open libcrypto when a key first needs it (see ossl.h).
  *
  * The table below is process-wide mutable state, a deliberate exception
- * (STYLE.md 5): thread-safe and fork-safe without a lock.  Each loader
+ * to "no mutable static state" (README, Security design): thread-safe and
+ * fork-safe without a lock.  Each loader
  * fills a table of its own, then publishes it member by member with atomic
  * stores and sets pj_ossl_ready last; racing loaders store the same
  * addresses.  Nothing is held between two calls, so a child forked while
