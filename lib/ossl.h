@@ -9,7 +9,8 @@
  * below.  A host that already has libcrypto (sshd) gets its copy back.
  *
  * The table is mutable process-wide state, a deliberate exception to the
- * rule of no mutable static state (README, Security design), for the 5 ms above.  It is thread-safe and
+ * rule of no mutable static state (README, Security design), for the 5 ms
+ * above.  It is thread-safe and
  * fork-safe because it takes no lock at all: each thread that finds it
  * empty opens libcrypto and looks up every symbol on its own (dlopen and
  * dlsym are thread-safe and refcounted, and return the same addresses to

@@ -691,7 +691,8 @@ tolerated(void)
 		/* the keys read before the prompt (for the continuation check)
 		 * are read again by pj_verify when that failed */
 		if (strcmp(fn[i], "pj_keyset_load") == 0 && i + 1 < fault_bt_n &&
-		    strcmp(fn[i + 1], "pam_sm_authenticate") == 0)
+		    (strcmp(fn[i + 1], "get_token") == 0 ||
+		    strcmp(fn[i + 1], "pam_sm_authenticate") == 0))
 			return 5;
 	}
 	return 0;
