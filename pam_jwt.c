@@ -339,18 +339,18 @@ decide(pam_handle_t *pamh, const struct pj_options *o, const struct answer *a,
 		    sizeof(res->reason), "incomplete token");
 	}
 	r = pj_class_pam(pj_err_class(res->err));
-	/* a verified token is a bearer credential, perhaps good for other
-	 * hosts until it expires: later modules (pam_exec expose_authtok,
-	 * pam_gnome_keyring, ...) do not get it unless keep_authtok says so.
-	 * A password, or a token that failed, stays for pam_unix. */
-	if (r == PAM_SUCCESS && !o->keep_authtok)
-		(void)pam_set_item(pamh, PAM_AUTHTOK, NULL);
 	if (r == PAM_SUCCESS && pam_user == NULL &&
 	    pam_set_item(pamh, PAM_USER, res->user) != PAM_SUCCESS) {
 		res->err = pj_reason(PJ_E_INTERNAL, res->reason,
 		    sizeof(res->reason), "cannot set PAM_USER");
 		r = PAM_SYSTEM_ERR;
 	}
+	/* a verified token is a bearer credential, perhaps good for other
+	 * hosts until it expires: later modules (pam_exec expose_authtok,
+	 * pam_gnome_keyring, ...) do not get it unless keep_authtok says so.
+	 * A password, or a token that failed, stays for pam_unix. */
+	if (r == PAM_SUCCESS && !o->keep_authtok)
+		(void)pam_set_item(pamh, PAM_AUTHTOK, NULL);
 	return r;
 }
 

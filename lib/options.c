@@ -1,6 +1,7 @@
 /* options.c - one setter for config lines and module arguments */
 #include "options.h"
 #include "text.h"
+#include "logval.h"
 #include "alg.h"
 #include "err.h"
 #include "file.h"
@@ -493,11 +494,16 @@ pj_options_load(struct pj_options *o, int argc, const char **argv,
 		r = pj_options_set(o, PJ_LEVEL_ARG, key, eq ? eq + 1 : NULL,
 		    reason, rlen);
 		if (r != PJ_OK) {
-			/* say where: the pam.d line of which service */
-			if (r == PJ_E_CONFIG)
+			/* say where: the pam.d line of which service (the
+			 * application's word: escaped like any value) */
+			if (r == PJ_E_CONFIG) {
+				char svc[PJ_LOGVAL_SIZE(32)];
+
+				pj_logstr(svc, sizeof(svc), service ? service :
+				    "(none)", 32);
 				pj_reason_prefix(reason, rlen, "module argument "
-				    "'%.32s' (pam.d line of service %.32s)", key,
-				    service ? service : "(none)");
+				    "'%.32s' (pam.d line of service %s)", key, svc);
+			}
 			goto out;
 		}
 	}

@@ -31,6 +31,13 @@ pj_ossl_loaded(void)
 	return __atomic_load_n(&pj_ossl_ready, __ATOMIC_ACQUIRE);
 }
 
+/* Empty this thread's error queue (the table is published). */
+static void
+clear_errors(void)
+{
+	__atomic_load_n(&pj_ossl.ERR_clear_error, __ATOMIC_RELAXED)();
+}
+
 int
 pj_ossl_load(char *reason, size_t rlen)
 {
@@ -39,8 +46,10 @@ pj_ossl_load(char *reason, size_t rlen)
 	void *h = NULL;
 	int r = PJ_E_KEY;
 
-	if (pj_ossl_loaded())
+	if (pj_ossl_loaded()) {
+		clear_errors();
 		return PJ_OK;
+	}
 	memset(&t, 0, sizeof(t));
 	/* The same search as a DT_NEEDED entry (no RUNPATH; LD_LIBRARY_PATH is
 	 * ignored for setuid callers).  The handle of the loader that publishes
@@ -79,6 +88,7 @@ pj_ossl_load(char *reason, size_t rlen)
 #undef PJ_OSSL_PUT
 	__atomic_store_n(&pj_ossl_ready, 1, __ATOMIC_RELEASE);
 	h = NULL; /* kept open */
+	clear_errors();
 	r = PJ_OK;
 out:
 	if (h != NULL)

@@ -84,7 +84,10 @@ extern int pj_ossl_ready; /* use pj_ossl_loaded() */
 
 /* Open libcrypto and fill the table, once per process (a failure is tried
  * again at the next call); no lock (see the top).  PJ_OK, or PJ_E_KEY with
- * the reason: without libcrypto no RSA, EC or HS384 key can be used. */
+ * the reason: without libcrypto no RSA, EC or HS384 key can be used.
+ * Called at the start of every libcrypto sequence: on PJ_OK it also
+ * empties this thread's error queue, so that an error read afterwards is
+ * ours, never one the host process (sshd, sudo) left queued. */
 int pj_ossl_load(char *reason, size_t rlen) __attribute__((warn_unused_result));
 
 /* 1 once the table is filled. */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -166,10 +167,11 @@ parse_line(const char *line, size_t n, const char *name, unsigned int lineno,
 	}
 	if (k < 3)
 		return 0; /* blank, or too short to be a module line */
+	/* libpam compares the type and these controls in any letter case */
 	type = f[0][0] == '-' ? f[0] + 1 : f[0];
-	if (strcmp(type, "auth") != 0 || f[2][0] == '\0')
+	if (strcasecmp(type, "auth") != 0 || f[2][0] == '\0')
 		return 0;
-	if (strcmp(f[1], "include") == 0 || strcmp(f[1], "substack") == 0)
+	if (strcasecmp(f[1], "include") == 0 || strcasecmp(f[1], "substack") == 0)
 		return include(dir, f[2], name, lineno, depth, out, err, errlen) <
 		    0 ? -1 : 0;
 	base = strrchr(f[2], '/');
@@ -227,10 +229,10 @@ pjt_pamd_parse(const char *text, size_t len, const char *name,
     size_t errlen)
 {
 	char *line = NULL;
-	const char *p = text, *end = text + len, *nl, *hash;
+	const char *p = text, *end = text + len, *nl, *hash, *phys;
 	size_t n, ll = 0;
 	unsigned int lineno = 0, first = 0;
-	int r = -1;
+	int r = -1, done;
 
 	if (memchr(text, '\0', len) != NULL) {
 		(void)snprintf(err, errlen, "%s: contains a NUL byte", name);
@@ -241,33 +243,51 @@ pjt_pamd_parse(const char *text, size_t len, const char *name,
 		(void)snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	/* Linux-PAM's _pam_assemble_line: a physical line that is blank or
+	 * starts with '#' is skipped (even inside a continuation); a '#'
+	 * ends the logical line there; otherwise a '\' last before trailing
+	 * blanks continues it on the next line. */
 	while (p < end) {
 		lineno++;
 		nl = memchr(p, '\n', (size_t)(end - p));
 		n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		phys = p;
+		p = nl ? nl + 1 : end;
+		while (n > 0 && (*phys == ' ' || *phys == '\t')) {
+			phys++;
+			n--;
+		}
+		if (n == 0 || *phys == '#')
+			continue;
 		if (ll == 0)
 			first = lineno;
+		hash = memchr(phys, '#', n);
+		done = hash != NULL;
+		if (done)
+			n = (size_t)(hash - phys);
+		else
+			while (n > 0 && is_space(phys[n - 1]))
+				n--;
 		if (ll + n + 1 >= PJT_PAMD_LINE_MAX) {
 			(void)snprintf(err, errlen, "%s:%u: line too long", name,
 			    first);
 			goto out;
 		}
-		memcpy(line + ll, p, n);
+		memcpy(line + ll, phys, n);
 		ll += n;
-		p = nl ? nl + 1 : end;
-		/* a '\' at the very end joins the next line */
-		if (ll > 0 && line[ll - 1] == '\\' && p < end) {
+		if (!done && ll > 0 && line[ll - 1] == '\\') {
 			line[ll - 1] = ' ';
 			continue;
 		}
-		hash = memchr(line, '#', ll);
-		if (hash != NULL)
-			ll = (size_t)(hash - line);
 		if (parse_line(line, ll, name, first, dir, depth, out, err,
 		    errlen) != 0)
 			goto out;
 		ll = 0;
 	}
+	/* a continuation at the end of the file */
+	if (ll > 0 && parse_line(line, ll, name, first, dir, depth, out, err,
+	    errlen) != 0)
+		goto out;
 	r = out->file != NULL ? 0 : 1;
 out:
 	free(line);
@@ -284,7 +304,7 @@ read_and_parse(const char *path, int depth, struct pjt_pamd *out, char *err,
 	ssize_t got;
 	int fd, r = -1;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		(void)snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;

@@ -828,6 +828,24 @@ def test_verify(keys):
              os.path.join(pd, "sshd"), "audience=x"], stdin=t_ssh)
     check("verify --pamd with key=value words: exit 2",
           v.returncode == 2 and "--pamd" in v.stderr, v.stderr)
+    # the line joining of Linux-PAM (review of issue 12.3): a comment ends
+    # the logical line even after a '\', blanks after a '\' are skipped,
+    # the type is compared in any letter case
+    write_conf("pam.d/quirks", (
+        "auth sufficient pam_unix.so # old \\\n"
+        "AUTH sufficient pam_jwt.so config=%s \\  \n"
+        "\n"
+        "   # a comment inside the continuation is skipped\n"
+        "  secret_file=%s audience=ssh\n") % (EMPTY_CONF, hs))
+    v = run(["verify", "--service", "quirks", "--pamd-file",
+             os.path.join(pd, "quirks")], stdin=t_ssh)
+    check("verify --pamd-file reads lines as libpam does (comment after "
+          "'\\', blanks after '\\', AUTH, comment lines in a continuation)",
+          v.returncode == 0 and re.search(r"^pam\.d:   \S+/quirks:2: AUTH "
+                                          r"sufficient pam_jwt\.so config=\S+ "
+                                          r"secret_file=\S+ audience=ssh$",
+                                          v.stdout, re.M) is not None,
+          v.stdout + v.stderr)
     v = run(["verify", "--pamd"], stdin=t_ssh)
     check("verify --pamd needs --service", v.returncode == 2 and
           "--service" in v.stderr, v.stderr)

@@ -327,6 +327,22 @@ libcrypto_failures_are_not_bad_signatures(void **state)
 	stub_verify_result = 0;        /* it could, and it does not verify */
 	for (i = 3; i < 12; i++)
 		expect(i, PJ_E_SIGNATURE, NULL);
+	/* an allocation failure the host left queued (sshd, sudo) is not
+	 * ours: a signature that does not verify stays a bad signature */
+	for (i = 3; i < 12; i++) {
+		struct pj_keyset ks;
+		struct parts p;
+		unsigned int alg;
+
+		load(i, &ks, &p, &alg);
+		ERR_raise(ERR_LIB_RSA, ERR_R_MALLOC_FAILURE);
+		assert_err(pj_sig_verify_reason(&ks.keys[0], alg,
+		    (const unsigned char *)p.msg, p.msglen, p.sig, p.siglen,
+		    reason, sizeof(reason)), PJ_E_SIGNATURE);
+		ERR_clear_error();
+		free(p.sig);
+		pj_keyset_free(&ks);
+	}
 	/* OpenSSL returns 0 too when an allocation failed inside (the fault
 	 * suite's CRYPTO_malloc faults): out of memory, not a bad signature */
 	stub_verify_nomem = 1;
