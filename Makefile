@@ -72,6 +72,7 @@ $(MODULE): $(BUILD)/pam_jwt.o $(LIBA) pam_jwt.map
 
 # Further targets live beside what they build.
 -include tools/tools.mk
+-include tests/support/support.mk
 -include tests/tests.mk
 -include fuzz/fuzz.mk
 -include bench/bench.mk

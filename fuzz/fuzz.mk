@@ -39,20 +39,17 @@ $(FUZZ_BUILD)/pam_jwt.o: pam_jwt.c $(wildcard lib/*.h) fuzz/fuzz.mk
 
 $(FUZZ_BUILD)/fuzz_token: fuzz/fake_passwd.c
 $(FUZZ_BUILD)/fuzz_token: FUZZ_EXTRA = fuzz/fake_passwd.c
+# fuzz_pam runs pam_jwt through the shared one-line module $(PAM_SHIM)
+# (its absolute path compiled in) and answers with tests/support/pamconv.c
 $(FUZZ_BUILD)/fuzz_pam: $(FUZZ_BUILD)/pam_jwt.o fuzz/fake_passwd.c \
-    $(FUZZ_BUILD)/pam_shim.so
+    $(PAM_SHIM) $(SUPPORT_DEPS)
 $(FUZZ_BUILD)/fuzz_pam: FUZZ_EXTRA = fuzz/fake_passwd.c $(FUZZ_BUILD)/pam_jwt.o \
+    $(SUPPORT_CONV) -DPAM_SHIM_PATH='"$(abspath $(PAM_SHIM))"' \
     -lpam -Wl,--export-dynamic-symbol=shim_authenticate
 
 # the pam.d reader of pamjwt verify --pamd lives in tools/
 $(FUZZ_BUILD)/fuzz_pamd: tools/pamd.c tools/pamd.h
 $(FUZZ_BUILD)/fuzz_pamd: FUZZ_EXTRA = tools/pamd.c
-
-# the one-line module through which fuzz_pam (and tests/fault) run pam_jwt
-# inside pam_authenticate; see fuzz/pam_shim.c
-$(FUZZ_BUILD)/pam_shim.so: fuzz/pam_shim.c
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -shared -fPIC -g -O1 -Wall -Wextra -o $@ $<
 
 $(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.h fuzz/keys.h $(FUZZ_LIB_OBJ)
 	@mkdir -p $(dir $@)

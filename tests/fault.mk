@@ -50,14 +50,14 @@ $(FAULT_DIR)/pam_jwt.o: pam_jwt.c $(wildcard lib/*.h) tests/fault.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(FAULT_CFLAGS) -c -o $@ $<
 
-$(FAULT_DIR)/fault: tests/fault/fault.c $(FAULT_OBJ) tests/fault.mk
+$(FAULT_DIR)/fault: tests/fault/fault.c $(FAULT_OBJ) $(SUPPORT_DEPS) tests/fault.mk
 	@unwrapped=$$(nm -u $(FAULT_OBJ) | awk '{print $$2}' | sort -u | \
 	    grep -E '^($(FAULT_FAILABLE))$$' | \
 	    grep -vxF -e '$(firstword $(FAULT_WRAP))' $(patsubst %,-e '%',$(wordlist 2,999,$(FAULT_WRAP))) || true); \
 	if [ -n "$$unwrapped" ]; then \
 	    echo "tests/fault.mk: failable calls not wrapped (add them to FAULT_WRAP and tests/fault/fault.c):" $$unwrapped >&2; \
 	    exit 1; fi
-	$(CC) $(FAULT_CFLAGS) -o $@ tests/fault/fault.c $(FAULT_OBJ) \
+	$(CC) $(FAULT_CFLAGS) -o $@ tests/fault/fault.c $(SUPPORT_CONV) $(FAULT_OBJ) \
 	    $(FAULT_WRAP:%=-Wl,--wrap=%) $(PKG_LIBS) -lpam \
 	    -Wl,--export-dynamic-symbol=shim_authenticate
 
@@ -67,18 +67,15 @@ $(FAULT_DIR)/freed: tests/fault/freed.c $(FAULT_LIB_OBJ) tests/fault.mk
 	$(CC) $(FAULT_CFLAGS) -o $@ tests/fault/freed.c $(FAULT_LIB_OBJ) \
 	    -Wl,--wrap=free -Wl,--wrap=realloc -Wl,--wrap=getpwnam_r $(PKG_LIBS)
 
-# pam_authenticate runs pam_jwt's code through this one-line module
-$(FAULT_DIR)/pam_shim.so: fuzz/pam_shim.c
-	@mkdir -p $(dir $@)
-	$(CC) -shared -fPIC -g -O1 -Wall -Wextra -o $@ $<
-
 .PHONY: check-fault
-check-fault: $(FAULT_DIR)/fault $(FAULT_DIR)/pam_shim.so $(FAULT_DIR)/freed
+# pam_authenticate runs pam_jwt's code through the shared one-line module
+# $(PAM_SHIM)
+check-fault: $(FAULT_DIR)/fault $(PAM_SHIM) $(FAULT_DIR)/freed
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(FAULT_DIR)/freed
 	@rm -rf $(FAULT_DIR)/fx
 	$(TEST_PYTHON) tests/fault/fixtures.py $(abspath $(FAULT_DIR))/fx \
-	    $(abspath $(FAULT_DIR))/pam_shim.so
+	    $(abspath $(PAM_SHIM))
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86:quarantine_size_mb=4 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    $(FAULT_DIR)/fault $(abspath $(FAULT_DIR))/fx $(FAULT_SCENARIOS)

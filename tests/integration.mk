@@ -15,9 +15,9 @@ INTEG_RUN     = $(TEST_PYTHON) tests/integration/test_pam.py --build $(BUILD) \
 
 # A tiny module for the stacks: sets or checks PAM_AUTHTOK, or calls
 # pam_jwt.so from inside a stack to show its exact code.  Never installed.
-$(INTEG_HELPER): tests/integration/set_authtok.c
+$(INTEG_HELPER): tests/integration/set_authtok.c $(SUPPORT_DEPS)
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -shared -o $@ $< $(LDFLAGS) -lpam
+	$(CC) $(TEST_CFLAGS) -shared -o $@ $< $(SUPPORT_CONV) $(LDFLAGS) -lpam -ldl
 
 # Preloaded to play a host where libcrypto.so.3 cannot be loaded.
 $(INTEG_NOCRYPTO): tests/integration/no_libcrypto.c

@@ -9,9 +9,9 @@ TEST_PYTHON := /usr/bin/python3
 TEST_CFLAGS = $(CFLAGS) -Wno-conversion -I. -Ilib $(shell pkg-config --cflags cmocka 2>/dev/null)
 TEST_LIBS   = $(LIBA) $(PKG_LIBS) $(shell pkg-config --libs cmocka 2>/dev/null) -lpam -ldl
 
-$(BUILD)/pam_driver: tests/pam_driver.c
+$(BUILD)/pam_driver: tests/pam_driver.c $(SUPPORT_DEPS)
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -o $@ $< $(LDFLAGS) -lpam
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(SUPPORT_CONV) $(LDFLAGS) -lpam -ldl
 
 -include tests/unit.mk
 -include tests/integration.mk

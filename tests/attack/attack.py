@@ -85,8 +85,10 @@ def token(header, payload, key=None, alg=None, sig=None):
 
 
 class Suite:
-    def __init__(self, build, jobs):
+    def __init__(self, build, jobs, shim=None):
         self.build = os.path.abspath(build)
+        self.shim = os.path.abspath(shim or os.path.join(
+            self.build, "support", "pam_shim.so"))
         self.jobs = jobs
         self.work = os.path.join(self.build, "attack", "run")
         shutil.rmtree(self.work, ignore_errors=True)
@@ -159,8 +161,7 @@ class Suite:
         self.put("group", "alice:x:1001:\nbob:x:1002:\nRoot:x:1005:\n"
                  "root:x:0:\nsysd:x:2:\n")
         os.makedirs(self.path("pam.d"))
-        self.put("pam.d/attack", "auth required %s\n" %
-                 os.path.join(self.build, "attack", "pam_shim.so"))
+        self.put("pam.d/attack", "auth required %s\n" % self.shim)
         # module arguments of the configurations the cases use
         base = ["issuer=" + ISS, "audience=" + AUD]
         self.cfg = {
@@ -737,10 +738,12 @@ def _sized(s, size):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
+    ap.add_argument("--shim", help="the one-line module tests/support/"
+                    "pam_shim.c, built (default BUILD/support/pam_shim.so)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--only")
     a = ap.parse_args()
-    s = Suite(a.build, a.jobs)
+    s = Suite(a.build, a.jobs, a.shim)
     s.put("secret.raw", s.secret, 0o600)   # the HMAC key for libjwt
     catalogue(s)
     ok = s.run(a.only)

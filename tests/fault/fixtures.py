@@ -13,7 +13,7 @@ Each scenario is a directory OUTDIR/<name>/ with
   prerun    (optional) present: the harness uses the token once first
 Without faults each scenario must give exactly its expected result.
 OUTDIR/pam.d/fault is the service: a stack of the one module SHIM (an
-absolute path, fuzz/pam_shim.c built), through which the harness runs
+absolute path, tests/support/pam_shim.c built), through which the harness runs
 pam_jwt's pam_sm_authenticate.
 """
 import json
