@@ -13,16 +13,16 @@ $(BUILD)/pam_driver: tests/pam_driver.c $(SUPPORT_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(SUPPORT_CONV) $(LDFLAGS) -lpam -ldl
 
--include tests/unit.mk
--include tests/integration.mk
--include tests/e2e.mk
--include tests/attack.mk
--include tests/fault.mk
--include tests/lint.mk
--include tests/interop.mk
--include tests/tool.mk
--include tests/replay.mk
--include tests/tsan.mk
+include tests/unit.mk
+include tests/integration.mk
+include tests/e2e.mk
+include tests/attack.mk
+include tests/fault.mk
+include tests/lint.mk
+include tests/interop.mk
+include tests/tool.mk
+include tests/replay.mk
+include tests/tsan.mk
 
 # Only the PAM entry points leave the module (version script pam_jwt.map).
 CHECK_TARGETS += check-exports
