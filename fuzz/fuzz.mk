@@ -6,6 +6,7 @@
 #   make check-fuzz         (part of make check) every regression input, then
 #                           FUZZ_CHECK_SECONDS (default 4) per target
 #   make fuzz-TARGET        one target, FUZZ_SECONDS
+#   make check-fuzz ONLY=REGEX   check-fuzz for the targets whose names match
 #
 # The library is compiled again with the fuzzing flags into $(FUZZ_BUILD);
 # scratch corpora, logs and crash artifacts stay there too.  A finding is
@@ -66,8 +67,14 @@ fuzz: $(FUZZ_BINS)
 $(FUZZ_TARGETS:%=fuzz-%): fuzz-%: $(FUZZ_BUILD)/fuzz_%
 	sh fuzz/run.sh $(FUZZ_BUILD) $* $(FUZZ_SECONDS)
 
-check-fuzz: $(FUZZ_BINS)
-	@set -e; for t in $(FUZZ_TARGETS); do \
+# ONLY=REGEX: the targets whose names match (ONLY=pam: fuzz_pam and
+# fuzz_pamd; ONLY='^pam$$': fuzz_pam alone)
+FUZZ_RUN := $(if $(ONLY),$(shell printf '%s\n' $(FUZZ_TARGETS) | grep -E -- $(ONLY_Q)),$(FUZZ_TARGETS))
+
+check-fuzz: $(FUZZ_RUN:%=$(FUZZ_BUILD)/fuzz_%)
+	@if [ -z "$(strip $(FUZZ_RUN))" ]; then \
+	    echo "fuzz: ONLY=$(ONLY_Q) matched no target ($(FUZZ_TARGETS)): nothing ran"; exit 1; fi
+	@set -e; for t in $(FUZZ_RUN); do \
 	    sh fuzz/run.sh $(FUZZ_BUILD) $$t $(FUZZ_CHECK_SECONDS); done
 
 CHECK_TARGETS += check-fuzz

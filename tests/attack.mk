@@ -3,6 +3,7 @@
 # pam_jwt.so, with libjwt 1.10.2's verdict beside it for comparison.
 #
 #   make check-attack    (part of make check, and again under ASan+UBSan)
+#   ... ONLY=REGEX       only the cases whose names match
 
 ATTACK_DIR := $(BUILD)/attack
 
@@ -21,7 +22,8 @@ $(ATTACK_DIR)/libjwt_check: tests/attack/libjwt_check.c
 # the driver runs pam_jwt.so through the shared one-line module $(PAM_SHIM)
 check-attack: $(MODULE) $(ATTACK_DIR)/attack_driver $(PAM_SHIM) \
     $(ATTACK_DIR)/libjwt_check
-	$(TEST_PYTHON) tests/attack/attack.py --build $(BUILD) --shim $(PAM_SHIM)
+	$(TEST_PYTHON) tests/attack/attack.py --build $(BUILD) --shim $(PAM_SHIM) \
+	    $(ONLY_OPT)
 
 CHECK_TARGETS += check-attack
 SAN_TARGETS += check-attack
