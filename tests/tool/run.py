@@ -29,8 +29,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "support"))
 import pjtest  # noqa: E402  (tests/support/pjtest.py)
 
-if len(sys.argv) != 2:
-    sys.exit("usage: run.py PATH/TO/pamjwt")
+if len(sys.argv) not in (2, 4) or \
+        (len(sys.argv) == 4 and sys.argv[2] != "--only"):
+    sys.exit("usage: run.py PATH/TO/pamjwt [--only REGEX]")
 TOOL = os.path.abspath(sys.argv[1])
 
 HMAC = ["HS256", "HS384", "HS512"]
@@ -45,9 +46,7 @@ failed = 0
 # the checks build on each other (keys made by keygen are used by mint and
 # verify), so every step still runs; only the checks whose names match are
 # counted and printed.
-ONLY = None
-if "--only" in sys.argv[2:]:
-    ONLY = sys.argv[sys.argv.index("--only") + 1]
+ONLY = sys.argv[3] if len(sys.argv) == 4 else None
 
 
 def check(name, cond, detail=""):
