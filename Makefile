@@ -24,11 +24,25 @@ BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
 SYSCONF ?= /etc/security
 
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs libsodium jansson libcrypto 2>/dev/null)
+# One pkg-config call per package: a single call for all of them prints
+# nothing at all when one .pc file is missing, which would empty the flags
+# of the others too.  A missing package stops every goal that builds (with
+# its name); the goals that install the packages or need none still run, so
+# that `make check` on a fresh machine reaches tests/install-deps.sh (its
+# second make, check-run, then finds them).
+pkg_flags   = $(foreach p,$(2),$(shell pkg-config $(1) $(p) 2>/dev/null))
+PKG_MISSING := $(strip $(foreach p,$(PKGS),$(if $(shell pkg-config --exists $(p) && echo y),,$(p))))
+NOPKG_GOALS := check check-deps clean clean-interop demo
+ifneq ($(PKG_MISSING),)
+ifneq ($(filter-out $(NOPKG_GOALS),$(or $(MAKECMDGOALS),all)),)
+$(error pkg-config finds no $(PKG_MISSING) (no .pc file): install the Debian packages in .ci/packages (as root: make check-deps, or bash tests/install-deps.sh))
+endif
+endif
+PKG_CFLAGS := $(call pkg_flags,--cflags,$(PKGS))
+PKG_LIBS   := $(call pkg_flags,--libs,libsodium jansson libcrypto)
 # The module opens libcrypto itself when an RSA, EC or HS384 key needs it
 # (lib/ossl.h): HS256/512 and EdDSA logins never load it.
-MODULE_LIBS := $(shell pkg-config --libs libsodium jansson 2>/dev/null)
+MODULE_LIBS := $(call pkg_flags,--libs,libsodium jansson)
 
 WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wconversion -Werror
 CFLAGS  ?= -O2 -g
@@ -70,11 +84,13 @@ $(MODULE): $(BUILD)/pam_jwt.o $(LIBA) pam_jwt.map
 	    -Wl,--version-script=pam_jwt.map -Wl,--no-undefined -Wl,-z,nodelete \
 	    $(MODULE_LIBS) -lpam
 
-# Further targets live beside what they build.
--include tools/tools.mk
--include tests/tests.mk
--include fuzz/fuzz.mk
--include bench/bench.mk
+# Further targets live beside what they build.  `include`, not `-include`:
+# a renamed or missing file must stop make, not drop its targets quietly.
+include tools/tools.mk
+include tests/support/support.mk
+include tests/tests.mk
+include fuzz/fuzz.mk
+include bench/bench.mk
 
 install: all
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(BINDIR) \

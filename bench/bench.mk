@@ -2,9 +2,9 @@
 # Every row is a ratio against a baseline measured in the same run.
 BENCH_CFLAGS = $(CFLAGS) -Wno-conversion -I.
 
-$(BUILD)/bench/pam_bench: bench/pam_bench.c
+$(BUILD)/bench/pam_bench: bench/pam_bench.c $(SUPPORT_DEPS)
 	@mkdir -p $(dir $@)
-	$(CC) $(BENCH_CFLAGS) -o $@ $< $(LDFLAGS) -lpam
+	$(CC) $(BENCH_CFLAGS) -o $@ $< $(SUPPORT_CONV) $(LDFLAGS) -lpam
 
 $(BUILD)/bench/lib_bench: bench/lib_bench.c $(LIBA)
 	@mkdir -p $(dir $@)

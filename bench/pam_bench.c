@@ -18,6 +18,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "tests/support/pamconv.h"
+
 #define WARMUP 20
 
 struct subject {
@@ -25,27 +27,6 @@ struct subject {
 	char **tokens;
 	size_t n, next;
 };
-
-static const char *answer;
-
-static int
-conv(int num, const struct pam_message **msg, struct pam_response **resp,
-    void *data)
-{
-	struct pam_response *r;
-	int i;
-
-	(void)data;
-	r = calloc((size_t)num, sizeof(*r));
-	if (r == NULL)
-		return PAM_BUF_ERR;
-	for (i = 0; i < num; i++)
-		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF ||
-		    msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
-			r[i].resp = strdup(answer);
-	*resp = r;
-	return PAM_SUCCESS;
-}
 
 static double
 now_us(void)
@@ -84,11 +65,12 @@ load(struct subject *s, const char *service, const char *path)
 static int
 cycle(const char *confdir, const char *user, struct subject *s)
 {
-	struct pam_conv c = { conv, NULL };
+	/* every prompt of this cycle gets the same token */
+	struct pamconv answering = { .rest = s->tokens[s->next++ % s->n] };
+	struct pam_conv c = { pamconv_answer, &answering };
 	pam_handle_t *pamh = NULL;
 	int r;
 
-	answer = s->tokens[s->next++ % s->n];
 	r = pam_start_confdir(s->service, user, &c, confdir, &pamh);
 	if (r != PAM_SUCCESS) {
 		fprintf(stderr, "pam_bench: pam_start_confdir(%s): %d\n", s->service, r);

@@ -6,6 +6,7 @@
 #   make check-fuzz         (part of make check) every regression input, then
 #                           FUZZ_CHECK_SECONDS (default 4) per target
 #   make fuzz-TARGET        one target, FUZZ_SECONDS
+#   make check-fuzz ONLY=REGEX   check-fuzz for the targets whose names match
 #
 # The library is compiled again with the fuzzing flags into $(FUZZ_BUILD);
 # scratch corpora, logs and crash artifacts stay there too.  A finding is
@@ -39,20 +40,17 @@ $(FUZZ_BUILD)/pam_jwt.o: pam_jwt.c $(wildcard lib/*.h) fuzz/fuzz.mk
 
 $(FUZZ_BUILD)/fuzz_token: fuzz/fake_passwd.c
 $(FUZZ_BUILD)/fuzz_token: FUZZ_EXTRA = fuzz/fake_passwd.c
+# fuzz_pam runs pam_jwt through the shared one-line module $(PAM_SHIM)
+# (its absolute path compiled in) and answers with tests/support/pamconv.c
 $(FUZZ_BUILD)/fuzz_pam: $(FUZZ_BUILD)/pam_jwt.o fuzz/fake_passwd.c \
-    $(FUZZ_BUILD)/pam_shim.so
+    $(PAM_SHIM) $(SUPPORT_DEPS)
 $(FUZZ_BUILD)/fuzz_pam: FUZZ_EXTRA = fuzz/fake_passwd.c $(FUZZ_BUILD)/pam_jwt.o \
+    $(SUPPORT_CONV) -DPAM_SHIM_PATH='"$(abspath $(PAM_SHIM))"' \
     -lpam -Wl,--export-dynamic-symbol=shim_authenticate
 
 # the pam.d reader of pamjwt verify --pamd lives in tools/
 $(FUZZ_BUILD)/fuzz_pamd: tools/pamd.c tools/pamd.h
 $(FUZZ_BUILD)/fuzz_pamd: FUZZ_EXTRA = tools/pamd.c
-
-# the one-line module through which fuzz_pam (and tests/fault) run pam_jwt
-# inside pam_authenticate; see fuzz/pam_shim.c
-$(FUZZ_BUILD)/pam_shim.so: fuzz/pam_shim.c
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -shared -fPIC -g -O1 -Wall -Wextra -o $@ $<
 
 $(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.h fuzz/keys.h $(FUZZ_LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -69,8 +67,14 @@ fuzz: $(FUZZ_BINS)
 $(FUZZ_TARGETS:%=fuzz-%): fuzz-%: $(FUZZ_BUILD)/fuzz_%
 	sh fuzz/run.sh $(FUZZ_BUILD) $* $(FUZZ_SECONDS)
 
-check-fuzz: $(FUZZ_BINS)
-	@set -e; for t in $(FUZZ_TARGETS); do \
+# ONLY=REGEX: the targets whose names match (ONLY=pam: fuzz_pam and
+# fuzz_pamd; ONLY='^pam$$': fuzz_pam alone)
+FUZZ_RUN := $(if $(ONLY),$(shell printf '%s\n' $(FUZZ_TARGETS) | grep -E -- $(ONLY_Q)),$(FUZZ_TARGETS))
+
+check-fuzz: $(FUZZ_RUN:%=$(FUZZ_BUILD)/fuzz_%)
+	@if [ -z "$(strip $(FUZZ_RUN))" ]; then \
+	    echo "fuzz: ONLY=$(ONLY_Q) matched no target ($(FUZZ_TARGETS)): nothing ran"; exit 1; fi
+	@set -e; for t in $(FUZZ_RUN); do \
 	    sh fuzz/run.sh $(FUZZ_BUILD) $$t $(FUZZ_CHECK_SECONDS); done
 
 CHECK_TARGETS += check-fuzz

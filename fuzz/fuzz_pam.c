@@ -16,12 +16,14 @@
  * secret, rsa.pem, ed.pem, jwks.json and map.  replay_cache is always set
  * (as an argument) to a directory inside it, emptied for every input.
  *
- * pam_authenticate runs a stack of one module, fuzz/pam_shim.c, which calls
- * back shim_authenticate() here: pam_jwt's code runs inside libpam's
- * dispatch (where PAM_AUTHTOK can be set and read, as in sshd), and the
- * harness keeps its exact return value.
+ * pam_authenticate runs a stack of one module, tests/support/pam_shim.c,
+ * which calls back shim_authenticate() here: pam_jwt's code runs inside
+ * libpam's dispatch (where PAM_AUTHTOK can be set and read, as in sshd),
+ * and the harness keeps its exact return value.  The conversation is
+ * tests/support/pamconv.c.
  */
 #include "fuzz_common.h"
+#include "tests/support/pamconv.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -132,19 +134,13 @@ put(const char *name, const char *data, size_t len, mode_t mode)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char svc[PATH_MAX + 64], exe[PATH_MAX], *slash;
-	ssize_t n;
+	char svc[PATH_MAX + 64];
 
 	(void)argc;
 	(void)argv;
-	/* the shim module lies beside the fuzzer binary */
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	FUZZ_ASSERT(n > 0);
-	exe[n] = '\0';
-	slash = strrchr(exe, '/');
-	FUZZ_ASSERT(slash != NULL);
-	*slash = '\0';
-	(void)snprintf(svc, sizeof(svc), "auth required %s/pam_shim.so\n", exe);
+	/* the shim module every suite shares (fuzz/fuzz.mk passes its
+	 * absolute path) */
+	(void)snprintf(svc, sizeof(svc), "auth required %s\n", PAM_SHIM_PATH);
 	FUZZ_ASSERT(sodium_init() >= 0);
 	(void)snprintf(dir, sizeof(dir), "/tmp/pam_jwt_fuzz.XXXXXX");
 	FUZZ_ASSERT(mkdtemp(dir) != NULL);
@@ -195,32 +191,8 @@ subst(const char *s, size_t n, size_t *outlen)
 
 struct answers {
 	char *v[MAX_ANSWERS];
-	int n, next;
+	int n;
 };
-
-static int
-conv(int num, const struct pam_message **msg, struct pam_response **resp,
-    void *data)
-{
-	struct answers *a = data;
-	struct pam_response *r;
-	int i;
-
-	if (num <= 0 || num > PAM_MAX_NUM_MSG)
-		return PAM_CONV_ERR;
-	r = calloc((size_t)num, sizeof(*r));
-	if (r == NULL)
-		return PAM_BUF_ERR;
-	for (i = 0; i < num; i++) {
-		if (msg[i]->msg_style != PAM_PROMPT_ECHO_OFF &&
-		    msg[i]->msg_style != PAM_PROMPT_ECHO_ON)
-			continue;
-		r[i].resp = strdup(a->next < a->n ? a->v[a->next++] : "");
-		FUZZ_ASSERT(r[i].resp != NULL);
-	}
-	*resp = r;
-	return PAM_SUCCESS;
-}
 
 static char *
 answer(const char *s, size_t n)
@@ -243,7 +215,8 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	char *conf, *t1, *t2;
 	size_t n, cstart = 0, cend = 0, clen = 0;
 	struct answers ans;
-	struct pam_conv pc = { conv, &ans };
+	struct pamconv answering;
+	struct pam_conv pc = { pamconv_answer, &answering };
 	pam_handle_t *pamh = NULL;
 	int part = 0, nargs = 0, argc = 0, i, r;
 	const void *item;
@@ -295,6 +268,10 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	argv[argc++] = replay_arg;
 	for (i = 0; i < nargs; i++)
 		argv[argc++] = args[i];
+	/* each prompt the next answer, then empty ones */
+	memset(&answering, 0, sizeof(answering));
+	answering.answers = ans.v;
+	answering.n = ans.n;
 	r = pam_start_confdir(service && service[0] ? service : "sshd",
 	    user && user[0] ? user : NULL, &pc, confdir, &pamh);
 	FUZZ_ASSERT(r == PAM_SUCCESS);

@@ -5,10 +5,12 @@
 # and then checks that the host kept nothing.  Not root: one SKIP line.
 # Packages: openssh-server openssh-client sudo util-linux login passwd
 # libpam-runtime python3-jwt python3-cryptography.
-# E2E_ONLY=REGEX runs only the scenarios whose names match.
+# ONLY=REGEX runs only the scenarios whose names match (E2E_ONLY=REGEX is
+# its old name, still understood).
 
 CHECK_TARGETS += check-e2e
 E2E_ONLY ?=
+E2E_FILTER = $(or $(ONLY),$(E2E_ONLY))
 
 # A private mount namespace needs / to be a mount point; in a plain chroot
 # (a fresh Debian root made with debootstrap, say) it is not, and unshare refuses
@@ -24,4 +26,4 @@ check-e2e: $(MODULE) $(TOOL)
 e2e-run: $(MODULE) $(TOOL)
 	$(TEST_PYTHON) tests/e2e/e2e.py --module $(abspath $(MODULE)) \
 	    --pamjwt $(abspath $(TOOL)) --conf conf --pamdir $(PAMDIR) \
-	    $(if $(E2E_ONLY),--only '$(E2E_ONLY)')
+	    $(if $(E2E_FILTER),--only '$(subst ','\'',$(E2E_FILTER))')

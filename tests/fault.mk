@@ -3,6 +3,7 @@
 # fails once, in turn, under ASan + UBSan + LeakSanitizer.
 #
 #   make check-fault     (part of make check)
+#   ... ONLY=REGEX       only the scenarios (FAULT_SCENARIOS) whose names match
 #
 # It also runs tests/fault/freed.c: every block lib/ or jansson frees during
 # an authentication with an oct JWK and with a secret_file is searched for
@@ -41,6 +42,9 @@ FAULT_SCENARIOS := hs256 rs256 jwks-es256 single_use parts-map \
                    hs256-badsig rs256-badsig es256-badsig hs256-otheruser \
                    single_use-replayed
 FAULT_OBJ := $(LIB_SRC:%.c=$(FAULT_DIR)/%.o) $(FAULT_DIR)/pam_jwt.o
+# ONLY=REGEX: the scenarios whose names match (and then not freed, which
+# has no names of its own)
+FAULT_RUN := $(if $(ONLY),$(shell printf '%s\n' $(FAULT_SCENARIOS) | grep -E -- $(ONLY_Q)),$(FAULT_SCENARIOS))
 
 $(FAULT_DIR)/lib/%.o: lib/%.c $(wildcard lib/*.h) tests/fault.mk
 	@mkdir -p $(dir $@)
@@ -50,14 +54,14 @@ $(FAULT_DIR)/pam_jwt.o: pam_jwt.c $(wildcard lib/*.h) tests/fault.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(FAULT_CFLAGS) -c -o $@ $<
 
-$(FAULT_DIR)/fault: tests/fault/fault.c $(FAULT_OBJ) tests/fault.mk
+$(FAULT_DIR)/fault: tests/fault/fault.c $(FAULT_OBJ) $(SUPPORT_DEPS) tests/fault.mk
 	@unwrapped=$$(nm -u $(FAULT_OBJ) | awk '{print $$2}' | sort -u | \
 	    grep -E '^($(FAULT_FAILABLE))$$' | \
 	    grep -vxF -e '$(firstword $(FAULT_WRAP))' $(patsubst %,-e '%',$(wordlist 2,999,$(FAULT_WRAP))) || true); \
 	if [ -n "$$unwrapped" ]; then \
 	    echo "tests/fault.mk: failable calls not wrapped (add them to FAULT_WRAP and tests/fault/fault.c):" $$unwrapped >&2; \
 	    exit 1; fi
-	$(CC) $(FAULT_CFLAGS) -o $@ tests/fault/fault.c $(FAULT_OBJ) \
+	$(CC) $(FAULT_CFLAGS) -o $@ tests/fault/fault.c $(SUPPORT_CONV) $(FAULT_OBJ) \
 	    $(FAULT_WRAP:%=-Wl,--wrap=%) $(PKG_LIBS) -lpam \
 	    -Wl,--export-dynamic-symbol=shim_authenticate
 
@@ -67,20 +71,23 @@ $(FAULT_DIR)/freed: tests/fault/freed.c $(FAULT_LIB_OBJ) tests/fault.mk
 	$(CC) $(FAULT_CFLAGS) -o $@ tests/fault/freed.c $(FAULT_LIB_OBJ) \
 	    -Wl,--wrap=free -Wl,--wrap=realloc -Wl,--wrap=getpwnam_r $(PKG_LIBS)
 
-# pam_authenticate runs pam_jwt's code through this one-line module
-$(FAULT_DIR)/pam_shim.so: fuzz/pam_shim.c
-	@mkdir -p $(dir $@)
-	$(CC) -shared -fPIC -g -O1 -Wall -Wextra -o $@ $<
-
 .PHONY: check-fault
-check-fault: $(FAULT_DIR)/fault $(FAULT_DIR)/pam_shim.so $(FAULT_DIR)/freed
+# pam_authenticate runs pam_jwt's code through the shared one-line module
+# $(PAM_SHIM)
+check-fault: $(FAULT_DIR)/fault $(PAM_SHIM) $(FAULT_DIR)/freed
+ifneq ($(ONLY),)
+	@if [ -z "$(strip $(FAULT_RUN))" ]; then \
+	    echo "fault: ONLY=$(ONLY_Q) matched no scenario ($(FAULT_SCENARIOS)): nothing ran"; exit 1; fi
+	@echo "fault: ONLY=$(ONLY_Q): scenarios $(FAULT_RUN); freed not run"
+else
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(FAULT_DIR)/freed
+endif
 	@rm -rf $(FAULT_DIR)/fx
 	$(TEST_PYTHON) tests/fault/fixtures.py $(abspath $(FAULT_DIR))/fx \
-	    $(abspath $(FAULT_DIR))/pam_shim.so
+	    $(abspath $(PAM_SHIM))
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86:quarantine_size_mb=4 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    $(FAULT_DIR)/fault $(abspath $(FAULT_DIR))/fx $(FAULT_SCENARIOS)
+	    $(FAULT_DIR)/fault $(abspath $(FAULT_DIR))/fx $(FAULT_RUN)
 
 CHECK_TARGETS += check-fault

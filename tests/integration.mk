@@ -6,18 +6,19 @@
 #                                     check-asan in build-asan with SAN=1)
 #   make check-integration-valgrind   a representative subset, every driver
 #                                     run under valgrind memcheck (non-SAN)
+#   ... ONLY=REGEX                    only the cases whose names match
 
 INTEG_HELPER := $(BUILD)/integration/pam_set_authtok.so
 INTEG_NOCRYPTO := $(BUILD)/integration/no_libcrypto.so
 INTEG_DEPS   := $(MODULE) $(TOOL) $(BUILD)/pam_driver $(INTEG_HELPER) $(INTEG_NOCRYPTO)
 INTEG_RUN     = $(TEST_PYTHON) tests/integration/test_pam.py --build $(BUILD) \
-                $(if $(filter 1,$(SAN)),--san)
+                $(if $(filter 1,$(SAN)),--san) $(ONLY_OPT)
 
 # A tiny module for the stacks: sets or checks PAM_AUTHTOK, or calls
 # pam_jwt.so from inside a stack to show its exact code.  Never installed.
-$(INTEG_HELPER): tests/integration/set_authtok.c
+$(INTEG_HELPER): tests/integration/set_authtok.c $(SUPPORT_DEPS)
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -shared -o $@ $< $(LDFLAGS) -lpam
+	$(CC) $(TEST_CFLAGS) -shared -o $@ $< $(SUPPORT_CONV) $(LDFLAGS) -lpam -ldl
 
 # Preloaded to play a host where libcrypto.so.3 cannot be loaded.
 $(INTEG_NOCRYPTO): tests/integration/no_libcrypto.c

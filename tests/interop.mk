@@ -18,6 +18,9 @@
 #                        the signature layer (tests/interop/test_rfc.c); also
 #                        rerun under ASan+UBSan by check-asan.
 #
+# Neither can run single tests (the matrix counts every cell, missing ones
+# as failures): with ONLY they say so and run whole.
+#
 # INTEROP_NODE and INTEROP_NPM name other node/npm programs (default: the
 # ones on PATH; CI uses Debian 12's nodejs 18 and npm 9).  The pinned jose
 # 5.10.0 and jsonwebtoken 9.0.2 ran the whole matrix with Debian 12's
@@ -41,10 +44,12 @@ $(INTEROP_RFC): $(INTEROP_DIR)/test_rfc.c $(LIBA) tests/interop.mk
 
 .PHONY: check-interop check-rfc clean-interop
 check-interop: $(MODULE) $(TOOL) $(BUILD)/pam_driver $(INTEROP_RFC) $(INTEROP_MODULES)
+	$(call only_whole,interop)
 	$(INTEROP_RFC)
 	$(TEST_PYTHON) $(INTEROP_DIR)/run.py --build $(BUILD) --node $(INTEROP_NODE)
 
 check-rfc: $(INTEROP_RFC)
+	$(call only_whole,rfc)
 	$(INTEROP_RFC)
 
 clean-interop:

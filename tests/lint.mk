@@ -36,8 +36,12 @@ LINT_KNOWN := \
 
 .PHONY: lint lint-gcc lint-clang lint-cppcheck lint-tidy lint-scan lint-objs
 
-lint: lint-gcc lint-clang lint-cppcheck lint-tidy lint-scan
+lint: lint-only-note lint-gcc lint-clang lint-cppcheck lint-tidy lint-scan
 	@echo "lint: gcc, clang, cppcheck, clang-tidy and scan-build: nothing found"
+
+.PHONY: lint-only-note
+lint-only-note:
+	$(call only_whole,lint)
 
 # the tool is compiled, not linked (its author may still be finishing it)
 lint-objs: $(TOOL_OBJ)

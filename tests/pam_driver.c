@@ -30,12 +30,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef int (*sm_auth_fn)(pam_handle_t *, int, int, const char **);
+#include "tests/support/pamconv.h"
 
-struct answers {
-	int n, next, prompts;
-	char **v;
-};
+typedef int (*sm_auth_fn)(pam_handle_t *, int, int, const char **);
 
 static char *
 load(const char *spec)
@@ -67,59 +64,6 @@ load(const char *spec)
 	return buf;
 }
 
-static int
-conv(int num, const struct pam_message **msg, struct pam_response **resp,
-    void *data)
-{
-	struct answers *a = data;
-	struct pam_response *r;
-	int i;
-
-	r = calloc((size_t)num, sizeof(*r));
-	if (r == NULL)
-		return PAM_BUF_ERR;
-	for (i = 0; i < num; i++) {
-		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF ||
-		    msg[i]->msg_style == PAM_PROMPT_ECHO_ON) {
-			fprintf(stderr, "prompt: %s\n",
-			    msg[i]->msg ? msg[i]->msg : "");
-			a->prompts++;
-			if (a->next >= a->n) {
-				r[i].resp = strdup("");
-			} else {
-				r[i].resp = load(a->v[a->next++]);
-			}
-		} else {
-			fprintf(stderr, "message: %s\n",
-			    msg[i]->msg ? msg[i]->msg : "");
-		}
-	}
-	*resp = r;
-	return PAM_SUCCESS;
-}
-
-static const char *
-code_name(int c)
-{
-	switch (c) {
-	case PAM_SUCCESS: return "PAM_SUCCESS";
-	case PAM_IGNORE: return "PAM_IGNORE";
-	case PAM_AUTH_ERR: return "PAM_AUTH_ERR";
-	case PAM_USER_UNKNOWN: return "PAM_USER_UNKNOWN";
-	case PAM_AUTHINFO_UNAVAIL: return "PAM_AUTHINFO_UNAVAIL";
-	case PAM_SERVICE_ERR: return "PAM_SERVICE_ERR";
-	case PAM_CONV_ERR: return "PAM_CONV_ERR";
-	case PAM_BUF_ERR: return "PAM_BUF_ERR";
-	case PAM_SYSTEM_ERR: return "PAM_SYSTEM_ERR";
-	case PAM_PERM_DENIED: return "PAM_PERM_DENIED";
-	case PAM_ABORT: return "PAM_ABORT";
-	case PAM_CRED_INSUFFICIENT: return "PAM_CRED_INSUFFICIENT";
-	case PAM_MAXTRIES: return "PAM_MAXTRIES";
-	case PAM_BAD_ITEM: return "PAM_BAD_ITEM";
-	default: return "PAM_OTHER";
-	}
-}
-
 static void
 usage(void)
 {
@@ -130,8 +74,8 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	struct answers a = { 0, 0, 0, NULL };
-	struct pam_conv c = { conv, &a };
+	struct pamconv a = { .echo = 1, .load = load };
+	struct pam_conv c = { pamconv_answer, &a };
 	pam_handle_t *pamh = NULL;
 	const void *user = NULL;
 	const char *module = NULL;
@@ -160,12 +104,12 @@ main(int argc, char **argv)
 		return 2;
 	}
 	a.n = argc - first - 3;
-	a.v = argv + first + 3;
+	a.answers = argv + first + 3;
 	r = pam_start_confdir(argv[first + 1],
 	    strcmp(argv[first + 2], "-") == 0 ? NULL : argv[first + 2], &c,
 	    argv[first], &pamh);
 	if (r != PAM_SUCCESS) {
-		printf("result=%s user= prompts=0 (pam_start)\n", code_name(r));
+		printf("result=%s user= prompts=0 (pam_start)\n", pam_code_name(r));
 		return 0;
 	}
 	if (module != NULL) {
@@ -189,7 +133,7 @@ main(int argc, char **argv)
 		r = pam_authenticate(pamh, 0);
 	}
 	(void)pam_get_item(pamh, PAM_USER, &user);
-	printf("result=%s user=", code_name(r));
+	printf("result=%s user=", pam_code_name(r));
 	for (i = 0; user != NULL && ((const char *)user)[i] != '\0'; i++) {
 		unsigned char u = (unsigned char)((const char *)user)[i];
 

@@ -5,6 +5,7 @@
 #
 #   make check-replay     against $(BUILD) (also rerun by check-asan in
 #                         build-asan with SAN=1)
+#   ... ONLY=REGEX        only the parts and cases whose names match
 #
 # As root the suite runs in a private mount namespace (unshare) for its
 # read-only, full-disk and tmpfs cases; without root those print SKIP.
@@ -27,7 +28,7 @@ $(REPLAY_FSPROBE): tests/replay/fsprobe.c
 .PHONY: check-replay
 check-replay: $(MODULE) $(BUILD)/pam_driver $(REPLAY_PREFILL) $(REPLAY_FSPROBE)
 	$(TEST_PYTHON) tests/replay/run.py --build $(BUILD) \
-	    $(if $(filter 1,$(SAN)),--san)
+	    $(if $(filter 1,$(SAN)),--san) $(ONLY_OPT)
 
 CHECK_TARGETS += check-replay
 SAN_TARGETS += check-replay

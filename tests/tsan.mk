@@ -32,6 +32,7 @@ $(TSAN_DIR)/%: tests/tsan/%.c $(TSAN_OBJ) tests/tsan.mk
 
 .PHONY: check-tsan
 check-tsan: $(TSAN_BINS) $(UNIT_FIXTURES)/stamp
+	$(call only_whole,tsan)
 	@for t in $(TSAN_BINS); do \
 	    echo "=== $$t"; \
 	    TSAN_OPTIONS="halt_on_error=1:exitcode=66:second_deadlock_stack=1" \

@@ -4,6 +4,8 @@
 #   make check-unit            all of them (also rerun under ASan+UBSan by
 #                              check-asan, in build-asan with SAN=1)
 #   make check-unit-valgrind   the same programs under valgrind
+#   ... ONLY=verify            only test_verify; ONLY='*expired*' only the
+#                              cmocka tests whose names match, in every program
 #
 # Signed test input comes from PyJWT (tests/unit/fixtures.py, written into
 # $(BUILD)/unit-fixtures); accounts come from nss_wrapper.
@@ -17,7 +19,10 @@ UNIT_FIXTURES := $(BUILD)/unit-fixtures
 UNIT_HELPERS  := tests/unit/unit.c tests/unit/unit.h
 # the Wycheproof files the vector test reads, carried in the repository
 WYCHEPROOF_DIR ?= $(CURDIR)/tests/vectors/wycheproof
-UNIT_RUN      := bash tests/unit/run.sh
+# ONLY=NAME runs the program test_NAME (or those whose names the regex
+# matches); otherwise ONLY is a cmocka test-name pattern (glob, * and ?,
+# matched in every program; see tests/unit/run.sh)
+UNIT_RUN       = ONLY=$(ONLY_Q) bash tests/unit/run.sh
 
 # test_user also wraps getpwnam_r to play an NSS module that matches names
 # loosely (case-insensitive), which nss_wrapper does not do.

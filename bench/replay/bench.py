@@ -39,6 +39,10 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "tests", "support"))
+import pjtest  # noqa: E402  (tests/support/pjtest.py)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
@@ -109,13 +113,7 @@ class Pam:
 
 
 def find_nss_wrapper():
-    for d in ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
-              "/usr/lib64", "/usr/lib"):
-        p = os.path.join(d, "libnss_wrapper.so")
-        if os.path.exists(p):
-            return p
-    sys.exit("bench: libnss_wrapper.so not found (apt-get install "
-             "libnss-wrapper)")
+    return pjtest.find_lib("libnss_wrapper.so")
 
 
 def prefill_tool(build, tmp):

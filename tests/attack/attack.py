@@ -2,7 +2,7 @@
 """The attack suite: known JWT attacks (RFC 8725, published CVEs) against the
 built pam_jwt.so, each asserting the module's exact PAM result.
 
-    attack.py --build BUILD [--jobs N] [--only SUBSTRING]
+    attack.py --build BUILD [--shim PAM_SHIM.so] [--jobs N] [--only REGEX]
 
 Drives BUILD/pam_jwt.so through libpam with BUILD/attack/attack_driver (one
 process a case; accounts come from nss_wrapper: alice 1001, bob 1002,
@@ -33,16 +33,17 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import (
     decode_dss_signature)
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "support"))
+import pjtest  # noqa: E402  (tests/support/pjtest.py)
+
 SUCCESS, IGNORE, AUTH_ERR = "PAM_SUCCESS", "PAM_IGNORE", "PAM_AUTH_ERR"
 USER_UNKNOWN, UNAVAIL = "PAM_USER_UNKNOWN", "PAM_AUTHINFO_UNAVAIL"
 ISS, AUD = "https://idp.example", "sshd"
 P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
 
-def b64u(b):
-    if isinstance(b, str):
-        b = b.encode()
-    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+b64u = pjtest.b64u
 
 
 def js(obj):
@@ -85,8 +86,10 @@ def token(header, payload, key=None, alg=None, sig=None):
 
 
 class Suite:
-    def __init__(self, build, jobs):
+    def __init__(self, build, jobs, shim=None):
         self.build = os.path.abspath(build)
+        self.shim = os.path.abspath(shim or os.path.join(
+            self.build, "support", "pam_shim.so"))
         self.jobs = jobs
         self.work = os.path.join(self.build, "attack", "run")
         shutil.rmtree(self.work, ignore_errors=True)
@@ -159,8 +162,7 @@ class Suite:
         self.put("group", "alice:x:1001:\nbob:x:1002:\nRoot:x:1005:\n"
                  "root:x:0:\nsysd:x:2:\n")
         os.makedirs(self.path("pam.d"))
-        self.put("pam.d/attack", "auth required %s\n" %
-                 os.path.join(self.build, "attack", "pam_shim.so"))
+        self.put("pam.d/attack", "auth required %s\n" % self.shim)
         # module arguments of the configurations the cases use
         base = ["issuer=" + ISS, "audience=" + AUD]
         self.cfg = {
@@ -265,8 +267,9 @@ class Suite:
         return ok
 
     def run(self, only):
-        sel = [c for c in self.cases if only is None or only in c["name"]]
-        ordered = [c for c in self.ordered if only is None or only in c["name"]]
+        want = pjtest.Tally("attack", only).wants
+        sel = [c for c in self.cases if want(c["name"])]
+        ordered = [c for c in self.ordered if want(c["name"])]
         passed = failed = 0
         with ThreadPoolExecutor(max_workers=self.jobs) as ex:
             for c in ex.map(self.run_one, sel):
@@ -279,8 +282,9 @@ class Suite:
                 passed += 1
             else:
                 failed += 1
+        none = pjtest.only_matched_nothing("attack", only, passed + failed)
         print("attack: %d passed, %d failed" % (passed, failed))
-        return failed == 0
+        return failed == 0 and not none
 
 
 class _Drop:
@@ -737,10 +741,13 @@ def _sized(s, size):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
+    ap.add_argument("--shim", help="the one-line module tests/support/"
+                    "pam_shim.c, built (default BUILD/support/pam_shim.so)")
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--only")
+    ap.add_argument("--only", help="regex: only the cases whose names it "
+                    "matches (make check-attack ONLY=REGEX)")
     a = ap.parse_args()
-    s = Suite(a.build, a.jobs)
+    s = Suite(a.build, a.jobs, a.shim)
     s.put("secret.raw", s.secret, 0o600)   # the HMAC key for libjwt
     catalogue(s)
     ok = s.run(a.only)

@@ -4,7 +4,7 @@
  *   attack_driver MODULE CONFDIR SERVICE USER|- ANSWERFILE [ARG...]
  *
  * pam_authenticate runs SERVICE from CONFDIR (pam_start_confdir), whose
- * stack is the one-line fuzz/pam_shim.c; the shim calls shim_authenticate
+ * stack is the one-line tests/support/pam_shim.c; the shim calls shim_authenticate
  * here, which calls MODULE's pam_sm_authenticate (dlopen) with ARGs.  So the
  * module runs inside libpam's dispatch (PAM_AUTHTOK works as in sshd) and
  * its exact return value is known, where pam_authenticate would fold
@@ -27,10 +27,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/support/pamconv.h"
+
 typedef int (*sm_fn)(pam_handle_t *, int, int, const char **);
 
 static sm_fn module_authenticate;
-static int mod_argc, prompts, result = -1;
+static int mod_argc, result = -1;
 static const char **mod_argv;
 static char *answer;
 static char last_log[1024];
@@ -64,52 +66,6 @@ pam_syslog(const pam_handle_t *pamh, int priority, const char *fmt, ...)
 	va_start(ap, fmt);
 	pam_vsyslog(pamh, priority, fmt, ap);
 	va_end(ap);
-}
-
-static int
-conv(int num, const struct pam_message **msg, struct pam_response **resp,
-    void *data)
-{
-	struct pam_response *r;
-	int i;
-
-	(void)data;
-	if (num <= 0)
-		return PAM_CONV_ERR;
-	r = calloc((size_t)num, sizeof(*r));
-	if (r == NULL)
-		return PAM_BUF_ERR;
-	for (i = 0; i < num; i++) {
-		if (msg[i]->msg_style != PAM_PROMPT_ECHO_OFF &&
-		    msg[i]->msg_style != PAM_PROMPT_ECHO_ON)
-			continue;
-		r[i].resp = strdup(prompts++ == 0 ? answer : "");
-		if (r[i].resp == NULL) {
-			free(r);
-			return PAM_BUF_ERR;
-		}
-	}
-	*resp = r;
-	return PAM_SUCCESS;
-}
-
-static const char *
-code_name(int c)
-{
-	switch (c) {
-	case PAM_SUCCESS: return "PAM_SUCCESS";
-	case PAM_IGNORE: return "PAM_IGNORE";
-	case PAM_AUTH_ERR: return "PAM_AUTH_ERR";
-	case PAM_USER_UNKNOWN: return "PAM_USER_UNKNOWN";
-	case PAM_AUTHINFO_UNAVAIL: return "PAM_AUTHINFO_UNAVAIL";
-	case PAM_SERVICE_ERR: return "PAM_SERVICE_ERR";
-	case PAM_CONV_ERR: return "PAM_CONV_ERR";
-	case PAM_BUF_ERR: return "PAM_BUF_ERR";
-	case PAM_SYSTEM_ERR: return "PAM_SYSTEM_ERR";
-	case PAM_PERM_DENIED: return "PAM_PERM_DENIED";
-	case -1: return "NOT_RUN";
-	default: return "PAM_OTHER";
-	}
 }
 
 static char *
@@ -146,7 +102,8 @@ slurp(const char *path)
 int
 main(int argc, char **argv)
 {
-	struct pam_conv pc = { conv, NULL };
+	struct pamconv answers = { .n = 1 };
+	struct pam_conv pc = { pamconv_answer, &answers };
 	pam_handle_t *pamh = NULL;
 	const void *user = NULL;
 	void *mod;
@@ -169,6 +126,7 @@ main(int argc, char **argv)
 		    argv[5]);
 		return 2;
 	}
+	answers.answers = &answer;
 	mod_argc = argc - 6;
 	mod_argv = (const char **)(argv + 6);
 	r = pam_start_confdir(argv[3], strcmp(argv[4], "-") == 0 ? NULL : argv[4],
@@ -179,8 +137,9 @@ main(int argc, char **argv)
 	}
 	(void)pam_authenticate(pamh, 0);
 	(void)pam_get_item(pamh, PAM_USER, &user);
-	printf("result=%s prompts=%d user=%s log=%s\n", code_name(result),
-	    prompts, user ? (const char *)user : "", last_log);
+	printf("result=%s prompts=%d user=%s log=%s\n",
+	    result == -1 ? "NOT_RUN" : pam_code_name(result), answers.prompts,
+	    user ? (const char *)user : "", last_log);
 	(void)pam_end(pamh, result < 0 ? PAM_SYSTEM_ERR : result);
 	free(answer);
 	/* the module stays loaded until exit, as in a PAM application that

@@ -52,6 +52,7 @@
 #define PJ_OSSL_NO_REDIRECT /* this file calls OpenSSL directly */
 #include "lib/ossl.h"
 #include "lib/jwk.h"
+#include "tests/support/pamconv.h"
 
 /* libasan's, not in gcc's sanitizer headers */
 size_t __sanitizer_get_current_allocated_bytes(void);
@@ -542,26 +543,24 @@ load_scenario(struct scenario *s, const char *name)
 	s->prerun = access(path, F_OK) == 0;
 }
 
+/* the answers come from the scenario; the conversation's own allocations
+ * never count as the module's calls, so they bypass the wraps */
 static int
 conv(int num, const struct pam_message **msg, struct pam_response **resp,
     void *data)
 {
 	struct scenario *s = data;
-	struct pam_response *r;
-	int i;
+	struct pamconv c = {
+		.answers = s->answers, .n = s->nanswers, .next = s->next,
+		.calloc_fn = __real_calloc, .strdup_fn = __real_strdup,
+	};
+	int r;
 
 	if (hit("conversation", -1))
 		return PAM_CONV_ERR;
-	r = __real_calloc((size_t)num, sizeof(*r));
-	if (r == NULL)
-		return PAM_BUF_ERR;
-	for (i = 0; i < num; i++)
-		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF ||
-		    msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
-			r[i].resp = __real_strdup(s->next < s->nanswers ?
-			    s->answers[s->next++] : "");
-	*resp = r;
-	return PAM_SUCCESS;
+	r = pamconv_answer(num, msg, resp, &c);
+	s->next = c.next;
+	return r;
 }
 
 static int
@@ -577,7 +576,7 @@ rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 }
 
 /* pam_authenticate runs the stack "auth required pam_shim.so" (see
- * fuzz/pam_shim.c), which calls this: pam_jwt runs inside libpam's dispatch
+ * tests/support/pam_shim.c), which calls this: pam_jwt runs inside libpam's dispatch
  * as in sshd (PAM_AUTHTOK settable), and we keep its exact result. */
 static const char **cur_argv;
 static int cur_argc, cur_result;
@@ -720,23 +719,6 @@ struct outcome {
 	char log[240];  /* the module's last log line */
 	int lsan;       /* LeakSanitizer ran */
 };
-
-static const char *
-pam_name(int r)
-{
-	switch (r) {
-	case PAM_SUCCESS: return "PAM_SUCCESS";
-	case PAM_IGNORE: return "PAM_IGNORE";
-	case PAM_AUTH_ERR: return "PAM_AUTH_ERR";
-	case PAM_USER_UNKNOWN: return "PAM_USER_UNKNOWN";
-	case PAM_AUTHINFO_UNAVAIL: return "PAM_AUTHINFO_UNAVAIL";
-	case PAM_SERVICE_ERR: return "PAM_SERVICE_ERR";
-	case PAM_CONV_ERR: return "PAM_CONV_ERR";
-	case PAM_BUF_ERR: return "PAM_BUF_ERR";
-	case PAM_SYSTEM_ERR: return "PAM_SYSTEM_ERR";
-	default: return "other";
-	}
-}
 
 /* The leak detector's self-test: lose a block on purpose. */
 static int selftest_leak;
@@ -892,7 +874,7 @@ run_scenario(struct scenario *sp)
 	if (run_child(&s, 0, &o, &crashed) != 0 || crashed ||
 	    o.pam != s.expect || o.leak) {
 		fprintf(stderr, "FAIL fault %s: without faults: %s%s%s (log: %s)\n",
-		    name, crashed ? "crashed" : pam_name(o.pam),
+		    name, crashed ? "crashed" : pam_code_name(o.pam),
 		    o.leak ? ", leak" : "", "", o.log);
 		return 1;
 	}
@@ -953,10 +935,10 @@ run_scenario(struct scenario *sp)
 		hist[k]++;
 	}
 	printf("fault %s (expect %s): %ld failable calls, %ld faults injected:",
-	    name, pam_name(s.expect), n, n);
+	    name, pam_code_name(s.expect), n, n);
 	for (k = 0; k <= ncodes; k++)
 		if (hist[k] > 0)
-			printf(" %s=%ld", k < ncodes ? pam_name(codes[k]) : "other",
+			printf(" %s=%ld", k < ncodes ? pam_code_name(codes[k]) : "other",
 			    hist[k]);
 	printf(" (tolerated successes %ld", tol);
 	for (k = 1, first = 1; k < NTOL; k++)

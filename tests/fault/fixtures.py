@@ -13,7 +13,7 @@ Each scenario is a directory OUTDIR/<name>/ with
   prerun    (optional) present: the harness uses the token once first
 Without faults each scenario must give exactly its expected result.
 OUTDIR/pam.d/fault is the service: a stack of the one module SHIM (an
-absolute path, fuzz/pam_shim.c built), through which the harness runs
+absolute path, tests/support/pam_shim.c built), through which the harness runs
 pam_jwt's pam_sm_authenticate.
 """
 import json
@@ -25,13 +25,11 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "support"))
+import pjtest  # noqa: E402  (tests/support/pjtest.py)
 
-def write(path, data, mode=0o644):
-    if isinstance(data, str):
-        data = data.encode()
-    with open(path, "wb") as f:
-        f.write(data)
-    os.chmod(path, mode)
+write = pjtest.write
 
 
 def main(out, shim):

@@ -27,24 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef int (*sm_auth_fn)(pam_handle_t *, int, int, const char **);
+#include "tests/support/pamconv.h"
 
-static const char *
-code_name(int c)
-{
-	switch (c) {
-	case PAM_SUCCESS: return "PAM_SUCCESS";
-	case PAM_IGNORE: return "PAM_IGNORE";
-	case PAM_AUTH_ERR: return "PAM_AUTH_ERR";
-	case PAM_USER_UNKNOWN: return "PAM_USER_UNKNOWN";
-	case PAM_AUTHINFO_UNAVAIL: return "PAM_AUTHINFO_UNAVAIL";
-	case PAM_SERVICE_ERR: return "PAM_SERVICE_ERR";
-	case PAM_CONV_ERR: return "PAM_CONV_ERR";
-	case PAM_BUF_ERR: return "PAM_BUF_ERR";
-	case PAM_SYSTEM_ERR: return "PAM_SYSTEM_ERR";
-	default: return "PAM_OTHER";
-	}
-}
+typedef int (*sm_auth_fn)(pam_handle_t *, int, int, const char **);
 
 static char *
 read_file(const char *path)
@@ -88,7 +73,7 @@ call(pam_handle_t *pamh, int flags, const char *module, int argc,
 		return PAM_SYSTEM_ERR;
 	}
 	r = fn(pamh, flags, argc, argv);
-	fprintf(stderr, "set_authtok: call returned %s\n", code_name(r));
+	fprintf(stderr, "set_authtok: call returned %s\n", pam_code_name(r));
 	/* libpam keeps its own reference when the module is also in the stack */
 	dlclose(dl);
 	return r;
@@ -107,7 +92,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	}
 	if (strncmp(argv[0], "set=", 4) == 0) {
 		r = pam_set_item(pamh, PAM_AUTHTOK, argv[0] + 4);
-		fprintf(stderr, "set_authtok: set %s\n", code_name(r));
+		fprintf(stderr, "set_authtok: set %s\n", pam_code_name(r));
 		return r == PAM_SUCCESS ? PAM_IGNORE : r;
 	}
 	if (strncmp(argv[0], "setfile=", 8) == 0) {
@@ -118,7 +103,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		}
 		r = pam_set_item(pamh, PAM_AUTHTOK, val);
 		free(val);
-		fprintf(stderr, "set_authtok: set %s\n", code_name(r));
+		fprintf(stderr, "set_authtok: set %s\n", pam_code_name(r));
 		return r == PAM_SUCCESS ? PAM_IGNORE : r;
 	}
 	if (strncmp(argv[0], "expect=", 7) == 0 ||

@@ -44,7 +44,7 @@ PAM_AUTHTOK, two module instances).  Prints "agreement: N compared, M
 excluded, K disagreed"; a disagreement fails its case, with both sides.
 
     /usr/bin/python3 tests/integration/test_pam.py [--build DIR] [--san]
-        [--valgrind] [--jobs N] [-k REGEX] [-v]
+        [--valgrind] [--jobs N] [-k|--only REGEX] [-v]
 
 Prints one line per case and "integration: N passed, M failed"; exits 1 on
 any failure, 2 if it cannot run at all.
@@ -67,6 +67,10 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "support"))
+import pjtest  # noqa: E402  (tests/support/pjtest.py)
 
 try:
     import jwt
@@ -100,17 +104,8 @@ WORD = {"PAM_SUCCESS": ("accepted", 6),
 DEL = object()  # a claim value meaning "leave this claim out"
 
 
-def b64u(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def write(path, data, mode=0o644):
-    if isinstance(data, str):
-        data = data.encode()
-    with open(path, "wb") as f:
-        f.write(data)
-    os.chmod(path, mode)
-    return path
+b64u = pjtest.b64u
+write = pjtest.write
 
 
 def pem_public(key):
@@ -1815,7 +1810,8 @@ def main():
     ap.add_argument("--all", action="store_true",
                     help="with --valgrind: every case, not the subset")
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("-k", dest="filter", help="only cases matching REGEX")
+    ap.add_argument("-k", "--only", dest="filter",
+                    help="only cases matching REGEX (make ... ONLY=REGEX)")
     ap.add_argument("-v", dest="verbose", action="store_true")
     opts = ap.parse_args()
     if opts.valgrind and not shutil.which("valgrind"):
@@ -1867,8 +1863,10 @@ def main():
         if opts.verbose:
             print("%d cases in %.1f s%s" % (len(cases), time.time() - start,
                                             mode))
+        none = pjtest.only_matched_nothing("integration", opts.filter,
+                                           passed + failed)
         print("integration: %d passed, %d failed" % (passed, failed))
-        return 1 if failed else 0
+        return 1 if failed or none else 0
     finally:
         w.close()
 

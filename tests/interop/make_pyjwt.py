@@ -23,6 +23,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from jwt.algorithms import (ECAlgorithm, HMACAlgorithm, OKPAlgorithm,
                             RSAAlgorithm)
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "support"))
+import pjtest  # noqa: E402  (tests/support/pjtest.py)
+
 MAKER = "pyjwt"
 ALGS = ["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256",
         "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
@@ -65,12 +69,7 @@ def short_coordinate(key):
 
 
 def write(path, data, mode=0o644):
-    if isinstance(data, str):
-        data = data.encode()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    return path
+    return pjtest.write(path, data, mode, exclusive=True)
 
 
 def jwks(path, entries):

@@ -71,6 +71,10 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "support"))
+import pjtest  # noqa: E402  (tests/support/pjtest.py)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 PYTHON = "/usr/bin/python3"
 MAKERS = ["pyjwt", "jose", "jsonwebtoken"]
@@ -96,9 +100,7 @@ def die(msg):
 
 
 def write(path, text, mode=0o644):
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
+    return pjtest.write(path, text, mode, exclusive=True)
 
 
 def version(cmd):

@@ -67,6 +67,10 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "support"))
+import pjtest  # noqa: E402  (tests/support/pjtest.py)
+
 try:
     import jwt
 except ImportError:  # pragma: no cover
@@ -89,12 +93,7 @@ KEEP = 86400        # a record lives until exp + the largest leeway allowed
 
 
 def find_nss_wrapper():
-    for d in ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
-              "/usr/lib64", "/usr/lib"):
-        p = os.path.join(d, "libnss_wrapper.so")
-        if os.path.exists(p):
-            return p
-    return None
+    return pjtest.find_lib("libnss_wrapper.so")
 
 
 def record_name(jti, iss=None):
@@ -1433,7 +1432,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--san", action="store_true")
-    ap.add_argument("-k", help="only the parts/cases matching this regex")
+    ap.add_argument("-k", "--only", dest="k",
+                    help="only the parts/cases matching this regex "
+                    "(make check-replay ONLY=REGEX)")
     ap.add_argument("-v", action="store_true", help="timings of each race")
     args = ap.parse_args()
     if os.geteuid() == 0 and os.environ.get(NS_FLAG) != "1" and \
@@ -1465,8 +1466,10 @@ def main():
     print("replay: %.1f s" % (time.monotonic() - t0))
     if s.failed:
         print("replay: failed: " + "; ".join(s.failed))
+    none = pjtest.only_matched_nothing("replay", args.k,
+                                       s.passed + len(s.failed))
     print("replay: %d passed, %d failed" % (s.passed, len(s.failed)))
-    sys.exit(1 if s.failed else 0)
+    sys.exit(1 if s.failed or none else 0)
 
 
 if __name__ == "__main__":

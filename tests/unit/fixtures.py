@@ -10,7 +10,6 @@ nss_wrapper into OUTDIR.  manifest.txt lists "NAME VALUE" lines: every token
 by name and the fixed clock ("now").  The C tests never sign anything
 themselves, so a bug shared by our signer and our verifier cannot hide.
 """
-import base64
 import hashlib as _hashlib
 import hmac as _hmac
 import json
@@ -24,6 +23,10 @@ from jwt.algorithms import get_default_algorithms
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "support"))
+import pjtest  # noqa: E402  (tests/support/pjtest.py)
 
 NOW = 1700000000          # the fixed clock the C tests pass as `now`
 ISS = "https://issuer.example"
@@ -40,19 +43,9 @@ def path(name):
 
 
 def write(name, data, mode=0o644):
-    if isinstance(data, str):
-        data = data.encode()
-    p = path(name)
-    fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.chmod(p, mode)
+    return pjtest.write(path(name), data, mode)
 
-
-def b64u(b):
-    if isinstance(b, str):
-        b = b.encode()
-    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+b64u = pjtest.b64u
 
 
 def uint_b64u(n, size=None):

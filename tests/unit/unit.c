@@ -23,6 +23,18 @@ static struct fx_entry *fx_v;
 static size_t fx_n;
 static long long fx_clock;
 
+/* tests/unit/run.sh passes make's ONLY on as a cmocka test-name pattern in
+ * PJ_UNIT_FILTER.  Applied before main (unit.c is linked into every unit
+ * program, also those that read no fixtures). */
+static void __attribute__((constructor))
+unit_filter(void)
+{
+	const char *only = getenv("PJ_UNIT_FILTER");
+
+	if (only != NULL && only[0] != '\0')
+		cmocka_set_test_filter(only);
+}
+
 void
 fx_init(int argc, char **argv)
 {

@@ -18,7 +18,10 @@
 #include "lib/err.h"
 #include "lib/key.h"
 
-/* Read the manifest of FIXTURE_DIR (argv[1]); exits 2 when missing. */
+/* Read the manifest of FIXTURE_DIR (argv[1]); exits 2 when missing.
+ * (Every program linked with unit.c runs only the cmocka tests whose names
+ * match PJ_UNIT_FILTER, * and ?, when it is set: make's ONLY, through
+ * tests/unit/run.sh.) */
 void fx_init(int argc, char **argv);
 /* The fixed clock the fixture tokens were made for. */
 long long fx_now(void);

@@ -1,5 +1,9 @@
-/* pam_shim.c - a one-line PAM module for the harnesses that link pam_jwt.c's
- * object into an executable (fuzz/fuzz_pam.c, tests/fault/fault.c).
+/* pam_shim.c - a one-line PAM module for the harnesses that run pam_jwt
+ * inside libpam's dispatch: fuzz/fuzz_pam.c and tests/fault/fault.c (which
+ * link pam_jwt.c's object into the executable) and
+ * tests/attack/attack_driver.c (which dlopens the built module).  Built
+ * once, into $(BUILD)/support/pam_shim.so (tests/support/support.mk), and
+ * never sanitized itself: it is loaded into drivers of every build.
  *
  * The harness runs pam_authenticate on a service whose stack is this
  * module; it forwards to shim_authenticate(), which the harness defines and
