@@ -7,11 +7,14 @@ write(path, data, mode, exclusive=False)
                             a file with exactly these bytes and this mode
 tempdir(prefix)             a fresh mode-0700 directory under $TMPDIR
 find_lib(name)              the path of a shared library, or None
-nss_files(dir, passwd, group=None)
+nss_files(dir, passwd, group=None, exclusive=False)
                             passwd/group files for nss_wrapper in dir (the
                             groups default to one per user's gid)
-nss_env(passwd, group, ...) the environment that preloads nss_wrapper
-                            (after the ASan runtime when san=True)
+minimal_env(**extra)        PATH, LANG=C, LC_ALL=C (and extra): a base for
+                            nss_env that inherits nothing else
+nss_env(passwd, group, ...) the environment that preloads nss_wrapper and
+                            then the given libraries (e.g. pam_wrapper),
+                            after the ASan runtime when san=True
 Tally(suite, only)          the "SUITE: N passed, M failed" counter and the
                             ONLY filter (make ... ONLY=REGEX) of a suite
 """
@@ -72,9 +75,10 @@ def find_lib(name):
     return None
 
 
-def nss_files(d, passwd, group=None):
+def nss_files(d, passwd, group=None, exclusive=False):
     """Write d/passwd (the text given) and d/group (given, or one group per
-    distinct gid, named after its first user); returns both paths."""
+    distinct gid, named after its first user); returns both paths.
+    exclusive: neither file may exist yet."""
     if group is None:
         seen, lines = set(), []
         for line in passwd.splitlines():
@@ -84,8 +88,8 @@ def nss_files(d, passwd, group=None):
                 lines.append("%s:x:%s:\n" % (f[0], f[3]))
         group = "".join(lines)
     pw, gr = os.path.join(d, "passwd"), os.path.join(d, "group")
-    write(pw, passwd)
-    write(gr, group)
+    write(pw, passwd, exclusive=exclusive)
+    write(gr, group, exclusive=exclusive)
     return pw, gr
 
 
@@ -96,20 +100,42 @@ def asan_runtime():
     return os.path.realpath(p)
 
 
+def minimal_env(**extra):
+    """The environment of the suites that inherit nothing from the caller
+    but PATH: PATH, LANG=C, LC_ALL=C, and the variables in extra."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+           "LANG": "C", "LC_ALL": "C"}
+    env.update(extra)
+    return env
+
+
+def _preload_lib(name):
+    """A library for LD_PRELOAD: a path (with a slash) as given, a bare
+    name looked up with find_lib (it must be installed)."""
+    if "/" in name:
+        return name
+    p = find_lib(name)
+    if p is None:
+        pkg = name[:-len(".so")] if name.endswith(".so") else name
+        sys.exit("%s not found (apt-get install %s)" %
+                 (name, pkg.replace("_", "-")))
+    return p
+
+
 def nss_env(passwd, group, san=False, preload=(), base=None):
     """A copy of base (default os.environ, without NSS_WRAPPER_*) whose
     processes see the accounts of passwd/group through nss_wrapper, and
-    preload the libraries in preload after it.  san: the sanitizer runtime
-    first among the preloads, and no RTLD_DEEPBIND in the wrapper (it would
-    bypass ASan)."""
-    nss = find_lib("libnss_wrapper.so")
-    if nss is None:
-        sys.exit("libnss_wrapper.so not found (apt-get install libnss-wrapper)")
+    preload the libraries in preload after it, in that order (a bare name
+    such as "libpam_wrapper.so" is looked up like nss_wrapper).  san: the
+    sanitizer runtime first among the preloads, and no RTLD_DEEPBIND in the
+    wrapper (it would bypass ASan); without san, the ASan link-order check
+    is the caller's business (ASAN_OPTIONS verify_asan_link_order=0)."""
+    nss = _preload_lib("libnss_wrapper.so")
     env = {k: v for k, v in (os.environ if base is None else base).items()
            if not k.startswith("NSS_WRAPPER")}
     env["NSS_WRAPPER_PASSWD"] = passwd
     env["NSS_WRAPPER_GROUP"] = group
-    libs = [nss] + list(preload)
+    libs = [nss] + [_preload_lib(x) for x in preload]
     if san:
         libs.insert(0, asan_runtime())
         env["NSS_WRAPPER_DISABLE_DEEPBIND"] = "1"
