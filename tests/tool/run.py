@@ -63,26 +63,14 @@ def check(name, cond, detail=""):
     return cond
 
 
-def nss_files(d):
-    pw = os.path.join(d, "passwd")
-    gr = os.path.join(d, "group")
-    with open(pw, "w") as f:
-        f.write("root:x:0:0:root:/root:/bin/sh\n"
-                "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
-                "alice:x:1001:1001:Alice:/home/alice:/bin/sh\n"
-                "bob:x:1002:1002:Bob:/home/bob:/bin/sh\n")
-    with open(gr, "w") as f:
-        f.write("root:x:0:\ndaemon:x:1:\nalice:x:1001:\nbob:x:1002:\n")
-    return pw, gr
-
-
 def base_env(d):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("PAMJWT_") and not k.startswith("NSS_WRAPPER")}
-    pw, gr = nss_files(d)
-    env["LD_PRELOAD"] = "libnss_wrapper.so"
-    env["NSS_WRAPPER_PASSWD"] = pw
-    env["NSS_WRAPPER_GROUP"] = gr
+    pw, gr = pjtest.nss_files(
+        d, "root:x:0:0:root:/root:/bin/sh\n"
+           "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
+           "alice:x:1001:1001:Alice:/home/alice:/bin/sh\n"
+           "bob:x:1002:1002:Bob:/home/bob:/bin/sh\n")
+    env = pjtest.nss_env(pw, gr, base={k: v for k, v in os.environ.items()
+                                       if not k.startswith("PAMJWT_")})
     # ASan wants to be first in the library list; nss_wrapper is preloaded
     asan = env.get("ASAN_OPTIONS", "")
     env["ASAN_OPTIONS"] = (asan + ":" if asan else "") + "verify_asan_link_order=0"
