@@ -152,15 +152,18 @@ class Suite:
         self.put("jwks.json", js(self.jwks))
         self.put("jwk-rsa.json", js(self.jwk_rsa))
         self.put("map", "*@corp.example %u\n*@localhost %u\n")
-        self.put("passwd",
-                 "alice:x:1001:1001:Alice:/home/alice:/bin/sh\n"
-                 "bob:x:1002:1002:Bob:/home/bob:/bin/sh\n"
-                 "Root:x:1005:1005:Not root:/home/Root:/bin/sh\n"
-                 "root:x:0:0:root:/root:/bin/sh\n"
-                 "toor:x:0:0:root alias:/root:/bin/sh\n"
-                 "sysd:x:2:2:daemon-ish:/:/usr/sbin/nologin\n")
-        self.put("group", "alice:x:1001:\nbob:x:1002:\nRoot:x:1005:\n"
-                 "root:x:0:\nsysd:x:2:\n")
+        # the driver's accounts (nss_wrapper); ASan is not first among the
+        # preloads, so its link-order check is off
+        self.env = pjtest.nss_env(*pjtest.nss_files(
+            self.work,
+            "alice:x:1001:1001:Alice:/home/alice:/bin/sh\n"
+            "bob:x:1002:1002:Bob:/home/bob:/bin/sh\n"
+            "Root:x:1005:1005:Not root:/home/Root:/bin/sh\n"
+            "root:x:0:0:root:/root:/bin/sh\n"
+            "toor:x:0:0:root alias:/root:/bin/sh\n"
+            "sysd:x:2:2:daemon-ish:/:/usr/sbin/nologin\n"))
+        self.env.setdefault("ASAN_OPTIONS", "")
+        self.env["ASAN_OPTIONS"] += ":verify_asan_link_order=0:detect_leaks=1"
         os.makedirs(self.path("pam.d"))
         self.put("pam.d/attack", "auth required %s\n" % self.shim)
         # module arguments of the configurations the cases use
@@ -228,16 +231,11 @@ class Suite:
         data = tok if isinstance(tok, bytes) else tok.encode()
         with open(tf, "wb") as f:
             f.write(data)
-        env = dict(os.environ)
-        env["LD_PRELOAD"] = "libnss_wrapper.so"
-        env["NSS_WRAPPER_PASSWD"] = self.path("passwd")
-        env["NSS_WRAPPER_GROUP"] = self.path("group")
-        env.setdefault("ASAN_OPTIONS", "")
-        env["ASAN_OPTIONS"] += ":verify_asan_link_order=0:detect_leaks=1"
         cmd = [os.path.join(self.build, "attack", "attack_driver"),
                os.path.join(self.build, "pam_jwt.so"), self.path("pam.d"),
                "attack", c["user"] or "-", tf] + self.cfg[c["cfg"]]
-        p = subprocess.run(cmd, env=env, capture_output=True, timeout=120)
+        p = subprocess.run(cmd, env=self.env, capture_output=True,
+                           timeout=120)
         out = p.stdout.decode(errors="replace")
         m = re.search(r"result=(\S+)", out)
         got = m.group(1) if m else "driver-exit-%d" % p.returncode
