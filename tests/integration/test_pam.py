@@ -188,15 +188,13 @@ class World:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def _accounts(self):
-        write(self.p("nss", "passwd"),
-              "root:x:0:0:root:/root:/bin/sh\n"
-              "bin:x:2:2:bin:/bin:/usr/sbin/nologin\n"
-              "alice:x:1001:1001:Alice:/home/alice:/bin/sh\n"
-              "bob:x:1002:1002:Bob:/home/bob:/bin/sh\n"
-              "Alice:x:1003:1003:Other Alice:/home/Alice:/bin/sh\n")
-        write(self.p("nss", "group"),
-              "root:x:0:\nbin:x:2:\nalice:x:1001:\nbob:x:1002:\n"
-              "Alice:x:1003:\n")
+        self.passwd, self.group = pjtest.nss_files(
+            self.p("nss"),
+            "root:x:0:0:root:/root:/bin/sh\n"
+            "bin:x:2:2:bin:/bin:/usr/sbin/nologin\n"
+            "alice:x:1001:1001:Alice:/home/alice:/bin/sh\n"
+            "bob:x:1002:1002:Bob:/home/bob:/bin/sh\n"
+            "Alice:x:1003:1003:Other Alice:/home/Alice:/bin/sh\n")
 
     def _secret(self, name, text, mode=0o600):
         self.sensitive.append(text)
@@ -550,26 +548,20 @@ class Runner:
     def __init__(self, world, opts):
         self.w = world
         self.opts = opts
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-               "LANG": "C", "LC_ALL": "C",
-               "NSS_WRAPPER_PASSWD": world.p("nss", "passwd"),
-               "NSS_WRAPPER_GROUP": world.p("nss", "group"),
-               "PAM_WRAPPER": "1",
-               "PAM_WRAPPER_SERVICE_DIR": world.p("wrap"),
-               "PAM_WRAPPER_DEBUGLEVEL": "2",
-               "TMPDIR": world.tmp}
-        preload = ["libnss_wrapper.so", "libpam_wrapper.so"]
+        # nss_wrapper, then pam_wrapper; under ASan the sanitizer runtime
+        # leads LD_PRELOAD (instead of turning the link-order check off
+        # with verify_asan_link_order=0), and nss_wrapper does not use
+        # RTLD_DEEPBIND (ASan refuses it)
+        env = pjtest.nss_env(world.passwd, world.group, san=opts.san,
+                             preload=["libpam_wrapper.so"],
+                             base=pjtest.minimal_env(
+                                 PAM_WRAPPER="1",
+                                 PAM_WRAPPER_SERVICE_DIR=world.p("wrap"),
+                                 PAM_WRAPPER_DEBUGLEVEL="2",
+                                 TMPDIR=world.tmp))
         if opts.san:
-            # The sanitizer runtime must come first in the initial library
-            # list, so it leads LD_PRELOAD (instead of turning the check off
-            # with verify_asan_link_order=0).
-            asan = subprocess.run(
-                [os.environ.get("CC", "cc"), "-print-file-name=libasan.so"],
-                capture_output=True, text=True).stdout.strip()
-            preload.insert(0, os.path.realpath(asan))
-            # ASan refuses dlopen(RTLD_DEEPBIND), which the wrappers may use
-            # (pam_wrapper 1.1.4 reads UID_WRAPPER_DISABLE_DEEPBIND)
-            env["NSS_WRAPPER_DISABLE_DEEPBIND"] = "1"
+            # nor do the other wrappers (pam_wrapper 1.1.4 reads
+            # UID_WRAPPER_DISABLE_DEEPBIND)
             env["UID_WRAPPER_DISABLE_DEEPBIND"] = "1"
             env["PAM_WRAPPER_DISABLE_DEEPBIND"] = "1"
             # Leak detection stays on, without suppressions: none of
@@ -578,7 +570,6 @@ class Runner:
                                    "exitcode=98:"
                                    "detect_stack_use_after_return=1")
             env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
-        env["LD_PRELOAD"] = " ".join(preload)
         self.env = env
         # pamjwt verify: the same accounts (nss_wrapper) and sanitizer
         # settings; pam_wrapper is left out (the tool does not use libpam,
@@ -586,7 +577,7 @@ class Runner:
         self.tool_env = {k: v for k, v in env.items()
                          if not k.startswith("PAM_WRAPPER")}
         self.tool_env["LD_PRELOAD"] = " ".join(
-            x for x in preload if "pam_wrapper" not in x)
+            x for x in env["LD_PRELOAD"].split() if "pam_wrapper" not in x)
         self.prefix = []
         if opts.valgrind:
             # No suppression file: no definite or indirect leak and no
