@@ -147,40 +147,28 @@ class Suite:
         self.pamd = self.p("pam.d")
         os.mkdir(self.pamd)
         os.mkdir(self.p("cwd"))
-        with open(self.p("passwd"), "w") as f:
-            f.write("root:x:0:0:root:/root:/bin/sh\n"
-                    "alice:x:1001:1001:Alice:/home/alice:/bin/sh\n"
-                    "bob:x:1002:1002:Bob:/home/bob:/bin/sh\n")
-        with open(self.p("group"), "w") as f:
-            f.write("root:x:0:\nalice:x:1001:\nbob:x:1002:\n")
+        accounts = pjtest.nss_files(
+            self.tmp, "root:x:0:0:root:/root:/bin/sh\n"
+                      "alice:x:1001:1001:Alice:/home/alice:/bin/sh\n"
+                      "bob:x:1002:1002:Bob:/home/bob:/bin/sh\n")
         self.secret = secrets.token_urlsafe(48).encode()  # 64 characters
         self.secret_file = self.p("secret")
         fd = os.open(self.secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
                      0o600)
         os.write(fd, self.secret + b"\n")
         os.close(fd)
-        nss = find_nss_wrapper()
-        if nss is None:
+        if find_nss_wrapper() is None:
             print("replay: libnss_wrapper.so not found "
                   "(apt-get install libnss-wrapper)")
             sys.exit(2)
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-               "LANG": "C", "LC_ALL": "C",
-               "NSS_WRAPPER_PASSWD": self.p("passwd"),
-               "NSS_WRAPPER_GROUP": self.p("group")}
-        preload = [nss]
+        # under ASan: the sanitizer runtime first among the preloads, and
+        # no RTLD_DEEPBIND in the wrapper (it would bypass ASan)
+        env = pjtest.nss_env(*accounts, san=args.san,
+                             base=pjtest.minimal_env())
         if args.san:
-            # the sanitizer runtime first among the preloads, and no
-            # RTLD_DEEPBIND in the wrapper (it would bypass ASan)
-            asan = subprocess.run(
-                [os.environ.get("CC", "cc"), "-print-file-name=libasan.so"],
-                capture_output=True, text=True).stdout.strip()
-            preload.insert(0, os.path.realpath(asan))
-            env["NSS_WRAPPER_DISABLE_DEEPBIND"] = "1"
             env["ASAN_OPTIONS"] = ("detect_leaks=1:abort_on_error=0:"
                                    "exitcode=98:verify_asan_link_order=0")
             env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
-        env["LD_PRELOAD"] = " ".join(preload)
         self.env = env
         self.nstore = 0
 
