@@ -132,18 +132,20 @@ class World:
         self.work = tempfile.mkdtemp(prefix="interop.", dir=b)
         self.pamd = self.p("pam.d")
         os.mkdir(self.pamd)
-        write(self.p("passwd"),
-              "alice:x:1001:1001:Alice:/home/alice:/bin/sh\n")
-        write(self.p("group"), "alice:x:1001:\n")
+        accounts = pjtest.nss_files(
+            self.work, "alice:x:1001:1001:Alice:/home/alice:/bin/sh\n",
+            exclusive=True)
         # our own (empty) config, so /etc/security/pam_jwt.conf never counts
         self.conf = self.p("empty.conf")
         write(self.conf, "# pam_jwt interop: every option is an argument\n")
         self.services = {}
-        self.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-                    "LANG": "C", "LC_ALL": "C",
-                    "LD_PRELOAD": "libnss_wrapper.so",
-                    "NSS_WRAPPER_PASSWD": self.p("passwd"),
-                    "NSS_WRAPPER_GROUP": self.p("group")}
+        self.env = pjtest.nss_env(*accounts, base=pjtest.minimal_env())
+        # drive(wrapped=True): pam_wrapper too, after nss_wrapper
+        self.wrapped_env = pjtest.nss_env(
+            *accounts, preload=["libpam_wrapper.so"],
+            base=pjtest.minimal_env(PAM_WRAPPER="1",
+                                    PAM_WRAPPER_SERVICE_DIR=self.pamd,
+                                    PAM_WRAPPER_DEBUGLEVEL="2"))
 
     def p(self, *parts):
         return os.path.join(self.work, *parts)
@@ -215,11 +217,7 @@ def pwrap_cleanup(pid):
 
 
 def drive(w, service, token, wrapped=False):
-    env = dict(w.env)
-    if wrapped:
-        env.update({"LD_PRELOAD": "libnss_wrapper.so libpam_wrapper.so",
-                    "PAM_WRAPPER": "1", "PAM_WRAPPER_SERVICE_DIR": w.pamd,
-                    "PAM_WRAPPER_DEBUGLEVEL": "2"})
+    env = w.wrapped_env if wrapped else w.env
     p = subprocess.Popen([w.driver, w.pamd, service, "alice", token],
                          env=env, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True, errors="replace")
