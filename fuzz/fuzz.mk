@@ -38,13 +38,13 @@ $(FUZZ_BUILD)/pam_jwt.o: pam_jwt.c $(wildcard lib/*.h) fuzz/fuzz.mk
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-$(FUZZ_BUILD)/fuzz_token: fuzz/fake_passwd.c
-$(FUZZ_BUILD)/fuzz_token: FUZZ_EXTRA = fuzz/fake_passwd.c
+$(FUZZ_BUILD)/fuzz_token: tests/support/fake_passwd.c
+$(FUZZ_BUILD)/fuzz_token: FUZZ_EXTRA = tests/support/fake_passwd.c
 # fuzz_pam runs pam_jwt through the shared one-line module $(PAM_SHIM)
 # (its absolute path compiled in) and answers with tests/support/pamconv.c
-$(FUZZ_BUILD)/fuzz_pam: $(FUZZ_BUILD)/pam_jwt.o fuzz/fake_passwd.c \
+$(FUZZ_BUILD)/fuzz_pam: $(FUZZ_BUILD)/pam_jwt.o tests/support/fake_passwd.c \
     $(PAM_SHIM) $(SUPPORT_DEPS)
-$(FUZZ_BUILD)/fuzz_pam: FUZZ_EXTRA = fuzz/fake_passwd.c $(FUZZ_BUILD)/pam_jwt.o \
+$(FUZZ_BUILD)/fuzz_pam: FUZZ_EXTRA = tests/support/fake_passwd.c $(FUZZ_BUILD)/pam_jwt.o \
     $(SUPPORT_CONV) -DPAM_SHIM_PATH='"$(abspath $(PAM_SHIM))"' \
     -lpam -Wl,--export-dynamic-symbol=shim_authenticate
 

@@ -17,37 +17,28 @@
 
 #include "ossl.h" /* pj_ossl_load */
 
+/* Build the one key of a secret or PEM file's text. */
 static int
-load_secret(const char *path, struct pj_keyset *ks, char *reason, size_t rlen)
+secret_key(char *buf, size_t len, struct pj_key *k, char *reason, size_t rlen)
 {
-	struct pj_key k;
-	char *buf = NULL;
-	size_t len = 0, use;
-	int r;
-
-	memset(&k, 0, sizeof(k));
-	r = pj_file_read(path, PJ_FILE_SECRET, PJ_SECRET_MAX, PJ_E_KEY, &buf, &len,
-	    NULL, reason, rlen);
-	if (r != PJ_OK)
-		goto out;
-	use = len;
-	if (use > 0 && buf[use - 1] == '\n')
-		use--;
-	r = pj_key_from_secret((unsigned char *)buf, use, &k, reason, rlen);
-	if (r != PJ_OK) {
-		if (r == PJ_E_KEY)
-			pj_reason_prefix(reason, rlen, "%s", path);
-		goto out;
-	}
-	r = pj_keyset_add(ks, &k);
-out:
-	pj_key_clear(&k);
-	pj_file_free(buf, len);
-	return r;
+	/* one final newline is not part of the secret */
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	return pj_key_from_secret((unsigned char *)buf, len, k, reason, rlen);
 }
 
 static int
-load_pem(const char *path, struct pj_keyset *ks, char *reason, size_t rlen)
+pem_key(char *buf, size_t len, struct pj_key *k, char *reason, size_t rlen)
+{
+	return pj_key_from_pem(buf, len, k, reason, rlen);
+}
+
+/* A file holding one key (secret_file, public_key_file): read it with the
+ * checks of its kind, build the key, add it to ks. */
+static int
+load_one(const char *path, enum pj_file_kind kind, size_t max,
+    int (*build)(char *, size_t, struct pj_key *, char *, size_t),
+    struct pj_keyset *ks, char *reason, size_t rlen)
 {
 	struct pj_key k;
 	char *buf = NULL;
@@ -55,11 +46,11 @@ load_pem(const char *path, struct pj_keyset *ks, char *reason, size_t rlen)
 	int r;
 
 	memset(&k, 0, sizeof(k));
-	r = pj_file_read(path, PJ_FILE_PUBLIC, PJ_PEM_MAX, PJ_E_KEY, &buf, &len,
-	    NULL, reason, rlen);
+	r = pj_file_read(path, kind, max, PJ_E_KEY, &buf, &len, NULL, reason,
+	    rlen);
 	if (r != PJ_OK)
 		goto out;
-	r = pj_key_from_pem(buf, len, &k, reason, rlen);
+	r = build(buf, len, &k, reason, rlen);
 	if (r != PJ_OK) {
 		if (r == PJ_E_KEY)
 			pj_reason_prefix(reason, rlen, "%s", path);
@@ -106,10 +97,12 @@ pj_keyset_load(const struct pj_options *o, struct pj_keyset *ks, char *reason,
 
 	memset(ks, 0, sizeof(*ks));
 	if (o->secret_file != NULL &&
-	    (r = load_secret(o->secret_file, ks, reason, rlen)) != PJ_OK)
+	    (r = load_one(o->secret_file, PJ_FILE_SECRET, PJ_SECRET_MAX,
+	    secret_key, ks, reason, rlen)) != PJ_OK)
 		goto out;
 	if (o->public_key_file != NULL &&
-	    (r = load_pem(o->public_key_file, ks, reason, rlen)) != PJ_OK)
+	    (r = load_one(o->public_key_file, PJ_FILE_PUBLIC, PJ_PEM_MAX,
+	    pem_key, ks, reason, rlen)) != PJ_OK)
 		goto out;
 	if (o->jwks_file != NULL &&
 	    (r = load_jwks(o->jwks_file, ks, reason, rlen)) != PJ_OK)

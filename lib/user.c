@@ -164,28 +164,49 @@ out:
 	return r;
 }
 
+/* getpwnam_r with a buffer that grows to 1 MiB: *res NULL when there is no
+ * such account or the lookup failed (*err then says which; 0, ENOENT,
+ * ESRCH, EBADF and EPERM mean "no such account").  *buf is the caller's to
+ * free.  PJ_OK, or PJ_E_NOMEM. */
+static int
+lookup(const char *name, struct passwd *pw, char **buf, struct passwd **res,
+    int *err)
+{
+	size_t bufsz = 4096;
+
+	*buf = NULL;
+	*res = NULL;
+	for (;;) {
+		*buf = malloc(bufsz);
+		if (*buf == NULL)
+			return PJ_E_NOMEM;
+		*err = getpwnam_r(name, pw, *buf, bufsz, res);
+		if (*err != ERANGE || bufsz >= 1024 * 1024)
+			return PJ_OK;
+		free(*buf);
+		*buf = NULL;
+		bufsz *= 4;
+	}
+}
+
+static int
+no_such_account(int e)
+{
+	return e == 0 || e == ENOENT || e == ESRCH || e == EBADF || e == EPERM;
+}
+
 int
 pj_user_exists(const char *name)
 {
 	struct passwd pw, *res = NULL;
 	char *buf = NULL;
-	size_t bufsz = 4096;
-	int e, r = -1;
+	int e = 0, r = -1;
 
-	for (;;) {
-		buf = malloc(bufsz);
-		if (buf == NULL)
-			goto out;
-		e = getpwnam_r(name, &pw, buf, bufsz, &res);
-		if (e != ERANGE || bufsz >= 1024 * 1024)
-			break;
-		free(buf);
-		buf = NULL;
-		bufsz *= 4;
-	}
+	if (lookup(name, &pw, &buf, &res, &e) != PJ_OK)
+		goto out;
 	if (res != NULL)
 		r = strcmp(res->pw_name, name) == 0;
-	else if (e == 0 || e == ENOENT || e == ESRCH || e == EBADF || e == EPERM)
+	else if (no_such_account(e))
 		r = 0;
 out:
 	free(buf);
@@ -200,9 +221,8 @@ pj_user_resolve(const struct pj_options *o, json_t *claims,
 	json_t *v = json_object_get(claims, claim);
 	struct passwd pw, *res = NULL;
 	char *buf = NULL, *user = NULL;
-	size_t bufsz = 4096;
 	const char *value;
-	int r, e;
+	int r, e = 0;
 
 	*out_user = NULL;
 	if (!json_is_string(v)) {
@@ -229,21 +249,10 @@ pj_user_resolve(const struct pj_options *o, json_t *claims,
 		goto out;
 	}
 	/* from here on user is a valid name: [A-Za-z0-9._-], safe to show */
-	for (;;) {
-		buf = malloc(bufsz);
-		if (buf == NULL) {
-			r = PJ_E_NOMEM;
-			goto out;
-		}
-		e = getpwnam_r(user, &pw, buf, bufsz, &res);
-		if (e != ERANGE || bufsz >= 1024 * 1024)
-			break;
-		free(buf);
-		buf = NULL;
-		bufsz *= 4;
-	}
+	if ((r = lookup(user, &pw, &buf, &res, &e)) != PJ_OK)
+		goto out;
 	if (res == NULL) {
-		if (e != 0 && e != ENOENT && e != ESRCH && e != EBADF && e != EPERM)
+		if (!no_such_account(e))
 			r = pj_reason(PJ_E_INTERNAL, reason, rlen,
 			    "account lookup for '%s' failed: %s", user, strerror(e));
 		else

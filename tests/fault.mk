@@ -67,9 +67,11 @@ $(FAULT_DIR)/fault: tests/fault/fault.c $(FAULT_OBJ) $(SUPPORT_DEPS) tests/fault
 
 # freed: no secret in a block lib/ or jansson gives back (tests/fault/freed.c)
 FAULT_LIB_OBJ := $(LIB_SRC:%.c=$(FAULT_DIR)/%.o)
-$(FAULT_DIR)/freed: tests/fault/freed.c $(FAULT_LIB_OBJ) tests/fault.mk
-	$(CC) $(FAULT_CFLAGS) -o $@ tests/fault/freed.c $(FAULT_LIB_OBJ) \
-	    -Wl,--wrap=free -Wl,--wrap=realloc -Wl,--wrap=getpwnam_r $(PKG_LIBS)
+$(FAULT_DIR)/freed: tests/fault/freed.c tests/support/fake_passwd.c \
+    $(FAULT_LIB_OBJ) tests/fault.mk
+	$(CC) $(FAULT_CFLAGS) -o $@ tests/fault/freed.c \
+	    tests/support/fake_passwd.c $(FAULT_LIB_OBJ) \
+	    -Wl,--wrap=free -Wl,--wrap=realloc $(PKG_LIBS)
 
 .PHONY: check-fault
 # pam_authenticate runs pam_jwt's code through the shared one-line module

@@ -99,29 +99,7 @@ json_free(void *p)
 	__real_free(p);
 }
 
-/* The account database: alice (1001) only. */
-int
-__wrap_getpwnam_r(const char *name, struct passwd *pw, char *buf,
-    size_t buflen, struct passwd **result)
-{
-	size_t n = strlen(name) + 1;
-
-	*result = NULL;
-	if (strcmp(name, "alice") != 0)
-		return 0;
-	if (buflen < n + 2)
-		return ERANGE;
-	memcpy(buf, name, n);
-	memcpy(buf + n, "x", 2);
-	memset(pw, 0, sizeof(*pw));
-	pw->pw_name = buf;
-	pw->pw_passwd = buf + n;
-	pw->pw_uid = 1001;
-	pw->pw_gid = 1001;
-	pw->pw_gecos = pw->pw_dir = pw->pw_shell = buf + n + 1;
-	*result = pw;
-	return 0;
-}
+/* The account database: tests/support/fake_passwd.c (alice is 1001). */
 
 static void
 write_file(const char *path, const void *data, size_t len)
