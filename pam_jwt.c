@@ -320,16 +320,15 @@ cut_note(char *cut, size_t len, const struct answer *a, const char *t,
 		    a->parts == 1 ? "" : "s", tl);
 }
 
-/* The decision, and what success does to PAM_AUTHTOK and PAM_USER. */
+/* The decision on the trimmed token t, and what success does to
+ * PAM_AUTHTOK and PAM_USER. */
 static int
 decide(pam_handle_t *pamh, const struct pj_options *o, const struct answer *a,
-    const char *pam_user, const char *cut, struct pj_result *res)
+    const char *t, size_t tl, const char *pam_user, const char *cut,
+    struct pj_result *res)
 {
-	const char *t = a->tok;
-	size_t tl = strlen(a->tok);
 	int r;
 
-	pj_trim(&t, &tl);
 	(void)pj_verify(o, a->have_ks ? &a->ks : NULL, t, tl, pam_user,
 	    (long long)time(NULL), res);
 	/* asked for parts, never whole: a token cut short, not a password */
@@ -377,7 +376,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	tl = strlen(a.tok);
 	pj_trim(&t, &tl);
 	cut_note(cut, sizeof(cut), &a, t, tl);
-	r = decide(pamh, &o, &a, pam_user, cut, &res);
+	r = decide(pamh, &o, &a, t, tl, pam_user, cut, &res);
 	log_result(pamh, &o, &res, pam_user, cut);
 out:
 	pj_result_clear(&res);
