@@ -16,3 +16,6 @@ $(BUILD)/tools/%.o: tools/%.c $(wildcard tools/*.h) $(wildcard lib/*.h) Makefile
 
 $(TOOL): $(TOOL_OBJ) $(LIBA)
 	$(CC) -o $@ $(TOOL_OBJ) $(LIBA) $(LDFLAGS) $(PKG_LIBS)
+
+# pamjwt-linkd, the magic-link service: its own program and .mk file
+include tools/linkd/linkd.mk
