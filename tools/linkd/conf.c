@@ -50,7 +50,7 @@ static const struct key keys[] = {
 	{ "alg", K_STR, S(alg), 0, 0 },
 	{ "kid", K_STR, S(kid), 0, 0 },
 	{ "token_ttl", K_NUM, S(token_ttl), 10, 3600 },
-	{ "link_ttl", K_NUM, S(link_ttl), 60, 86400 },
+	{ "link_ttl", K_NUM, S(link_ttl), 1, 86400 },
 	{ "smtp_url", K_URL, S(smtp_url), 0, 0 },
 	{ "mail_from", K_STR, S(mail_from), 0, 0 },
 	{ "mail_subject", K_STR, S(mail_subject), 0, 0 },

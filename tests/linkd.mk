@@ -1,0 +1,38 @@
+# tests/linkd.mk - pamjwt-linkd, the magic-link service (tests/linkd/run.py):
+# end to end with real programs on 127.0.0.1 -- the service, a real SMTP
+# server (python3-aiosmtpd), a real browser (Debian's chromium, headless,
+# through puppeteer-core pinned in tests/browser/package-lock.json and
+# installed with npm ci), the host's pam_jwt through the real libpam -- and
+# the attack cases.  Included by tests/tests.mk.
+#
+#   make check-linkd                 every case
+#   make check-linkd ONLY=REGEX      the cases whose names match (e2e-login,
+#                                    e2e-sudo, admin, unknown, http-flow,
+#                                    expired, forged, csrf, escaping, flood,
+#                                    limits, tls, config, audit)
+#
+# Packages: libmicrohttpd-dev libcurl4-openssl-dev python3-aiosmtpd chromium
+# nodejs npm (.ci/packages).  BROWSER_NODE / BROWSER_NPM name other node/npm
+# programs (default: the ones on PATH; CI: Debian 12's nodejs 18, npm 9).
+
+BROWSER_DIR     := tests/browser
+BROWSER_MODULES := $(BROWSER_DIR)/node_modules/.package-lock.json
+BROWSER_NODE    ?= node
+BROWSER_NPM     ?= npm
+
+# npm ci installs exactly the lock file's versions; again only when it
+# changes.  puppeteer-core downloads no browser: Debian's chromium is used.
+$(BROWSER_MODULES): $(BROWSER_DIR)/package.json $(BROWSER_DIR)/package-lock.json
+	cd $(BROWSER_DIR) && $(BROWSER_NPM) ci --no-audit --no-fund
+	@touch $@
+
+.PHONY: check-linkd clean-browser
+check-linkd: $(LINKD) $(MODULE) $(TOOL) $(BUILD)/pam_driver $(BROWSER_MODULES)
+	$(TEST_PYTHON) tests/linkd/run.py --build $(BUILD) \
+	    --node $(BROWSER_NODE) $(ONLY_OPT)
+
+clean-browser:
+	rm -rf $(BROWSER_DIR)/node_modules
+clean: clean-browser
+
+CHECK_TARGETS += check-linkd
