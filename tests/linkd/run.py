@@ -1019,6 +1019,48 @@ class Suite:
         self.ok("config: a signing key readable by others is refused (exit 1)",
                 r.returncode == 1 and "key_file" in r.stderr,
                 (r.returncode, r.stderr))
+        # the example configs are usable once their paths are moved here
+        for ex, subs in (
+                (os.path.join(EXAMPLE, "linkd.conf"),
+                 (("/etc/pamjwt-linkd/directory", self.directory),
+                  ("/etc/pamjwt-linkd/private/signing.secret", self.secret),
+                  ("/etc/pamjwt-linkd/private/admin.secret",
+                   self.p("admin.secret")))),
+                (os.path.join(ROOT, "conf", "linkd.conf"),
+                 (("/etc/pamjwt-linkd/directory", self.directory),
+                  ("/etc/pamjwt-linkd/private/signing.secret", self.secret)))):
+            with open(ex) as f:
+                text = f.read()
+            for a, b_ in subs:
+                text = text.replace(a, b_)
+            f = pjtest.write(self.p("example.conf"), text, 0o644)
+            r = subprocess.run([self.linkd, "--config", f, "check"],
+                               capture_output=True, text=True)
+            self.ok("config: %s passes check" % os.path.relpath(ex, ROOT),
+                    r.returncode == 0, r.stdout + r.stderr)
+        r = subprocess.run([self.linkd, "--config", f, "lookup",
+                            "ALICE@example.COM"], capture_output=True, text=True)
+        self.ok("config: lookup by an address on file, "
+                "case aside", r.returncode == 0 and "account=alice " in r.stdout,
+                r.stdout + r.stderr)
+        # every key of the program is documented and in the example config
+        with open(os.path.join(ROOT, "tools", "linkd", "conf.c")) as f:
+            src = f.read()
+        keys = re.findall(r'\{ "([a-z_]+)", K_', src) + \
+            re.findall(r'strcmp\(key, "([a-z_]+)"\)', src)
+        with open(os.path.join(ROOT, "man", "pamjwt-linkd.8")) as f:
+            man = f.read().replace("\\-", "-").replace("\\fB", "").replace(
+                "\\fR", "").replace("\\fP", "")
+        with open(os.path.join(ROOT, "conf", "linkd.conf")) as f:
+            example = f.read()
+        undoc = [k for k in keys if not re.search(
+            r"(?m)^\.BI? %s\b|, %s " % (k, k), man)]
+        missing = [k for k in set(keys) - {"scope", "show", "web"}
+                   if not re.search(r"(?m)^#?%s = " % k, example)]
+        self.ok("config: every key (%d) is in pamjwt-linkd(8) and in "
+                "conf/linkd.conf" % len(set(keys)),
+                len(keys) > 40 and not undoc and not missing,
+                (undoc, missing))
         r = subprocess.run([self.linkd, "--config", self.p("cfg.conf"),
                             "lookup", "ops-web@OPS.example.net"],
                            capture_output=True, text=True)
