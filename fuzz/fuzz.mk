@@ -16,7 +16,8 @@ FUZZ_BUILD   ?= build-fuzz
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 10
 FUZZ_CHECK_SECONDS ?= 4
-FUZZ_TARGETS := token config jwks usermap pem b64url pam pamd
+FUZZ_TARGETS := token config jwks usermap pem b64url pam pamd \
+                linkd_form linkd_dir linkd_conf
 
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS  := -g -O1 $(FUZZ_SAN) -fno-omit-frame-pointer -std=gnu11 \
@@ -51,6 +52,15 @@ $(FUZZ_BUILD)/fuzz_pam: FUZZ_EXTRA = tests/support/fake_passwd.c $(FUZZ_BUILD)/p
 # the pam.d reader of pamjwt verify --pamd lives in tools/
 $(FUZZ_BUILD)/fuzz_pamd: tools/pamd.c tools/pamd.h
 $(FUZZ_BUILD)/fuzz_pamd: FUZZ_EXTRA = tools/pamd.c
+
+# pamjwt-linkd's parsers of outside input (tools/linkd/): form bodies and
+# link ids, the directory file, the config file
+$(FUZZ_BUILD)/fuzz_linkd_form: tools/linkd/form.c tools/linkd/linkd.h
+$(FUZZ_BUILD)/fuzz_linkd_form: FUZZ_EXTRA = tools/linkd/form.c tools/linkd/store.c -lmicrohttpd
+$(FUZZ_BUILD)/fuzz_linkd_dir: tools/linkd/dir.c tools/linkd/linkd.h
+$(FUZZ_BUILD)/fuzz_linkd_dir: FUZZ_EXTRA = tools/linkd/dir.c
+$(FUZZ_BUILD)/fuzz_linkd_conf: tools/linkd/conf.c tools/linkd/dir.c tools/linkd/linkd.h
+$(FUZZ_BUILD)/fuzz_linkd_conf: FUZZ_EXTRA = tools/linkd/conf.c tools/linkd/dir.c
 
 $(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.h fuzz/keys.h $(FUZZ_LIB_OBJ)
 	@mkdir -p $(dir $@)
