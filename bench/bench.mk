@@ -19,7 +19,15 @@ $(BUILD)/bench/floor_ossl.so: bench/floor_module.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -DFLOOR_OSSL -shared -o $@ $< $(LDFLAGS) -lsodium -lcrypto
 
+# row 6: minting in pamjwt-linkd's code (bench/linkd.py)
+$(BUILD)/bench/linkd_mint: bench/linkd_mint.c $(BUILD)/tools/linkd/mint.o \
+    $(BUILD)/tools/sign.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -o $@ $< $(BUILD)/tools/linkd/mint.o \
+	    $(BUILD)/tools/sign.o $(LIBA) $(LDFLAGS) $(PKG_LIBS)
+
 .PHONY: bench
 bench: $(MODULE) $(BUILD)/bench/pam_bench $(BUILD)/bench/lib_bench $(BUILD)/pam_driver \
-       $(BUILD)/bench/floor_sodium.so $(BUILD)/bench/floor_ossl.so
+       $(BUILD)/bench/floor_sodium.so $(BUILD)/bench/floor_ossl.so \
+       $(TOOL) $(LINKD) $(BUILD)/bench/linkd_mint
 	/usr/bin/python3 bench/run.py --build $(BUILD) $(BENCH_ARGS)

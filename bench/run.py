@@ -14,7 +14,10 @@ Rows (issue 7):
    node jose / jsonwebtoken doing the same work on the same tokens;
  4 scale: JWK Sets of 1, 10, 100 keys; single_use store of 0, 10k, 100k live
    records; tokens of 0.3, 1, 4, 16 KiB;
- 5 memory: heap peak of one authentication; growth over 10,000.
+ 5 memory: heap peak of one authentication; growth over 10,000;
+ 6 pamjwt-linkd, the magic-link service (bench/linkd.py): requests/s of the
+   form and of a link request against a static file served by the same
+   library, and the cost of minting a token.
 Prints a table and writes BUILD/bench.json.
 """
 import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
@@ -417,6 +420,9 @@ def main():
             rows.append({"row": "5", "case": "heap peak of one PAM authentication (RS256)",
                          "bytes": peak})
             table.append("5   heap peak of one PAM authentication (RS256, massif): %d B" % peak)
+        # 6: the magic-link service
+        import linkd as linkd_bench
+        linkd_bench.rows(s.build, q, row, table)
     finally:
         s.cleanup()
     print("%-3s %-44s %10s %10s %7s %7s" % ("row", "case", "us", "base us",
