@@ -6,6 +6,8 @@
 # the attack cases.  Included by tests/tests.mk.
 #
 #   make check-linkd                 every case
+#   (check-asan reruns it with the service, the module and the driver
+#   built with ASan+UBSan)
 #   make check-linkd ONLY=REGEX      the cases whose names match (e2e-login,
 #                                    e2e-sudo, admin, unknown, http-flow,
 #                                    expired, forged, csrf, escaping, flood,
@@ -29,10 +31,11 @@ $(BROWSER_MODULES): $(BROWSER_DIR)/package.json $(BROWSER_DIR)/package-lock.json
 .PHONY: check-linkd clean-browser
 check-linkd: $(LINKD) $(MODULE) $(TOOL) $(BUILD)/pam_driver $(BROWSER_MODULES)
 	$(TEST_PYTHON) tests/linkd/run.py --build $(BUILD) \
-	    --node $(BROWSER_NODE) $(ONLY_OPT)
+	    --node $(BROWSER_NODE) $(if $(filter 1,$(SAN)),--san) $(ONLY_OPT)
 
 clean-browser:
 	rm -rf $(BROWSER_DIR)/node_modules
 clean: clean-browser
 
 CHECK_TARGETS += check-linkd
+SAN_TARGETS += check-linkd

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """pamjwt-linkd, the magic-link service, end to end with real programs.
 
-    /usr/bin/python3 tests/linkd/run.py --build DIR [--only REGEX]
+    /usr/bin/python3 tests/linkd/run.py --build DIR [--only REGEX] [--san]
 
 Everything listens on 127.0.0.1 (and 127.0.0.2 as a second client) and is
 started here and stopped by its PID:
@@ -23,6 +23,10 @@ Cases (ONLY=REGEX picks them by name):
                was used; the token is refused by sudo, accepted once by sshd
                and refused the second time
   e2e-sudo     the same for a sudo link asked for by e-mail address
+  e2e-ns       two more links through the browser, then Debian's real sshd
+               (ssh with SSH_ASKPASS=pamjwt-askpass, as the token page says)
+               and sudo in a private mount namespace (tests/linkd/ns_login.py,
+               as root; otherwise SKIP): each token works once
   admin        pamjwt-linkd send (help desk): mail sent; wrong secret,
                unknown account refused
   unknown      an unknown account gets the same page (and status and
@@ -289,7 +293,8 @@ class Suite:
             "# test directory\n"
             "alice      alice@example.com\n"
             "bob        robert.smith@example.org\n"
-            "ops-*      %s@ops.example.net\n"), 0o644)
+            "ops-*      %s@ops.example.net\n"
+            "pjlinkd?   %s@ns.example.net\n"), 0o644)
         self.addresses = {"alice@example.com", "robert.smith@example.org"}
         os.mkdir(self.p("mail"), 0o700)
         self.mailbox = Mailbox(self.p("mail"))
@@ -325,7 +330,8 @@ class Suite:
             "alice:x:1001:1001::/home/alice:/bin/sh\n"
             "bob:x:1002:1002::/home/bob:/bin/sh\n"
             "ops-db:x:1003:1003::/home/ops-db:/bin/sh\n"))
-        self.env = pjtest.nss_env(pw, gr, base=pjtest.minimal_env())
+        self.env = pjtest.nss_env(pw, gr, san=self.args.san,
+                                  base=pjtest.minimal_env())
         # the browser's npm packages (make installs them with npm ci)
         if not os.path.isdir(os.path.join(ROOT, "tests", "browser",
                                           "node_modules", "puppeteer-core")):
@@ -405,7 +411,7 @@ class Suite:
             return f.read().splitlines()
 
     # ---- cases ---------------------------------------------------------------
-    def e2e(self, kind, who, account, addr):
+    def e2e(self, kind, who, account, addr, pam=True):
         n = "e2e-%s" % kind
         res, err = self.browse("request", self.a["base"], who, kind)
         if not self.ok(n + ": the browser asks for a link (form, then the "
@@ -487,6 +493,8 @@ class Suite:
                 isinstance(c.get("jti"), str) and len(c["jti"]) >= 22 and
                 c["exp"] - c["iat"] == ttl and abs(c["iat"] - time.time()) < 60,
                 c)
+        if not pam:
+            return tok
         other = "sshd" if kind == "sudo" else "sudo"
         mine = "sudo" if kind == "sudo" else "sshd"
         r0 = self.pam(other, account, tok)
@@ -504,6 +512,66 @@ class Suite:
     def t_e2e_sudo(self):
         self.e2e("sudo", "Robert.Smith@example.org", "bob",
                  "robert.smith@example.org")
+
+    def t_e2e_ns(self):
+        """Real sshd, ssh and sudo in a private mount namespace."""
+        if os.geteuid() != 0:
+            print("SKIP e2e-ns: needs root (a private mount namespace)")
+            return
+        t1 = self.e2e("login", "pjlinkd1", "pjlinkd1",
+                      "pjlinkd1@ns.example.net", pam=False)
+        t2 = self.e2e("sudo", "pjlinkd2@ns.example.net", "pjlinkd2",
+                      "pjlinkd2@ns.example.net", pam=False)
+        if not (t1 and t2):
+            self.ok("e2e-ns: two tokens from the browser", False)
+            return
+        nsdir = self.p("ns")
+        os.mkdir(nsdir, 0o700)
+        f1 = pjtest.write(os.path.join(nsdir, "login.token"), t1 + "\n", 0o600)
+        f2 = pjtest.write(os.path.join(nsdir, "sudo.token"), t2 + "\n", 0o600)
+        spec = pjtest.write(os.path.join(nsdir, "spec.json"), json.dumps({
+            "tmp": nsdir, "module": os.path.join(self.build, "pam_jwt.so"),
+            "pamjwt": os.path.join(self.build, "pamjwt"),
+            "conf": self.hostconf, "port": free_port(),
+            "ssh": ["pjlinkd1", f1], "sudo": ["pjlinkd2", f2]}), 0o600)
+        watched = ("/etc/passwd", "/etc/shadow", "/etc/pam.d/sshd",
+                   "/etc/pam.d/sudo")
+
+        def digest():
+            out = {}
+            for w in watched:
+                try:
+                    with open(w, "rb") as fh:
+                        out[w] = hash(fh.read())
+                except OSError:
+                    out[w] = None
+            return out
+        before = digest()
+        mounts = open("/proc/self/mountinfo").read().count("pjlinkd-")
+        r = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "ns_login.py"),
+                            spec], capture_output=True, text=True, timeout=400)
+        self.ok("e2e-ns: the host kept nothing (passwd, shadow, pam.d files as "
+                "before, no mount left)", digest() == before and
+                open("/proc/self/mountinfo").read().count("pjlinkd-") == mounts
+                and subprocess.run(["getent", "passwd", "pjlinkd1"],
+                                   capture_output=True).returncode != 0)
+        try:
+            res = json.loads(r.stdout.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            res = {"error": r.stdout[-500:] + r.stderr[-500:]}
+        if "skip" in res:
+            print("SKIP e2e-ns: " + res["skip"])
+            return
+        if not self.ok("e2e-ns: the namespace with sshd and sudo was set up",
+                       "error" not in res, res.get("error")):
+            return
+        self.ok("e2e-ns: real sshd: `ssh pjlinkd1@127.0.0.1` with the page's "
+                "askpass command logs in once (id -un = pjlinkd1) and is "
+                "refused the second time", res["ssh"][0] == 0 and
+                res["ssh_out"][0] == "pjlinkd1" and res["ssh"][1] != 0, res)
+        self.ok("e2e-ns: real sudo: the sudo link's token works once for "
+                "pjlinkd2 and is refused the second time",
+                res["sudo"][0] == 0 and res["sudo"][1] != 0, res)
 
     def t_admin(self):
         def send(conf, *a):
@@ -1095,6 +1163,7 @@ class Suite:
 
     def run(self):
         cases = [("e2e-login", self.t_e2e_login), ("e2e-sudo", self.t_e2e_sudo),
+                 ("e2e-ns", self.t_e2e_ns),
                  ("admin", self.t_admin), ("unknown", self.t_unknown),
                  ("http-flow", self.t_http_flow), ("expired", self.t_expired),
                  ("forged", self.t_forged), ("csrf", self.t_csrf),
@@ -1127,6 +1196,8 @@ def main():
     ap.add_argument("--build", required=True)
     ap.add_argument("--only")
     ap.add_argument("--node", default="node")
+    ap.add_argument("--san", action="store_true",
+                    help="the build has ASan+UBSan (SAN=1)")
     args = ap.parse_args()
     s = Suite(args)
     try:
