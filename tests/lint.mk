@@ -12,7 +12,8 @@
 # lib/, pam_jwt.c and tools/ (as far as it exists).
 
 LINT_DIR   := build-lint
-LINT_SRC   := $(LIB_SRC) pam_jwt.c $(sort $(wildcard tools/*.c))
+LINT_SRC   := $(LIB_SRC) pam_jwt.c $(sort $(wildcard tools/*.c)) \
+              $(sort $(wildcard tools/linkd/*.c))
 LINT_FLAGS := -std=gnu11 -D_GNU_SOURCE -I. -Ilib $(PKG_CFLAGS)
 
 # The analyzer (clang-tidy's clang-analyzer-*, scan-build) sees one file at
@@ -44,7 +45,7 @@ lint-only-note:
 	$(call only_whole,lint)
 
 # the tool is compiled, not linked (its author may still be finishing it)
-lint-objs: $(TOOL_OBJ)
+lint-objs: $(TOOL_OBJ) $(LINKD_OBJ)
 
 lint-gcc:
 	@echo "lint: gcc -Werror build"

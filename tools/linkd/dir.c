@@ -18,6 +18,7 @@
 #include "lib/user.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -81,7 +82,8 @@ expand(const char *tmpl, const char *account, char out[LF_ADDR_MAX + 1])
 			return -1;
 		memcpy(out, tmpl, pre);
 		memcpy(out + pre, account, alen);
-		memcpy(out + pre + alen, ps + 2, tlen - pre - 2 + 1);
+		memcpy(out + pre + alen, ps + 2, tlen - pre - 2);
+		out[tlen - 2 + alen] = '\0';
 	}
 	return lf_addr_valid(out) ? 0 : -1;
 }

@@ -1062,8 +1062,8 @@ lf_serve(const struct lf_conf *c)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	(void)pthread_sigmask(SIG_BLOCK, &set, NULL);
+	(void)signal(SIGPIPE, SIG_IGN);
 	if (lf_mailer_start(&s.mailer, c) != 0) {
 		fprintf(stderr, "pamjwt-linkd: cannot start the mail thread\n");
 		goto out;

@@ -225,6 +225,10 @@ lf_rate_allow(struct lf_store *s, const char *key, unsigned int limit,
 		slot->start = now;
 		slot->count = 0;
 	}
+	if (slot == NULL && oldest == NULL) {
+		pthread_mutex_unlock(&s->lock);
+		return 0;       /* no table at all: refuse */
+	}
 	if (slot == NULL) {
 		/* a free slot, or the one whose window began longest ago */
 		slot = oldest;
