@@ -1111,6 +1111,24 @@ class Suite:
         self.ok("config: lookup by an address on file, "
                 "case aside", r.returncode == 0 and "account=alice " in r.stdout,
                 r.stdout + r.stderr)
+        # the systemd unit: hardened as documented, and systemd accepts it
+        unit = os.path.join(ROOT, "conf", "systemd", "pamjwt-linkd.service")
+        with open(unit) as f:
+            utext = f.read()
+        want = ["User=pamjwt-linkd", "NoNewPrivileges=yes",
+                "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
+                "StateDirectory=pamjwt-linkd", "CapabilityBoundingSet=\n",
+                "UMask=0077", "RestrictAddressFamilies="]
+        self.ok("config: the unit has %s" % ", ".join(w.strip() for w in want),
+                all(w in utext for w in want),
+                [w for w in want if w not in utext])
+        if shutil.which("systemd-analyze"):
+            copy = pjtest.write(self.p("pamjwt-linkd.service"), utext.replace(
+                "/usr/sbin/pamjwt-linkd", self.linkd), 0o644)
+            r = subprocess.run(["systemd-analyze", "verify", "--man=no", copy],
+                               capture_output=True, text=True)
+            self.ok("config: systemd-analyze verify accepts the unit",
+                    r.returncode == 0 and not r.stderr.strip(), r.stderr)
         # every key of the program is documented and in the example config
         with open(os.path.join(ROOT, "tools", "linkd", "conf.c")) as f:
             src = f.read()
