@@ -518,6 +518,10 @@ class Suite:
         if os.geteuid() != 0:
             print("SKIP e2e-ns: needs root (a private mount namespace)")
             return
+        if self.args.san:
+            print("SKIP e2e-ns: Debian's sshd and sudo cannot load a module "
+                  "built with ASan (the plain build runs this case)")
+            return
         t1 = self.e2e("login", "pjlinkd1", "pjlinkd1",
                       "pjlinkd1@ns.example.net", pam=False)
         t2 = self.e2e("sudo", "pjlinkd2@ns.example.net", "pjlinkd2",
@@ -870,7 +874,8 @@ class Suite:
             msg = self.mail_for("alice@example.com")
             if msg and link_of(msg):
                 self.ids.append(link_of(msg).rsplit("/", 1)[1])
-            logged = any("directory:" in ln and ":5:" in ln
+            badline = ":%d:" % (good.count("\n") + 1)
+            logged = any("directory:" in ln and badline in ln
                          for ln in self.log_lines(self.a))
             self.ok("escaping: a broken new directory at run time is refused "
                     "(logged) and the previous one stays in use",
