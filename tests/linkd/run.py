@@ -48,6 +48,8 @@ Cases (ONLY=REGEX picks them by name):
                unaffected, idle connections past the per-client limit do
                not lock out other clients, and after a flood the service
                answers
+  kinds        a kind kept off the web form (web = no) cannot be asked for
+               there; the form offers the one web kind
   limits       oversized bodies and headers, wrong method, path, type
   tls          the service's own TLS (libmicrohttpd + GnuTLS): HSTS and a
                Secure __Host- cookie
@@ -361,11 +363,13 @@ class Suite:
                 name, port, base or "http://127.0.0.1:%d" % port,
                 self.directory, host, self.secret, self.smtp_port, extra)
 
-    def service(self, name, extra="", host=HOST, scheme="http"):
+    def service(self, name, extra="", host=HOST, scheme="http", kinds=None):
         port = free_port()
-        conf = pjtest.write(self.p("linkd-%s.conf" % name), self.conf_text(
-            name, port, extra, host,
-            "%s://127.0.0.1:%d" % (scheme, port)), 0o644)
+        text = self.conf_text(name, port, extra, host,
+                              "%s://127.0.0.1:%d" % (scheme, port))
+        if kinds is not None:
+            text = text[:text.index("[kind login]")] + kinds
+        conf = pjtest.write(self.p("linkd-%s.conf" % name), text, 0o644)
         log = self.p("linkd-%s.log" % name)
         proc = self.start([self.linkd, "--config", conf, "serve"], log)
         if not wait_port(port, proc):
@@ -968,6 +972,43 @@ class Suite:
                 alive == 0 and r[0] == 200, (alive, r[0]))
         self.ok("flood: the service is still running", b["proc"].poll() is None)
 
+    def t_kinds(self):
+        k = self.service("kinds", kinds=(
+            "[kind sudo]\nscope = sudo\nshow = sudo\nweb = no\n"
+            "[kind login]\nscope = login\n"))
+        c = Client(k["port"])
+        st, _, page, _ = c.get("/")
+        self.ok("kinds: with one kind on the web (not the first), the form "
+                "names it and offers no choice", st == 200 and
+                '<select' not in page and
+                '<input type="hidden" name="kind" value="login">' in page, page)
+        r = c.post("/request", {"csrf": c.csrf(page), "who": "alice",
+                                "kind": "login"})
+        msg = self.mail_for("alice@example.com")
+        link = link_of(msg) if msg else None
+        lpage = c.get(self.path_of(link))[2] if link else ""
+        if link:
+            self.ids.append(link.rsplit("/", 1)[1])
+        self.ok("kinds: the form's link is a login link", r[0] == 200 and
+                "Sign in to" in lpage, (r[0], lpage[:200]))
+        r = c.post("/request", {"csrf": c.csrf(page), "who": "alice",
+                                "kind": "sudo"})
+        r2 = c.post("/request", {"csrf": c.csrf(page), "who": "alice",
+                                 "kind": "nosuch"})
+        got = self.mailbox.settle()
+        r3 = c.post("/request", {"csrf": c.csrf(page), "who": "alice"})
+        msg = self.mail_for("alice@example.com")
+        link = link_of(msg) if msg else None
+        lpage = c.get(self.path_of(link))[2] if link else ""
+        if link:
+            self.ids.append(link.rsplit("/", 1)[1])
+        self.ok("kinds: a form without a kind means the first web kind "
+                "(login), not the first kind (sudo)", r3[0] == 200 and
+                "Sign in to" in lpage, (r3[0], lpage[:200]))
+        self.ok("kinds: a kind with web = no, or no such kind, from the form: "
+                "400, no mail", r[0] == 400 and r2[0] == 400 and not got,
+                (r[0], r2[0], len(got)))
+
     def t_limits(self):
         c = Client(self.a["port"])
         st, _, page, _ = c.get("/")
@@ -1191,7 +1232,7 @@ class Suite:
                  ("http-flow", self.t_http_flow), ("expired", self.t_expired),
                  ("forged", self.t_forged), ("csrf", self.t_csrf),
                  ("escaping", self.t_escaping), ("flood", self.t_flood),
-                 ("limits", self.t_limits), ("tls", self.t_tls),
+                 ("kinds", self.t_kinds), ("limits", self.t_limits), ("tls", self.t_tls),
                  ("config", self.t_config), ("audit", self.t_audit)]
         chosen = [(n, f) for n, f in cases if self.t.wants(n)]
         if not chosen:

@@ -359,6 +359,16 @@ form_page(struct lf_server *s, struct MHD_Connection *conn, struct audit *a)
 			lf_buf_add(&b, "</option>");
 		}
 		lf_buf_add(&b, "</select></p>\n");
+	} else {
+		/* the one kind the form offers (not always the first) */
+		for (i = 0; i < s->c->nkinds; i++) {
+			if (!s->c->kinds[i].web)
+				continue;
+			lf_buf_add(&b, "<input type=\"hidden\" name=\"kind\" value=\"");
+			lf_buf_html(&b, s->c->kinds[i].name);
+			lf_buf_add(&b, "\">\n");
+			break;
+		}
 	}
 	lf_buf_add(&b, "<p><button type=\"submit\" id=\"send\">Send me a link"
 	    "</button></p>\n</form>\n");
@@ -433,6 +443,18 @@ out:
 	return outcome;
 }
 
+/* The kind the form means when it names none: the first it offers. */
+static const struct lf_kind *
+first_web_kind(const struct lf_conf *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nkinds; i++)
+		if (c->kinds[i].web)
+			return &c->kinds[i];
+	return NULL;
+}
+
 static enum MHD_Result
 request_post(struct lf_server *s, struct MHD_Connection *conn,
     const struct lf_form *f, struct audit *a)
@@ -455,7 +477,7 @@ request_post(struct lf_server *s, struct MHD_Connection *conn,
 		    "The form was not sent from this page, or it is too old. "
 		    "Open the page again and send it from there.", NULL, NULL);
 	}
-	k = lf_conf_kind(s->c, kn);
+	k = kn != NULL ? lf_conf_kind(s->c, kn) : first_web_kind(s->c);
 	if (who == NULL || k == NULL || !k->web) {
 		a->outcome = "bad-form";
 		a->status = MHD_HTTP_BAD_REQUEST;
