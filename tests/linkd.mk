@@ -17,25 +17,12 @@
 # nodejs npm (.ci/packages).  BROWSER_NODE / BROWSER_NPM name other node/npm
 # programs (default: the ones on PATH; CI: Debian 12's nodejs 18, npm 9).
 
-BROWSER_DIR     := tests/browser
-BROWSER_MODULES := $(BROWSER_DIR)/node_modules/.package-lock.json
-BROWSER_NODE    ?= node
-BROWSER_NPM     ?= npm
+# the browser: tests/browser/browser.mk ($(BROWSER_MODULES), $(BROWSER_NODE))
 
-# npm ci installs exactly the lock file's versions; again only when it
-# changes.  puppeteer-core downloads no browser: Debian's chromium is used.
-$(BROWSER_MODULES): $(BROWSER_DIR)/package.json $(BROWSER_DIR)/package-lock.json
-	cd $(BROWSER_DIR) && $(BROWSER_NPM) ci --no-audit --no-fund
-	@touch $@
-
-.PHONY: check-linkd clean-browser
+.PHONY: check-linkd
 check-linkd: $(LINKD) $(MODULE) $(TOOL) $(BUILD)/pam_driver $(BROWSER_MODULES)
 	$(TEST_PYTHON) tests/linkd/run.py --build $(BUILD) \
 	    --node $(BROWSER_NODE) $(if $(filter 1,$(SAN)),--san) $(ONLY_OPT)
-
-clean-browser:
-	rm -rf $(BROWSER_DIR)/node_modules
-clean: clean-browser
 
 CHECK_TARGETS += check-linkd
 SAN_TARGETS += check-linkd

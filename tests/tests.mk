@@ -36,6 +36,7 @@ include tests/interop.mk
 include tests/tool.mk
 include tests/replay.mk
 include tests/tsan.mk
+include tests/browser/browser.mk
 include tests/linkd.mk
 
 # Only the PAM entry points leave the module (version script pam_jwt.map).
