@@ -240,6 +240,7 @@ class Suite:
         self.tokens = []        # every token seen: never in a log
         self.ids = []           # every link id seen: never in a log
         self.logs = []
+        self.services = []
 
     # ---- reporting -------------------------------------------------------
     def ok(self, name, cond, detail=""):
@@ -377,6 +378,7 @@ class Suite:
                 name, open(log).read()[-800:]))
             sys.exit(2)
         self.logs.append(log)
+        self.services.append({"name": name, "proc": proc, "log": log})
         return {"name": name, "port": port, "conf": conf, "log": log,
                 "proc": proc, "base": "%s://127.0.0.1:%d/" % (scheme, port)}
 
@@ -1247,10 +1249,17 @@ class Suite:
                 traceback.print_exc()
                 self.ok("%s: ran to the end" % n, False, repr(e))
             self.mailbox.settle(0.5)
-        for svc in [self.a]:
-            self.ok("the service %s ran throughout and stops on SIGTERM "
-                    "(exit 0)" % svc["name"], svc["proc"].poll() is None and
-                    self.stop(svc["proc"]) == 0)
+        for svc in self.services:
+            alive = svc["proc"].poll() is None
+            rc = self.stop(svc["proc"])
+            with open(svc["log"], errors="replace") as f:
+                bad = [ln for ln in f.read().splitlines() if re.search(
+                    r"AddressSanitizer|LeakSanitizer|runtime error|"
+                    r"Sanitizer", ln)]
+            self.ok("the service %s ran throughout, stops on SIGTERM (exit 0; "
+                    "with ASan: no leak) and logged no sanitizer report"
+                    % svc["name"], alive and rc == 0 and not bad,
+                    (alive, rc, bad[:3]))
         print(self.t.closing())
         return 0 if self.t.ok() else 1
 
