@@ -103,12 +103,15 @@ PAMCONFDIR ?= $(PREFIX)/share/pam-configs
 .PHONY: install $(INSTALL_TARGETS)
 install: $(INSTALL_TARGETS)
 
-# The module, and the pam-auth-update profile (Default: no: installing it
-# changes no PAM stack until `pam-auth-update --enable pam_jwt`).
+# The module, and the pam-auth-update profiles pam_jwt and
+# pam_jwt-breakglass (Default: no: installing them changes no PAM stack
+# until `pam-auth-update --enable pam_jwt`).
 install-module: $(MODULE)
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(PAMCONFDIR)
 	install -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_jwt.so
 	install -m 0644 conf/pam-auth-update/pam_jwt $(DESTDIR)$(PAMCONFDIR)/pam_jwt
+	install -m 0644 conf/pam-auth-update/pam_jwt-breakglass \
+	    $(DESTDIR)$(PAMCONFDIR)/pam_jwt-breakglass
 
 install-tool: $(TOOL)
 	install -d $(DESTDIR)$(BINDIR)
