@@ -24,6 +24,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -31,6 +32,7 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
 SCENARIO = os.path.join(HERE, "scenario.py")
 # dpkg's and apt's own records of what was installed: they change by design
 EXCLUDE = ("var/lib/dpkg", "var/lib/apt")
@@ -141,6 +143,29 @@ def inner(args):
     before = {p: state(os.path.join(root, p)) for p in upper_paths(up)}
     cmd = chroot + ["main"] + (["--only", args.only] if args.only else [])
     main_rc = subprocess.run(cmd).returncode
+    try:
+        with open(r("/tmp/deb-counts.json")) as f:
+            counts = json.load(f)
+    except (OSError, ValueError):
+        counts = {"passed": 0, "failed": 1}
+
+    # debian/tests/pam-stack as autopkgtest runs it: on the installed
+    # packages (installed and purged here the way autopkgtest would)
+    name = "autopkgtest debian/tests/pam-stack on the installed packages"
+    if main_rc != 77 and (not args.only or re.search(args.only, name)):
+        script = ("cd /tmp/debs && apt-get install -y -q "
+                  "--no-install-recommends ./libpam-jwt_*[0-9]_*.deb "
+                  "./pamjwt_*[0-9]_*.deb >/tmp/apt.log 2>&1 && "
+                  "cd %s && debian/tests/pam-stack; r=$?; "
+                  "apt-get purge -y -q libpam-jwt pamjwt >>/tmp/apt.log 2>&1 "
+                  "|| r=1; exit $r" % ROOT)
+        a = subprocess.run(["chroot", root, "sh", "-c", script],
+                           capture_output=True, text=True)
+        ok = a.returncode == 0
+        counts["passed" if ok else "failed"] += 1
+        print("%s %s" % ("ok  " if ok else "FAIL", name))
+        if not ok:
+            print("     " + (a.stdout + a.stderr).replace("\n", "\n     "))
 
     # the system after the purge against the system before the install
     diffs = []
@@ -152,13 +177,7 @@ def inner(args):
         if was != now:
             diffs.append((p, was, now))
     name = "purge leaves /etc, /usr and /var/lib as they were"
-    wanted = not args.only or __import__("re").search(args.only, name)
-    counts = {"passed": 0, "failed": 0}
-    try:
-        with open(r("/tmp/deb-counts.json")) as f:
-            counts = json.load(f)
-    except (OSError, ValueError):
-        pass
+    wanted = not args.only or re.search(args.only, name)
     if wanted and main_rc != 77:
         if diffs:
             counts["failed"] += 1

@@ -5,6 +5,9 @@ on a real system: it installs packages and changes /etc/pam.d).
 
     scenario.py fixtures        a test user and a sudoers file
     scenario.py main [--only REGEX]
+    scenario.py installed       (autopkgtest: debian/tests/pam-stack) the
+                                fixtures, then main's use of the installed
+                                packages, without installing or purging
 
 main: apt installs /tmp/debs/libpam-jwt_*.deb and pamjwt_*.deb; the profile
 is off until pam-auth-update --enable; logins with tokens through
@@ -71,6 +74,11 @@ def check(name, ok, detail=""):
 
 
 def fixtures():
+    try:
+        pwd.getpwnam(USER)
+        return  # made already (check-deb runs the autopkgtest after main)
+    except KeyError:
+        pass
     sh(["groupadd", GROUP])
     sh(["useradd", "-m", "-s", "/bin/sh", "-G", GROUP, USER])
     sh(["usermod", "-p", "*", USER])
@@ -81,14 +89,25 @@ def fixtures():
 # ---- syslog: the lines the module writes, as /var/log/auth.log has them ----
 
 class Syslog:
-    def __init__(self):
+    def __init__(self, bind_over=False):
+        """bind_over: /dev/log belongs to a real system (autopkgtest): our
+        socket is mounted over it, in the private mount namespace that
+        debian/tests/pam-stack runs us in."""
         self.lines = []
         self.lock = threading.Lock()
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        if os.path.lexists("/dev/log"):
-            os.unlink("/dev/log")
-        self.sock.bind("/dev/log")
-        os.chmod("/dev/log", 0o666)
+        if bind_over:
+            path = "/tmp/pamjwt-deb-log.sock"
+            if os.path.lexists(path):
+                os.unlink(path)
+            self.sock.bind(path)
+            os.chmod(path, 0o666)
+            sh(["mount", "--bind", path, "/dev/log"])
+        else:
+            if os.path.lexists("/dev/log"):
+                os.unlink("/dev/log")
+            self.sock.bind("/dev/log")
+            os.chmod("/dev/log", 0o666)
         self.host = socket.gethostname().split(".")[0] or "localhost"
         threading.Thread(target=self.loop, daemon=True).start()
 
@@ -240,12 +259,27 @@ def sha(path):
 
 # ---- the scenario -------------------------------------------------------
 
-def main():
-    log = Syslog()
+def main(installed):
+    """installed: the packages are installed already (autopkgtest): only
+    the use of them, and the system is left as far as possible as found."""
+    log = Syslog(bind_over=installed)
+    before_ca = common_auth()
+    if installed:
+        saved = open(CONF).read()
+        use(log, before_ca)
+        r = sh(["pam-auth-update", "--disable", "pam_jwt"], check=False)
+        check("pam-auth-update --disable pam_jwt restores common-auth",
+              r.returncode == 0 and common_auth() == before_ca,
+              "\n".join(common_auth()))
+        pjtest.write(CONF, saved, 0o644)
+        for p in glob.glob(IDP + ".*") + [BG_PUB, BG_CONF, F2B_FILTER]:
+            if os.path.lexists(p):
+                os.unlink(p)
+        shutil.rmtree(BG_KEYDIR, ignore_errors=True)
+        return
     debs = sorted(glob.glob("/tmp/debs/*.deb"))
     lib = [d for d in debs if os.path.basename(d).startswith("libpam-jwt_")]
     tool = [d for d in debs if os.path.basename(d).startswith("pamjwt_")]
-    before_ca = common_auth()
 
     # -- install
     r = apt("install", "./" + os.path.basename(lib[0]),
@@ -264,11 +298,30 @@ def main():
           common_auth() == before_ca and
           not any("pam_jwt" in l for l in common_auth()),
           "\n".join(common_auth()))
-    r = sh(["man", "-w", "pam_jwt"], check=False)
-    check("man pam_jwt and pamjwt are installed",
-          r.returncode == 0 and sh(["man", "-w", "pamjwt"],
-                                   check=False).returncode == 0)
+    pages = [sh(["man", "-w", n], check=False).stdout.strip()
+             for n in ("pam_jwt", "pam_jwt.conf", "pamjwt", "pamjwt-askpass")]
+    warn = ""
+    env = dict(os.environ, LC_ALL="C.UTF-8", MANROFFSEQ="", MANWIDTH="80")
+    for pg in pages:
+        if pg:
+            w = subprocess.run(["man", "--warnings", "-E", "UTF-8", "-l",
+                                "-Tutf8", "-Z", pg], env=env,
+                               capture_output=True, text=True)
+            warn += w.stderr if w.returncode == 0 else "%s: exit %d %s" % (
+                pg, w.returncode, w.stderr)
+    check("the four installed man pages render without a warning",
+          all(pages) and warn == "", repr(pages) + warn)
 
+    key, t1 = use(log, before_ca)
+
+    # -- reinstall and upgrade keep the configuration and the replay store
+    upgrade_purge(log, before_ca, lib, tool, key, t1)
+
+
+def use(log, before_ca):
+    """Configure, enable, log in (pamtester, sshd, sudo, sudo -i), the
+    timestamp cache, fail2ban, break-glass.  Returns the IdP key and a
+    used single-use sudo token file."""
     # -- the administrator's configuration: an IdP key, sudo and sudo -i
     sh(["pamjwt", "keygen", "--alg", "EdDSA", "--out", IDP])
     key = IDP + ".key"
@@ -389,7 +442,10 @@ single_use
     # -- break-glass (pam_jwt(8), BREAK-GLASS ACCESS)
     breakglass(log)
 
-    # -- reinstall and upgrade keep the configuration and the replay store
+    return key, t1
+
+
+def upgrade_purge(log, before_ca, lib, tool, key, t1):
     conf_sum = sha(CONF)
     store = tree_state("/var/lib/pam_jwt")
     check("the replay store holds records of the single-use tokens",
@@ -581,9 +637,9 @@ max_ttl = 900
     sh(["pam-auth-update", "--disable", "pam_jwt-breakglass"])
 
 
-def run_main(only):
+def run_main(installed):
     try:
-        main()
+        main(installed)
     except Exception as e:  # a step that could not run is a failure
         T.add(False)
         print("FAIL the scenario stopped: %s" % e)
@@ -596,11 +652,13 @@ def run_main(only):
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
-    ap.add_argument("phase", choices=("fixtures", "main"))
+    ap.add_argument("phase", choices=("fixtures", "main", "installed"))
     ap.add_argument("--only")
     a = ap.parse_args()
     if a.phase == "fixtures":
         fixtures()
         sys.exit(0)
     T = pjtest.Tally("deb", a.only)
-    sys.exit(run_main(a.only))
+    if a.phase == "installed":
+        fixtures()
+    sys.exit(run_main(a.phase == "installed"))
