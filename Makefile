@@ -13,6 +13,9 @@ BUILD   ?= build
 SAN     ?=
 CC      ?= cc
 PKGS    := pam libsodium libjwt jansson openssl
+# PKGS_OMIT=...: packages a build may go without (debian/rules omits
+# libjwt, which only the attack suite uses)
+PKGS    := $(filter-out $(PKGS_OMIT),$(PKGS))
 
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 ifeq ($(MULTIARCH),)
