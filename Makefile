@@ -13,6 +13,9 @@ BUILD   ?= build
 SAN     ?=
 CC      ?= cc
 PKGS    := pam libsodium libjwt jansson openssl
+# PKGS_OMIT=...: packages a build may go without (debian/rules omits
+# libjwt, which only the attack suite uses)
+PKGS    := $(filter-out $(PKGS_OMIT),$(PKGS))
 
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 ifeq ($(MULTIARCH),)
@@ -92,21 +95,63 @@ include tests/tests.mk
 include fuzz/fuzz.mk
 include bench/bench.mk
 
-install: all
-	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(BINDIR) \
-	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
-	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONF)
+# make install: one target per part, so that a packager (debian/rules runs
+# `make install DESTDIR=...`) and a new part find their place.  A .mk file
+# that adds a part (a program, systemd units) appends its target to
+# INSTALL_TARGETS before this point.
+INSTALL_TARGETS := install-module install-tool install-man install-conf \
+                   $(INSTALL_TARGETS)
+PAMCONFDIR ?= $(PREFIX)/share/pam-configs
+
+.PHONY: install $(INSTALL_TARGETS)
+install: $(INSTALL_TARGETS)
+
+# The module, and the pam-auth-update profiles pam_jwt and
+# pam_jwt-breakglass (Default: no: installing them changes no PAM stack
+# until `pam-auth-update --enable pam_jwt`).
+install-module: $(MODULE)
+	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(PAMCONFDIR)
 	install -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_jwt.so
-	if [ -f $(BUILD)/pamjwt ]; then \
-	    install -m 0755 $(BUILD)/pamjwt $(DESTDIR)$(BINDIR)/pamjwt; \
-	    ln -sf pamjwt $(DESTDIR)$(BINDIR)/pamjwt-askpass; fi
+	install -m 0644 conf/pam-auth-update/pam_jwt $(DESTDIR)$(PAMCONFDIR)/pam_jwt
+	install -m 0644 conf/pam-auth-update/pam_jwt-breakglass \
+	    $(DESTDIR)$(PAMCONFDIR)/pam_jwt-breakglass
+
+install-tool: $(TOOL)
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(TOOL) $(DESTDIR)$(BINDIR)/pamjwt
+	ln -sf pamjwt $(DESTDIR)$(BINDIR)/pamjwt-askpass
+
+# Every page in man/, by its section.
+install-man:
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8
 	for m in man/*.[158]; do [ -f "$$m" ] || continue; \
 	    s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+
+# The all-commented reference configuration; never over an existing one.
+install-conf:
+	install -d $(DESTDIR)$(SYSCONF)
 	[ -e $(DESTDIR)$(SYSCONF)/pam_jwt.conf ] || \
 	    install -m 0644 conf/pam_jwt.conf $(DESTDIR)$(SYSCONF)/pam_jwt.conf
 
 clean:
 	rm -rf build build-* 
+
+# make deb: the Debian packages libpam-jwt and pamjwt (debian/), built by
+# dpkg-buildpackage in a copy of the tracked (and new, not ignored) files
+# under $(BUILD)/deb/src, so the build neither cleans nor litters this
+# tree; the .deb files land in $(BUILD)/deb/.  DEB_BUILD_OPTIONS=nocheck
+# skips the unit tests inside the package build.
+.PHONY: deb
+deb:
+	@command -v dpkg-buildpackage >/dev/null && [ -e /usr/share/perl5/Debian/Debhelper/Dh_Lib.pm ] || \
+	    { echo "make deb: needs dpkg-dev and debhelper (apt-get install dpkg-dev debhelper)"; exit 1; }
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
+	git ls-files -z --cached --others --exclude-standard | \
+	    xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' sh | \
+	    tar --null -T - -cf - | tar -xf - -C $(BUILD)/deb/src
+	cd $(BUILD)/deb/src && dpkg-buildpackage -us -uc -b
+	@ls $(BUILD)/deb/*.deb
 
 # Every suite file above appends its targets to CHECK_TARGETS; they run in
 # that order.  Defined last so that all of them are known.  `make check`

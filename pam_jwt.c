@@ -158,23 +158,37 @@ out:
 	return r;
 }
 
+/* PAM_RHOST in the log: a host name has at most 253 bytes */
+#define LOG_RHOST_MAX 255
+
 /* cut: the answers ended while the token still looked unfinished */
 static void
 log_result(pam_handle_t *pamh, const struct pj_options *o,
     const struct pj_result *res, const char *pam_user, const char *cut)
 {
 	char reason[PJ_REASON_MAX], user[PJ_LOGVAL_SIZE(PJ_LOG_USER_MAX)];
+	char rhost[sizeof(" rhost=") + PJ_LOGVAL_SIZE(LOG_RHOST_MAX)];
+	const void *item = NULL;
 	enum pj_class c = pj_err_class(res->err);
 	int prio;
 
 	pj_sanitize(reason, sizeof(reason), res->reason);
 	pj_logstr(user, sizeof(user), res->user ? res->user : pam_user,
 	    PJ_LOG_USER_MAX);
+	/* the client's address, for the reader and for fail2ban (only when
+	 * the application set one: sshd does, su and sudo do not) */
+	rhost[0] = '\0';
+	if (pam_get_item(pamh, PAM_RHOST, &item) == PAM_SUCCESS &&
+	    item != NULL && ((const char *)item)[0] != '\0') {
+		memcpy(rhost, " rhost=", sizeof(" rhost="));
+		pj_logstr(rhost + sizeof(" rhost=") - 1,
+		    sizeof(rhost) - (sizeof(" rhost=") - 1), item, LOG_RHOST_MAX);
+	}
 	switch (c) {
 	case PJ_CLASS_OK:
 		pam_syslog(pamh, LOG_INFO,
-		    "accepted: user=%s sub=%s iss=%s jti=%s kid=%s alg=%s", user,
-		    res->sub, res->iss, res->jti, res->kid, res->alg);
+		    "accepted: user=%s%s sub=%s iss=%s jti=%s kid=%s alg=%s", user,
+		    rhost, res->sub, res->iss, res->jti, res->kid, res->alg);
 		return;
 	case PJ_CLASS_IGNORE:
 		prio = o->debug ? LOG_INFO : LOG_DEBUG;
@@ -189,8 +203,8 @@ log_result(pam_handle_t *pamh, const struct pj_options *o,
 		break;
 	}
 	pam_syslog(pamh, prio,
-	    "rejected: %s: %s%s; user=%s sub=%s iss=%s jti=%s kid=%s alg=%s%s",
-	    pj_strerror(res->err), reason, cut, user, res->sub, res->iss,
+	    "rejected: %s: %s%s; user=%s%s sub=%s iss=%s jti=%s kid=%s alg=%s%s",
+	    pj_strerror(res->err), reason, cut, user, rhost, res->sub, res->iss,
 	    res->jti, res->kid, res->alg,
 	    res->verified ? "" : " (claims unverified)");
 }

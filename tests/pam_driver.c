@@ -11,6 +11,7 @@
  * (NAME with every byte outside '!'..'~', and '%', written as %XX, so that
  * a hostile user name stays one word)
  * and exits 0 (the result is in the line), 2 on usage errors.
+ * PAM_DRIVER_RHOST in the environment sets PAM_RHOST (as sshd does).
  * Prompts seen go to standard error as "prompt: TEXT", informational and
  * error messages as "message: TEXT".
  *
@@ -111,6 +112,13 @@ main(int argc, char **argv)
 	if (r != PAM_SUCCESS) {
 		printf("result=%s user= prompts=0 (pam_start)\n", pam_code_name(r));
 		return 0;
+	}
+	/* PAM_DRIVER_RHOST: the client's address, as sshd sets it */
+	if (getenv("PAM_DRIVER_RHOST") != NULL &&
+	    pam_set_item(pamh, PAM_RHOST, getenv("PAM_DRIVER_RHOST")) !=
+	    PAM_SUCCESS) {
+		(void)pam_end(pamh, PAM_SYSTEM_ERR);
+		return 2;
 	}
 	if (module != NULL) {
 		dl = dlopen(module, RTLD_NOW | RTLD_LOCAL);

@@ -38,6 +38,7 @@ include tests/replay.mk
 include tests/tsan.mk
 include tests/browser/browser.mk
 include tests/linkd.mk
+include tests/deb.mk
 
 # Only the PAM entry points leave the module (version script pam_jwt.map).
 CHECK_TARGETS += check-exports

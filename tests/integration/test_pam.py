@@ -399,7 +399,7 @@ class Case:
                  user="alice", service="pjtest", want_user=None, prompts=None,
                  log=None, prio=None, decisions=None, has=(), lacks=(),
                  valgrind=False, replay_real=False, crypto=None,
-                 nocrypto=False, check=None):
+                 nocrypto=False, check=None, rhost=None):
         self.name = name
         self.expect = expect if isinstance(expect, list) else [expect]
         self.answers = answers      # list, or a function returning one
@@ -425,6 +425,8 @@ class Case:
         self.nocrypto = nocrypto
         # check(decision_lines) -> None, or why the lines are wrong
         self.check = check
+        # PAM_RHOST for the run (pam_driver's PAM_DRIVER_RHOST)
+        self.rhost = rhost
 
 
 def driver_escape(user):
@@ -450,6 +452,32 @@ REJECT_LINE = re.compile(
     r"SYSLOG\(\d\): (?:pam_jwt\([^()]*\): )?rejected: (.*); user=(\S*) "
     r"sub=(\S*) iss=(\S*) jti=(\S*) kid=(\S*) alg=(\S*)"
     r"( \(claims unverified\))?$")
+
+
+RHOST_LINE = re.compile(
+    r"SYSLOG\(\d\): (?:pam_jwt\([^()]*\): )?(accepted|rejected): (?:.*; )?"
+    r"user=\S* rhost=(\S*) sub=\S* iss=\S* jti=\S* kid=\S* alg=\S*"
+    r"( \(claims unverified\))?$")
+
+
+def rhost_check(outcome, value):
+    """A check for Case: one decision line of this outcome whose rhost=
+    field (after user=, present once) reads back to value, capped at 255
+    bytes."""
+    def check(lines):
+        if len(lines) != 1:
+            return "expected one decision line, got %d" % len(lines)
+        m = RHOST_LINE.search(lines[0])
+        if not m or m.group(1) != outcome:
+            return "no %s line with rhost=: %r" % (outcome, lines[0][:300])
+        if lines[0].count(" rhost=") != 1:
+            return "' rhost=' appears %d times" % lines[0].count(" rhost=")
+        b = value.encode("utf-8", "surrogateescape")
+        if log_unescape(m.group(2)) != (b[:255], len(b) > 255):
+            return "rhost=%r does not read back to %r" % (m.group(2)[:80],
+                                                          value[:80])
+        return None
+    return check
 
 
 def log_escape(value, cap):
@@ -819,6 +847,8 @@ class Runner:
         if case.nocrypto:
             env = dict(env, LD_PRELOAD=env["LD_PRELOAD"] + " " +
                        self.w.nocrypto)
+        if case.rhost is not None:
+            env = dict(env, PAM_DRIVER_RHOST=case.rhost)
         for attempt in range(5):
             p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True,
@@ -1015,6 +1045,9 @@ def build_cases(w):
         args=["jwks_file=" + w.jwks_pub, "issuer=https://idp.example"],
         log=r"accepted: user=alice sub=alice iss=https://idp\.example "
             r"jti=j-4711 kid=rsa-1 alg=PS384$")
+    add("accepted line names rhost after user when PAM_RHOST is set",
+        "PAM_SUCCESS", lambda: [hs()], args=[S], rhost="192.0.2.7",
+        check=rhost_check("accepted", "192.0.2.7"))
     # ---- hostile values in the log (issue 11.1) ---------------------------
     forged = ("x' for EdDSA; user=bob (claims unverified)\rpam_jwt(sshd:auth):"
               " accepted: user=root sub=root iss= jti= kid= alg=HS256")
@@ -1038,6 +1071,10 @@ def build_cases(w):
                                    {"user": "alice", "sub": "alice",
                                     "kid": v},
                                    unverified=big, absent=(v,)))
+        add("log: hostile rhost (%s), forged signature" % label,
+            "PAM_AUTH_ERR", lambda: [hs(key=other)], args=[S],
+            rhost=v.replace("\0", ""), check=rhost_check("rejected",
+                                                       v.replace("\0", "")))
         add("log: hostile kid (%s), forged signature" % label,
             "PAM_AUTH_ERR",
             lambda v=v: [hs(headers={"kid": v}, key=other)], args=[S],
