@@ -12,7 +12,7 @@ DESTDIR ?=
 BUILD   ?= build
 SAN     ?=
 CC      ?= cc
-PKGS    := pam libsodium libjwt jansson openssl
+PKGS    := pam libsodium libjwt jansson openssl libcurl
 
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 ifeq ($(MULTIARCH),)

@@ -16,7 +16,7 @@ FUZZ_BUILD   ?= build-fuzz
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 10
 FUZZ_CHECK_SECONDS ?= 4
-FUZZ_TARGETS := token config jwks usermap pem b64url pam pamd
+FUZZ_TARGETS := token config jwks usermap pem b64url pam pamd oidc http
 
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS  := -g -O1 $(FUZZ_SAN) -fno-omit-frame-pointer -std=gnu11 \
@@ -51,6 +51,12 @@ $(FUZZ_BUILD)/fuzz_pam: FUZZ_EXTRA = tests/support/fake_passwd.c $(FUZZ_BUILD)/p
 # the pam.d reader of pamjwt verify --pamd lives in tools/
 $(FUZZ_BUILD)/fuzz_pamd: tools/pamd.c tools/pamd.h
 $(FUZZ_BUILD)/fuzz_pamd: FUZZ_EXTRA = tools/pamd.c
+
+# jwks-fetch's discovery parser and HTTP answer headers live in tools/ too
+$(FUZZ_BUILD)/fuzz_oidc: tools/oidc.c tools/oidc.h tools/http.c tools/http.h
+$(FUZZ_BUILD)/fuzz_oidc: FUZZ_EXTRA = tools/oidc.c tools/http.c $(CURL_LIBS)
+$(FUZZ_BUILD)/fuzz_http: tools/http.c tools/http.h
+$(FUZZ_BUILD)/fuzz_http: FUZZ_EXTRA = tools/http.c $(CURL_LIBS)
 
 $(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.h fuzz/keys.h $(FUZZ_LIB_OBJ)
 	@mkdir -p $(dir $@)
