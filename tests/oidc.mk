@@ -24,7 +24,7 @@ $(OIDC_MODULES): $(OIDC_DIR)/package.json $(OIDC_DIR)/package-lock.json
 	@touch $@
 
 .PHONY: check-oidc clean-oidc
-check-oidc: $(MODULE) $(TOOL) $(OIDC_MODULES)
+check-oidc: $(MODULE) $(TOOL) $(BUILD)/pam_driver $(OIDC_MODULES)
 	$(TEST_PYTHON) $(OIDC_DIR)/run.py --build $(BUILD) --node $(OIDC_NODE) $(ONLY_OPT)
 
 clean-oidc:

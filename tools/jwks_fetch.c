@@ -18,7 +18,8 @@
  * Politeness and the rate limit live in a small state file (FILE.fetch-state,
  * or DIR/NAME.fetch-state): the ETag of the set in FILE (sent as
  * If-None-Match), until when the provider's Cache-Control max-age says it is
- * fresh, and the times of the last attempt and of the last confirmation.
+ * fresh, and the times of the last attempt, of the last on-demand attempt
+ * (--min-interval) and of the last confirmation.
  *
  * Exit status: 0 FILE holds the current set (replaced, unchanged, still
  * fresh, or not asked again within --min-interval after a success); 1 the
@@ -92,6 +93,7 @@ struct state {
 	long long fresh_until;  /* Cache-Control max-age, or 0 */
 	long long attempt;      /* last time the provider was asked, or 0 */
 	int last_ok;            /* the last attempt succeeded */
+	long long demand;       /* last time a run with --min-interval asked */
 };
 
 struct run {
@@ -128,7 +130,8 @@ usage(FILE *f)
 	    "  --max-age SECONDS   exit 3 (stale) when a fetch fails and FILE was last\n"
 	    "                      confirmed by the provider longer ago than this\n"
 	    "  --min-interval SECONDS  do not ask the provider again within this\n"
-	    "                      many seconds of the last attempt (rate limit)\n"
+	    "                      many seconds of the last run with this option\n"
+	    "                      (the rate limit of on-demand refreshes)\n"
 	    "  --force             ask even while Cache-Control says FILE is fresh\n"
 	    "  --insecure-http     allow plain http:// URLs (tests only)\n"
 	    "\n"
@@ -279,7 +282,9 @@ state_read(const char *path, struct state *s)
 		else if (strcmp(line, "result") == 0)
 			s->last_ok = strcmp(sp, "ok") == 0;
 		else if (parse_seconds(sp, LLONG_MAX, &n) == 0) {
-			if (strcmp(line, "ok") == 0)
+			if (strcmp(line, "demand") == 0)
+				s->demand = n;
+			else if (strcmp(line, "ok") == 0)
 				s->ok = n;
 			else if (strcmp(line, "fresh_until") == 0)
 				s->fresh_until = n;
@@ -364,9 +369,9 @@ state_write(const struct run *r, const struct state *s)
 		goto fail;
 	len = snprintf(text, n,
 	    "issuer %s\njwks_uri %s\nsha256 %s\netag %s\nok %lld\n"
-	    "fresh_until %lld\nattempt %lld\nresult %s\n",
+	    "fresh_until %lld\nattempt %lld\nresult %s\ndemand %lld\n",
 	    s->issuer, s->jwks_uri, s->sha256, s->etag, s->ok, s->fresh_until,
-	    s->attempt, s->last_ok ? "ok" : "failed");
+	    s->attempt, s->last_ok ? "ok" : "failed", s->demand);
 	if (len < 0 || (size_t)len >= n)
 		goto fail;
 	slash = strrchr(dir, '/');
@@ -626,11 +631,13 @@ fetch(struct run *r)
 		st.fresh_until = 0;
 		st.ok = 0;
 	}
-	if (r->min_interval > 0 && st.attempt > 0 && st.attempt <= r->now &&
-	    r->now - st.attempt < r->min_interval) {
+	/* the on-demand rate limit counts the on-demand runs: a periodic run
+	 * just before does not hold off the refresh a new kid asks for */
+	if (r->min_interval > 0 && st.demand > 0 && st.demand <= r->now &&
+	    r->now - st.demand < r->min_interval) {
 		if (st.last_ok) {
-			say(LOG_INFO, r, "not asked again: last fetch %lld s ago "
-			    "(--min-interval %lld)", r->now - st.attempt,
+			say(LOG_INFO, r, "not asked again: last on-demand fetch "
+			    "%lld s ago (--min-interval %lld)", r->now - st.demand,
 			    r->min_interval);
 			rv = EXIT_CURRENT;
 		} else
@@ -649,6 +656,8 @@ fetch(struct run *r)
 	copy_field(nst.issuer, sizeof(nst.issuer), r->issuer);
 	nst.attempt = r->now;
 	nst.last_ok = 0;
+	if (r->min_interval > 0)
+		nst.demand = r->now;
 	if (pjt_oidc_discover(r->issuer, &r->http, &meta, why,
 	    sizeof(why)) != 0) {
 		state_write(r, &nst);

@@ -129,6 +129,77 @@ def verify(tok, jwks):
                           text=True, env=ENV, timeout=60)
 
 
+def pam(conf, tok, user="svc-backup"):
+    """The module through the real libpam (pam_driver, a service file in
+    WORK/pamd): the PAM result name."""
+    pamd = os.path.join(WORK, "pamd")
+    os.makedirs(pamd, exist_ok=True)
+    pjtest.write(os.path.join(pamd, "oidc-test"),
+                 "auth required %s config=%s\n" %
+                 (os.path.join(BUILD, "pam_jwt.so"), conf))
+    tf = os.path.join(WORK, "token")
+    pjtest.write(tf, tok, mode=0o600)
+    r = subprocess.run([os.path.join(BUILD, "pam_driver"), pamd, "oidc-test",
+                        user, "@" + tf], capture_output=True, text=True,
+                       env=ENV, timeout=60)
+    for w in r.stdout.split():
+        if w.startswith("result="):
+            return w[len("result="):]
+    return "no result: " + r.stdout + r.stderr
+
+
+def write_conf(name, text):
+    return pjtest.write(os.path.join(WORK, name + ".conf"), text)
+
+
+def mtime_ns(path):
+    try:
+        return os.stat(path).st_mtime_ns
+    except FileNotFoundError:
+        return None
+
+
+def unit_command(unit, issuer, out, extra=()):
+    """The ExecStart of conf/systemd/UNIT, as systemd would run it for an
+    instance whose file sets ISSUER, OUT and FETCH_OPTS (the tool from the
+    build, and --ca-file for the test CA)."""
+    path = os.path.join(HERE, "..", "..", "conf", "systemd", unit)
+    with open(path) as f:
+        line = [x for x in f.read().splitlines()
+                if x.startswith("ExecStart=")][0]
+    words = line[len("ExecStart="):].split()
+    words = [{"/usr/bin/pamjwt": TOOL, "${ISSUER}": issuer,
+              "${OUT}": out}.get(w, w) for w in words]
+    words = [w for w in words if w != "$FETCH_OPTS"]
+    return words + ["--ca-file", CA[0]] + list(extra)
+
+
+class PathUnit:
+    """What pam_jwt-jwks-refresh.path does: when the request file's time
+    changes, run the on-demand fetch (pam_jwt-jwks-fetch-now@.service's
+    command line)."""
+
+    def __init__(self, request, out):
+        self.request = request
+        self.out = out
+        self.seen = mtime_ns(request)
+        self.triggered = 0
+        self.results = []
+
+    def poll(self):
+        now = mtime_ns(self.request)
+        if now is not None and now != self.seen:
+            self.seen = now
+            self.triggered += 1
+            r = subprocess.run(unit_command("pam_jwt-jwks-fetch-now@.service",
+                                            P.issuer, self.out),
+                               capture_output=True, text=True, env=ENV,
+                               timeout=120)
+            self.results.append(r)
+            return r
+        return None
+
+
 # -- discovery and fetch ---------------------------------------------------
 
 @case("fetch: discovery, exact issuer, the provider's set into the file")
@@ -354,9 +425,13 @@ def t_max_age(name):
 def t_min_interval(name):
     out = good_file("minint")
     P.admin("/reset-stats", {})
+    r1 = fetch(out, "--force", "--min-interval", "3600")
+    n1 = P.stats()["total"]
     r = fetch(out, "--force", "--min-interval", "3600")
+    check(name + " (a periodic run before does not count)",
+          r1.returncode == 0 and n1 == 2, "%s %d" % (r1.stderr, n1))
     check(name, r.returncode == 0 and "not asked again" in r.stderr and
-          P.stats()["total"] == 0, r.stderr)
+          P.stats()["total"] == n1, r.stderr)
 
 
 @case("rate limit: after a failed attempt, exit 1 without asking")
@@ -364,7 +439,7 @@ def t_min_interval_fail(name):
     out = good_file("minintfail")
     P.admin("/mode", {"mode": "error"})
     try:
-        r1 = fetch(out, "--force")
+        r1 = fetch(out, "--force", "--min-interval", "3600")
     finally:
         P.admin("/mode", {"mode": "normal"})
     P.admin("/reset-stats", {})
@@ -407,6 +482,247 @@ def t_verify(name):
     text = v.stdout + v.stderr
     check(name, v.returncode == 0 and "svc-backup" in text and
           P.issuer in text, text)
+
+
+# -- the module: refresh on an unknown kid ------------------------------------
+
+def refresh_conf(name, out, interval=60):
+    run = os.path.join(WORK, "run-" + name)
+    os.makedirs(run, exist_ok=True)
+    req = os.path.join(run, "refresh-request")
+    conf = write_conf(name, "jwks_file = %s\nissuer = %s\naudience = pam_jwt\n"
+                      "typ = at+jwt\nrefresh_request = %s\n"
+                      "refresh_interval = %d\n" % (out, P.issuer, req,
+                                                   interval))
+    return conf, req
+
+
+@case("refresh: rotation picked up on demand, old kid refused after it goes")
+def t_refresh_rotation(name):
+    out = good_file("refresh")
+    conf, req = refresh_conf("refresh", out)
+    unit = PathUnit(req, out)
+    old_kid = provider_kids()[0]
+    old_tok = token()
+    check(name + " (current key: PAM_SUCCESS)", pam(conf, old_tok) ==
+          "PAM_SUCCESS")
+    P.admin("/rotate", {"add": "RS256", "kid": "refresh-new"})
+    new_tok = token()
+    res = pam(conf, new_tok)
+    check(name + " (new kid: refused at once, request left)",
+          res == "PAM_AUTH_ERR" and os.path.exists(req) and
+          os.path.getsize(req) == 0, res)
+    r = unit.poll()
+    check(name + " (the path unit's fetch brings the new kid)",
+          r is not None and r.returncode == 0 and
+          "refresh-new" in kids(out), r.stderr if r else "not triggered")
+    res = pam(conf, new_tok)
+    check(name + " (new kid: PAM_SUCCESS after the refresh)",
+          res == "PAM_SUCCESS", res)
+    P.admin("/rotate", {"drop": old_kid})
+    # the provider drops a key: the timer's next run takes the set
+    r = subprocess.run(unit_command("pam_jwt-jwks-fetch@.service", P.issuer,
+                                    out), capture_output=True, text=True,
+                       env=ENV, timeout=120)
+    res = pam(conf, old_tok)
+    check(name + " (old kid gone: its token PAM_AUTH_ERR)",
+          r.returncode == 0 and old_kid not in kids(out) and
+          res == "PAM_AUTH_ERR", r.stderr + res)
+    check(name + " (current key still PAM_SUCCESS)",
+          pam(conf, token()) == "PAM_SUCCESS")
+
+
+def unknown_kid_token(kid, iss):
+    h = pjtest.b64u(json.dumps({"alg": "RS256", "typ": "at+jwt",
+                                "kid": kid}))
+    b = pjtest.b64u(json.dumps({"iss": iss, "sub": "svc-backup",
+                                "aud": "pam_jwt",
+                                "exp": int(time.time()) + 300}))
+    return h + "." + b + "." + pjtest.b64u(b"\x00" * 256)
+
+
+@case("refresh: a flood of unknown kids makes one fetch")
+def t_flood(name):
+    out = good_file("flood")
+    conf, req = refresh_conf("flood", out)
+    unit = PathUnit(req, out)
+    P.admin("/reset-stats", {})
+    results = set()
+    n = 40
+    for i in range(n):
+        results.add(pam(conf, unknown_kid_token("flood-%d-%s" % (i, "x" * i),
+                                                P.issuer)))
+        unit.poll()
+    st = P.stats()["counts"]
+    check(name, results == {"PAM_AUTH_ERR"} and unit.triggered == 1 and
+          st.get("/jwks", 0) == 1 and
+          st.get("/.well-known/openid-configuration", 0) == 1,
+          "results %r, path unit triggered %d times, provider %r" %
+          (results, unit.triggered, st))
+    # the request time passes refresh_interval: the module asks again, and
+    # the fetcher's --min-interval still holds the provider off
+    past = time.time() - 120
+    os.utime(req, (past, past))
+    unit.seen = mtime_ns(req)
+    pam(conf, unknown_kid_token("flood-late", P.issuer))
+    unit.poll()
+    st = P.stats()["counts"]
+    check(name + " (module asks again after refresh_interval; fetcher's "
+          "--min-interval holds)", unit.triggered == 2 and
+          st.get("/jwks", 0) == 1 and unit.results[-1].returncode == 0 and
+          "not asked again" in unit.results[-1].stderr,
+          "%d %r %s" % (unit.triggered, st, unit.results[-1].stderr))
+
+
+@case("refresh: no request for a foreign issuer, a known kid, or when off")
+def t_no_refresh(name):
+    out = good_file("norefresh")
+    conf, req = refresh_conf("norefresh", out)
+    pam(conf, unknown_kid_token("foreign", "https://evil.example"))
+    tok = token()
+    pam(conf, tok[:-4] + ("AAAA" if not tok.endswith("AAAA") else "BBBB"))
+    conf_off = write_conf("norefresh-off", "jwks_file = %s\nissuer = %s\n"
+                          "audience = pam_jwt\n" % (out, P.issuer))
+    pam(conf_off, unknown_kid_token("off", P.issuer))
+    check(name, not os.path.exists(req), "request file made")
+
+
+@case("refresh: refresh_request without issuer is a configuration error")
+def t_refresh_conf(name):
+    conf = write_conf("refresh-noiss", "jwks_file = %s\nrefresh_request = "
+                      "%s/x\n" % (good_file("noiss"), WORK))
+    v = subprocess.run([TOOL, "verify", "--config", conf, "-"],
+                       input=token(), capture_output=True, text=True,
+                       env=ENV)
+    check(name, v.returncode == 2 and "refresh_request needs issuer" in
+          v.stdout + v.stderr, v.stdout + v.stderr)
+
+
+@case("systemd: the units pass systemd-analyze verify")
+def t_units(name):
+    d = os.path.join(WORK, "units")
+    os.makedirs(d, exist_ok=True)
+    src = os.path.join(HERE, "..", "..", "conf", "systemd")
+    names = []
+    for f in sorted(os.listdir(src)):
+        with open(os.path.join(src, f)) as fh:
+            text = fh.read().replace("/usr/bin/pamjwt", TOOL)
+        pjtest.write(os.path.join(d, f), text)
+        names.append(f.replace("@.", "@staff."))
+    r = subprocess.run(["systemd-analyze", "verify", "--man=no"] +
+                       [os.path.join(d, f) for f in names],
+                       capture_output=True, text=True, cwd=d,
+                       env=dict(ENV, SYSTEMD_LOG_LEVEL="warning"))
+    check(name, r.returncode == 0 and r.stderr.strip() == "",
+          r.stdout + r.stderr)
+
+
+# -- keys bound to issuers ------------------------------------------------------
+
+def provider_private_jwk(prov, kid=None):
+    with open(os.path.join(WORK, "provider-keys-%d.json" % prov.port)) as f:
+        keys = json.load(f)["keys"]
+    return [k for k in keys if kid is None or k["kid"] == kid][0]
+
+
+def sign_with(jwk, claims, typ="at+jwt"):
+    import jwt as pyjwt
+    key = pyjwt.PyJWK(jwk).key
+    return pyjwt.encode(claims, key, algorithm=jwk["alg"],
+                        headers={"kid": jwk["kid"], "typ": typ})
+
+
+@case("binding: a key of provider A never verifies a token claiming B")
+def t_binding(name):
+    global P
+    a_out = good_file("bind-a")
+    b = oidcprov.Provider(WORK, CA, node=ARGS.node, clients=CLIENTS)
+    b.start()
+    try:
+        b_out = out_file("bind-b")
+        r = fetch(b_out, issuer=b.issuer)
+        conf = write_conf("bind", (
+            "audience = pam_jwt\ntyp = at+jwt\n"
+            "[issuer %s]\njwks_file = %s\n"
+            "[issuer %s]\njwks_file = %s\n") % (P.issuer, a_out, b.issuer,
+                                                b_out))
+        tok_a = token()
+        tok_b = b.client_credentials("svc-backup", SECRET, scope="ssh")[
+            "access_token"]
+        check(name + " (A's token, B's token: PAM_SUCCESS)",
+              r.returncode == 0 and pam(conf, tok_a) == "PAM_SUCCESS" and
+              pam(conf, tok_b) == "PAM_SUCCESS", r.stderr)
+        # A's own signing key signs a token that claims B
+        a_key = provider_private_jwk(P, json.loads(
+            __import__("base64").urlsafe_b64decode(
+                tok_a.split(".")[0] + "==").decode())["kid"])
+        now = int(time.time())
+        forged = sign_with(a_key, {"iss": b.issuer, "sub": "svc-backup",
+                                   "aud": "pam_jwt", "iat": now,
+                                   "exp": now + 300})
+        check(name + " (A's key, iss B: PAM_AUTH_ERR)",
+              pam(conf, forged) == "PAM_AUTH_ERR")
+        # the same token passes the old single-section way: one set holding
+        # both providers' keys, both issuers allowed -- what binding stops
+        both = out_file("bind-both")
+        with open(a_out) as f1, open(b_out) as f2:
+            ks = json.load(f1)["keys"] + json.load(f2)["keys"]
+        pjtest.write(both, json.dumps({"keys": ks}))
+        flat = write_conf("bind-flat", "jwks_file = %s\nissuer = %s, %s\n"
+                          "audience = pam_jwt\ntyp = at+jwt\n" %
+                          (both, P.issuer, b.issuer))
+        check(name + " (without binding the forged token would pass)",
+              pam(flat, forged) == "PAM_SUCCESS")
+        # a token of an issuer with no section, and no global keys
+        other = sign_with(a_key, {"iss": "https://other.example",
+                                  "sub": "svc-backup", "aud": "pam_jwt",
+                                  "exp": now + 300})
+        check(name + " (iss of no section, no global key: PAM_AUTH_ERR)",
+              pam(conf, other) == "PAM_AUTH_ERR")
+        # a section's own audience: B's tokens need another audience
+        conf2 = write_conf("bind-aud", (
+            "audience = pam_jwt\ntyp = at+jwt\n"
+            "[issuer %s]\njwks_file = %s\n"
+            "[issuer %s]\njwks_file = %s\naudience = other-aud\n") %
+            (P.issuer, a_out, b.issuer, b_out))
+        check(name + " (a section's audience applies to its issuer only)",
+              pam(conf2, tok_a) == "PAM_SUCCESS" and
+              pam(conf2, tok_b) == "PAM_AUTH_ERR")
+        v = subprocess.run([TOOL, "verify", "--config", conf, "--user",
+                            "svc-backup", "-"], input=tok_b,
+                           capture_output=True, text=True, env=ENV)
+        check(name + " (pamjwt verify follows the binding)",
+              v.returncode == 0 and b.issuer in v.stdout, v.stdout + v.stderr)
+    finally:
+        b.stop()
+
+
+@case("binding: configuration errors")
+def t_binding_conf(name):
+    out = good_file("bindconf")
+    bad = {
+        "no key source in the section":
+            "[issuer https://a.example]\naudience = x\n",
+        "issuer key in the section":
+            "[issuer https://a.example]\njwks_file = %s\nissuer = "
+            "https://b.example\n" % out,
+        "a [service] section names a key source":
+            "[issuer https://a.example]\njwks_file = %s\n"
+            "[service oidc-test]\njwks_file = %s\n" % (out, out),
+        "two sections of one issuer":
+            "[issuer https://a.example]\njwks_file = %s\n"
+            "[issuer https://a.example]\njwks_file = %s\n" % (out, out),
+        "unknown key in the section":
+            "[issuer https://a.example]\njwks_file = %s\nbogus = 1\n" % out,
+    }
+    for what, text in bad.items():
+        conf = write_conf("bindconf", text)
+        res = pam(conf, token())
+        v = subprocess.run([TOOL, "verify", "--config", conf,
+                            "--service", "oidc-test", "-"], input=token(),
+                           capture_output=True, text=True, env=ENV)
+        check(name + " (%s)" % what, res == "PAM_SERVICE_ERR" and
+              v.returncode == 2, res + v.stdout + v.stderr)
 
 
 def main():
