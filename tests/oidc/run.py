@@ -43,6 +43,7 @@ CLIENTS = [{
     "response_types": [], "token_endpoint_auth_method": "client_secret_post",
 }]
 PASSWD = ("root:x:0:0:root:/root:/bin/sh\n"
+          "alice:x:1001:1001:Alice:/home/alice:/bin/sh\n"
           "svc-backup:x:1500:1500:backup:/home/svc:/bin/sh\n")
 
 
@@ -723,6 +724,116 @@ def t_binding_conf(name):
                            capture_output=True, text=True, env=ENV)
         check(name + " (%s)" % what, res == "PAM_SERVICE_ERR" and
               v.returncode == 2, res + v.stdout + v.stderr)
+
+
+# -- recipes: docs/identity-providers.md, with tokens of each provider's shape
+
+DOC = os.path.join(HERE, "..", "..", "docs", "identity-providers.md")
+
+
+def doc_blocks(kind):
+    """{NAME: text} of the fenced blocks after '<!-- KIND: NAME -->'."""
+    with open(DOC) as f:
+        lines = f.read().splitlines()
+    out, i = {}, 0
+    while i < len(lines):
+        line = lines[i].strip()
+        if line.startswith("<!-- %s: " % kind) and line.endswith("-->"):
+            name = line[len("<!-- %s: " % kind):-3].strip()
+            j = i + 1
+            while not lines[j].startswith("```"):
+                j += 1
+            k = j + 1
+            while not lines[k].startswith("```"):
+                k += 1
+            out[name] = "\n".join(lines[j + 1:k]) + "\n"
+            i = k
+        i += 1
+    return out
+
+
+def recipe_tokens(now):
+    """Per provider: (a token as it issues them, the same token failing the
+    recipe's distinguishing rule).  Shapes from the providers' documented
+    tokens; the example values of docs/identity-providers.md."""
+    base = {"iat": now, "exp": now + 300, "nbf": now}
+    kc = dict(base, iss="https://sso.example.com/realms/staff",
+              aud=["pam-ssh", "account"], azp="pam-ssh", typ="Bearer",
+              sub="5d1b6b6e-0d7a-4c0e-9d0a-1d4f3c2b1a00",
+              preferred_username="alice", email="alice@example.com",
+              email_verified=True, groups=["ssh-users", "staff"],
+              realm_access={"roles": ["default-roles-staff"]},
+              scope="openid email profile", sid="x", jti="kc-1")
+    entra = dict(base, iss="https://login.microsoftonline.com/"
+                 "11111111-2222-3333-4444-555555555555/v2.0",
+                 aud="api://pam-ssh", azp="c0ffee00-0000-0000-0000-000000000001",
+                 tid="11111111-2222-3333-4444-555555555555",
+                 oid="0a0b0c0d-0000-0000-0000-000000000002",
+                 sub="AAAAAAAAAAAAAAAAAAAAAIkzqFVrSaSaFHy782bbtaQ",
+                 scp="ssh.login User.Read", roles=["SSH.Users"],
+                 preferred_username="alice@example.com", name="Alice",
+                 ver="2.0", uti="x")
+    google = dict(base, iss="https://accounts.google.com",
+                  azp="123456789012-abcdefg.apps.googleusercontent.com",
+                  aud="123456789012-abcdefg.apps.googleusercontent.com",
+                  sub="109876543210987654321", email="alice@example.com",
+                  email_verified=True, hd="example.com", at_hash="x")
+    okta = dict(base, ver=1, jti="AT.okta", iss="https://example.okta.com/"
+                "oauth2/default", aud="api://default",
+                cid="0oa1example2client3", uid="00u1example",
+                scp=["openid", "ssh"], sub="alice@example.com",
+                groups=["Everyone", "ssh-users"], auth_time=now)
+    ak = dict(base, iss="https://auth.example.com/application/o/pam-ssh/",
+              aud="Zk3examplepamsshclientid", azp="Zk3examplepamsshclientid",
+              sub="f3a1example", preferred_username="alice",
+              email="alice@example.com", email_verified=True,
+              groups=["authentik Admins", "ssh-users"], nickname="alice")
+    return {
+        "keycloak": (kc, dict(kc, groups=["staff"])),
+        "entra": (entra, dict(entra, roles=["Other.Role"])),
+        "google": (google, dict(google, email_verified="true")),
+        "okta": (okta, dict(okta, scp=["openid"])),
+        "authentik": (ak, dict(ak, email_verified=False)),
+    }
+
+
+@case("recipe: each provider's recipe accepts its token, refuses the rest")
+def t_recipes(name):
+    import jwt as pyjwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    recipes = doc_blocks("recipe")
+    maps = doc_blocks("recipe-map")
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(pyjwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    jwk.update({"kid": "recipe-1", "use": "sig", "alg": "RS256"})
+    now = int(time.time())
+    toks = recipe_tokens(now)
+    check(name + " (a recipe for each provider)",
+          sorted(recipes) == sorted(toks), repr(sorted(recipes)))
+    for prov, (good, bad) in sorted(toks.items()):
+        if prov not in recipes:
+            continue
+        text = recipes[prov].replace("/etc/security/", WORK + "/recipe-")
+        for path in set(w for w in text.split() if w.startswith(WORK)):
+            if path.endswith(".jwks"):
+                pjtest.write(path, json.dumps({"keys": [jwk]}))
+            elif path.endswith(".map"):
+                pjtest.write(path, maps[prov])
+        conf = write_conf("recipe-" + prov, text)
+        for what, claims, want in (("its token", good, 0),
+                                   ("without its rule", bad, 1)):
+            tok = pyjwt.encode(claims, key, algorithm="RS256",
+                               headers={"kid": "recipe-1", "typ": "JWT"})
+            v = subprocess.run([TOOL, "verify", "--config", conf, "--user",
+                                "alice", "-"], input=tok, capture_output=True,
+                               text=True, env=ENV)
+            why = {"keycloak": "groups=ssh-users", "entra": "roles=SSH.Users",
+                   "google": "email_verified is not true",
+                   "okta": "scp=ssh", "authentik":
+                   "email_verified is not true"}[prov]
+            check("%s (%s: %s)" % (name, prov, what), v.returncode == want
+                  and (want == 0 or why in v.stdout + v.stderr),
+                  v.stdout + v.stderr)
 
 
 def main():
