@@ -2,6 +2,8 @@
 #include "refresh.h"
 #include "bind.h"
 #include "err.h"
+#include "jws.h"
+#include "key.h"
 #include "options.h"
 #include "text.h"
 #include "verify.h"
@@ -67,11 +69,18 @@ pj_refresh_maybe(const struct pj_options *o, const char *tok, size_t len,
     char *reason, size_t rlen)
 {
 	const struct pj_options *c = NULL;
-	char iss[ISS_MAX];
+	struct pj_keyset ks;
+	struct pj_jws peek;
+	char iss[ISS_MAX], dummy[8] = "";
+	size_t i;
+	int r = PJ_OK, known = 0;
 
 	*state = PJ_REFRESH_NONE;
-	/* a kid that no key of the set has: the set may be out of date */
-	if (res->err != PJ_E_NO_KEY || res->kid[0] == '\0')
+	memset(&ks, 0, sizeof(ks));
+	memset(&peek, 0, sizeof(peek));
+	/* no key for the token's kid and alg (a new kid, or a new key type
+	 * the set had none of): the set may be out of date */
+	if (res->err != PJ_E_NO_KEY && res->err != PJ_E_ALG)
 		return PJ_OK;
 	if (pj_bind_choose(o, tok, len, &c, NULL, 0) != PJ_OK || c == NULL)
 		return PJ_OK;
@@ -82,6 +91,20 @@ pj_refresh_maybe(const struct pj_options *o, const char *tok, size_t len,
 	if (!pj_token_peek_iss(tok, len, iss, sizeof(iss)) ||
 	    !pj_strlist_has(&c->issuer, iss))
 		return PJ_OK;
-	return touch(c->refresh_request, c->refresh_interval, now, state,
-	    reason, rlen);
+	if (pj_jws_peek_header(tok, len, &peek, dummy, sizeof(dummy)) != PJ_OK ||
+	    peek.kid == NULL)
+		goto out;
+	/* a kid the set holds (a known key, another alg): nothing new */
+	if (pj_keyset_load(c, &ks, NULL, 0) == PJ_OK)
+		for (i = 0; i < ks.n; i++)
+			if (ks.keys[i].kid != NULL &&
+			    strcmp(ks.keys[i].kid, peek.kid) == 0)
+				known = 1;
+	if (!known)
+		r = touch(c->refresh_request, c->refresh_interval, now, state,
+		    reason, rlen);
+out:
+	pj_keyset_free(&ks);
+	pj_jws_clear(&peek);
+	return r;
 }

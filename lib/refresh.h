@@ -1,8 +1,9 @@
 /* refresh.h - asking the host to fetch its identity provider's keys again
  * (issue 15).
  *
- * The login never uses the network.  When a token names a kid that the
- * local JWK Set does not hold, and its (unverified) iss is a configured
+ * The login never uses the network.  When a token was refused because no
+ * key fits its kid and alg, it names a kid that the local JWK Set does not
+ * hold (a new key, perhaps of a new type), and its (unverified) iss is a configured
  * issuer, and refresh_request names a file, the module touches that file:
  * a systemd path unit (conf/systemd/pam_jwt-jwks-refresh.path) sees it and
  * runs `pamjwt jwks-fetch --force --min-interval N`.  Nothing from the token

@@ -575,13 +575,17 @@ def t_flood(name):
           "%d %r %s" % (unit.triggered, st, unit.results[-1].stderr))
 
 
-@case("refresh: no request for a foreign issuer, a known kid, or when off")
+@case("refresh: no request for a foreign issuer, a known kid (bad signature, other alg), or when off")
 def t_no_refresh(name):
     out = good_file("norefresh")
     conf, req = refresh_conf("norefresh", out)
     pam(conf, unknown_kid_token("foreign", "https://evil.example"))
     tok = token()
     pam(conf, tok[:-4] + ("AAAA" if not tok.endswith("AAAA") else "BBBB"))
+    # a kid the set holds, with an algorithm its key does not allow
+    known = kids(out)[0]
+    h = pjtest.b64u(json.dumps({"alg": "HS256", "kid": known}))
+    pam(conf, h + "." + tok.split(".")[1] + "." + pjtest.b64u(b"x" * 32))
     conf_off = write_conf("norefresh-off", "jwks_file = %s\nissuer = %s\n"
                           "audience = pam_jwt\n" % (out, P.issuer))
     pam(conf_off, unknown_kid_token("off", P.issuer))
