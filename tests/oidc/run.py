@@ -840,6 +840,15 @@ def t_recipes(name):
                   v.stdout + v.stderr)
 
 
+# -- end to end: sshd in a private mount namespace (tests/oidc/e2e_sshd.py) --
+# last: it rotates the provider's key
+
+@case("e2e: provider token at sshd, rotation picked up on demand")
+def t_e2e(name):
+    import e2e_sshd
+    e2e_sshd.run_e2e(sys.modules[__name__])
+
+
 def main():
     global ENV, CA, OTHER_CA, P
     ENV = env()
