@@ -22,6 +22,7 @@ PAMDIR  ?= /lib/$(MULTIARCH)/security
 endif
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
+UNITDIR ?= /lib/systemd/system
 SYSCONF ?= /etc/security
 
 # One pkg-config call per package: a single call for all of them prints
@@ -104,6 +105,9 @@ install: all
 	    s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 	[ -e $(DESTDIR)$(SYSCONF)/pam_jwt.conf ] || \
 	    install -m 0644 conf/pam_jwt.conf $(DESTDIR)$(SYSCONF)/pam_jwt.conf
+	install -d $(DESTDIR)$(UNITDIR)
+	install -m 0644 conf/systemd/*.service conf/systemd/*.timer \
+	    conf/systemd/*.path $(DESTDIR)$(UNITDIR)/
 
 clean:
 	rm -rf build build-* 

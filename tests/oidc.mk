@@ -25,7 +25,8 @@ $(OIDC_MODULES): $(OIDC_DIR)/package.json $(OIDC_DIR)/package-lock.json
 
 .PHONY: check-oidc clean-oidc
 check-oidc: $(MODULE) $(TOOL) $(BUILD)/pam_driver $(OIDC_MODULES)
-	$(TEST_PYTHON) $(OIDC_DIR)/run.py --build $(BUILD) --node $(OIDC_NODE) $(ONLY_OPT)
+	$(TEST_PYTHON) $(OIDC_DIR)/run.py --build $(BUILD) --node $(OIDC_NODE) \
+	    $(if $(filter 1,$(SAN)),--san) $(ONLY_OPT)
 
 clean-oidc:
 	rm -rf $(OIDC_DIR)/node_modules

@@ -31,6 +31,8 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--build", required=True)
 ap.add_argument("--node", default="node")
 ap.add_argument("--only")
+ap.add_argument("--san", action="store_true",
+                help="the build is ASan+UBSan (SAN=1): preload its runtime")
 ARGS = ap.parse_args()
 BUILD = os.path.abspath(ARGS.build)
 TOOL = os.path.join(BUILD, "pamjwt")
@@ -47,14 +49,29 @@ PASSWD = ("root:x:0:0:root:/root:/bin/sh\n"
           "svc-backup:x:1500:1500:backup:/home/svc:/bin/sh\n")
 
 
-def env():
+def env(wrap=None):
+    """nss_wrapper accounts for the tool and the module; with wrap (a
+    service directory) also pam_wrapper, whose pam_syslog writes the
+    module's log lines to stderr as SYSLOG(...)."""
     pw, gr = pjtest.nss_files(WORK, PASSWD)
-    e = pjtest.nss_env(pw, gr, base=pjtest.minimal_env())
-    e["ASAN_OPTIONS"] = "verify_asan_link_order=0"
+    base = pjtest.minimal_env()
+    if wrap:
+        base.update(PAM_WRAPPER="1", PAM_WRAPPER_SERVICE_DIR=wrap,
+                    PAM_WRAPPER_DEBUGLEVEL="2")
+    e = pjtest.nss_env(pw, gr, san=ARGS.san, base=base,
+                       preload=["libpam_wrapper.so"] if wrap else [])
+    if ARGS.san:
+        e["UID_WRAPPER_DISABLE_DEEPBIND"] = "1"
+        e["PAM_WRAPPER_DISABLE_DEEPBIND"] = "1"
+        e["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0:exitcode=98"
+        e["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
+    else:
+        e["ASAN_OPTIONS"] = "verify_asan_link_order=0"
     return e
 
 
 ENV = None
+PAM_ENV = None
 CA = None
 OTHER_CA = None
 P = None
@@ -130,19 +147,27 @@ def verify(tok, jwks):
                           text=True, env=ENV, timeout=60)
 
 
+LAST_LOG = []
+
+
 def pam(conf, tok, user="svc-backup"):
     """The module through the real libpam (pam_driver, a service file in
-    WORK/pamd): the PAM result name."""
+    WORK/pamd, under pam_wrapper): the PAM result name; its log lines are
+    left in LAST_LOG."""
     pamd = os.path.join(WORK, "pamd")
     os.makedirs(pamd, exist_ok=True)
     pjtest.write(os.path.join(pamd, "oidc-test"),
                  "auth required %s config=%s\n" %
                  (os.path.join(BUILD, "pam_jwt.so"), conf))
+    pjtest.write(os.path.join(pamd, "other"), "auth required pam_deny.so\n")
     tf = os.path.join(WORK, "token")
     pjtest.write(tf, tok, mode=0o600)
     r = subprocess.run([os.path.join(BUILD, "pam_driver"), pamd, "oidc-test",
                         user, "@" + tf], capture_output=True, text=True,
-                       env=ENV, timeout=60)
+                       env=PAM_ENV, timeout=60)
+    LAST_LOG[:] = [x for x in r.stderr.splitlines() if "SYSLOG" in x]
+    if ARGS.san and "Sanitizer" in r.stderr:
+        return "sanitizer report: " + r.stderr
     for w in r.stdout.split():
         if w.startswith("result="):
             return w[len("result="):]
@@ -513,6 +538,14 @@ def t_refresh_rotation(name):
     check(name + " (new kid: refused at once, request left)",
           res == "PAM_AUTH_ERR" and os.path.exists(req) and
           os.path.getsize(req) == 0, res)
+    check(name + " (one log line: rejected, the reason, refresh requested)",
+          len(LAST_LOG) == 1 and "rejected:" in LAST_LOG[0] and
+          "(JWK Set refresh requested)" in LAST_LOG[0] and
+          "kid=refresh-new" in LAST_LOG[0], repr(LAST_LOG))
+    pam(conf, new_tok)
+    check(name + " (again within refresh_interval: already requested)",
+          len(LAST_LOG) == 1 and "(JWK Set refresh already requested)" in
+          LAST_LOG[0], repr(LAST_LOG))
     r = unit.poll()
     check(name + " (the path unit's fetch brings the new kid)",
           r is not None and r.returncode == 0 and
@@ -696,8 +729,9 @@ def t_binding(name):
         v = subprocess.run([TOOL, "verify", "--config", conf, "--user",
                             "svc-backup", "-"], input=tok_b,
                            capture_output=True, text=True, env=ENV)
-        check(name + " (pamjwt verify follows the binding)",
-              v.returncode == 0 and b.issuer in v.stdout, v.stdout + v.stderr)
+        check(name + " (pamjwt verify follows the binding and names it)",
+              v.returncode == 0 and "section: [issuer %s]" % b.issuer in
+              v.stdout, v.stdout + v.stderr)
     finally:
         b.stop()
 
@@ -850,8 +884,9 @@ def t_e2e(name):
 
 
 def main():
-    global ENV, CA, OTHER_CA, P
+    global ENV, PAM_ENV, CA, OTHER_CA, P
     ENV = env()
+    PAM_ENV = env(wrap=os.path.join(WORK, "pamd"))
     CA = oidcprov.make_ca(WORK, "ca")
     OTHER_CA = oidcprov.make_ca(WORK, "other-ca")
     wanted = [c for c in CASES if T.wants(c.case_name)]
