@@ -172,6 +172,7 @@ pj_options_set(struct pj_options *o, enum pj_level level, const char *key,
     const char *value, char *reason, size_t rlen)
 {
 	const struct opt_def *d = NULL;
+	enum opt_type type;
 	size_t i;
 	void *field;
 	char *copy;
@@ -189,11 +190,12 @@ pj_options_set(struct pj_options *o, enum pj_level level, const char *key,
 	if (level != PJ_LEVEL_ARG && strcmp(key, "config") == 0)
 		return pj_reason(PJ_E_CONFIG, reason, rlen,
 		    "config can only be given as a module argument");
-	if (d->type != T_REPEAT && (o->seen[level] & (1ULL << i)))
+	type = d->type;
+	if (type != T_REPEAT && (o->seen[level] & (1ULL << i)))
 		return pj_reason(PJ_E_CONFIG, reason, rlen,
 		    "option '%s' given twice", key);
 	o->seen[level] |= 1ULL << i;
-	if (d->type != T_FLAG && (value == NULL || value[0] == '\0'))
+	if (type != T_FLAG && (value == NULL || value[0] == '\0'))
 		return pj_reason(PJ_E_CONFIG, reason, rlen,
 		    "option '%s' needs a value", key);
 	if (value != NULL && pj_has_ctl(value))
@@ -208,7 +210,7 @@ pj_options_set(struct pj_options *o, enum pj_level level, const char *key,
 		o->secret_file = o->public_key_file = o->jwks_file = NULL;
 		o->key_source_level = (int)level;
 	}
-	switch (d->type) {
+	switch (type) {
 	case T_PATH:
 		if (value[0] != '/')
 			return pj_reason(PJ_E_CONFIG, reason, rlen,
