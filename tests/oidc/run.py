@@ -277,10 +277,17 @@ def failure_case(name, mode, expect, extra=(), delay=0):
     check(name, ok, "rc %d: %s" % (r.returncode, r.stderr))
     leftovers = [f for f in os.listdir(WORK) if f.startswith(".fail-")]
     check(name + " (no temporary file left)", leftovers == [], repr(leftovers))
-    tok = token()
-    v = verify(tok, out)
-    check(name + " (a token of the current key still verifies)",
-          v.returncode == 0, v.stdout + v.stderr)
+    login_still_works(name, out)
+
+
+def login_still_works(name, out):
+    """A login (the module through libpam) with a token of the current key
+    succeeds on the file that stayed."""
+    conf = write_conf("current", "jwks_file = %s\nissuer = %s\naudience = "
+                      "pam_jwt\ntyp = at+jwt\n" % (out, P.issuer))
+    res = pam(conf, token())
+    check(name + " (a login with the current key still works)",
+          res == "PAM_SUCCESS", res)
 
 
 @case("failure: discovery names another issuer")
@@ -318,6 +325,15 @@ def t_error(name):
     failure_case(name, "error", "HTTP status 503")
 
 
+@case("failure: JWK Set over --max-size")
+def t_max_size(name):
+    out = good_file("maxsize")
+    before = read(out)
+    r = fetch(out, "--max-size", "100")
+    check(name, r.returncode == 1 and read(out) == before and
+          "answer over 100 bytes" in r.stderr, r.stderr)
+
+
 @case("failure: provider slow past --timeout")
 def t_slow(name):
     failure_case(name, "slow", "timed out", extra=("--timeout", "2"),
@@ -336,6 +352,7 @@ def t_other_ca(name):
         P.admin("/tls", {"cert": P.cert[0], "key": P.cert[1]})
     check(name, r.returncode == 1 and read(out) == before and
           "TLS" in r.stderr, r.stderr)
+    login_still_works(name, out)
 
 
 @case("failure: the system trust store does not know the test CA")
@@ -359,6 +376,7 @@ def t_down(name):
         P.start()
     check(name, r.returncode == 1 and read(out) == before and
           "cannot connect" in r.stderr, r.stderr)
+    login_still_works(name, out)
 
 
 @case("stale: failure with a file older than --max-age is exit 3")
