@@ -673,6 +673,37 @@ def t_units(name):
           r.stdout + r.stderr)
 
 
+@case("systemd: the refresh service starts the on-demand fetch of each provider")
+def t_refresh_service(name):
+    """pam_jwt-jwks-refresh.service's ExecStart, unescaped as systemd does
+    ($$ -> $, %% -> %), run by sh over a directory of provider files, with
+    a systemctl that records what it is asked."""
+    path = os.path.join(HERE, "..", "..", "conf", "systemd",
+                        "pam_jwt-jwks-refresh.service")
+    with open(path) as f:
+        line = [x for x in f.read().splitlines()
+                if x.startswith("ExecStart=")][0][len("ExecStart="):]
+    script = line.split(" -c ", 1)[1].strip("'")
+    script = script.replace("$$", "$").replace("%%", "%")
+    d = os.path.join(WORK, "fetchconf")
+    os.makedirs(os.path.join(d, "bin"), exist_ok=True)
+    for n in ("staff", "partner"):
+        pjtest.write(os.path.join(d, n + ".conf"), "ISSUER=x\nOUT=y\n")
+    log = os.path.join(d, "systemctl.log")
+    pjtest.write(os.path.join(d, "bin", "systemctl"),
+                 "#!/bin/sh\necho \"$*\" >> %s\n" % log, mode=0o755)
+    script = script.replace("/etc/security/pam_jwt-fetch", d)
+    r = subprocess.run(["/bin/sh", "-c", script], capture_output=True,
+                       text=True, env={"PATH": os.path.join(d, "bin") +
+                                       ":/usr/bin:/bin"})
+    with open(log) as f:
+        got = sorted(f.read().splitlines())
+    check(name, r.returncode == 0 and got == [
+        "start --no-block pam_jwt-jwks-fetch-now@partner.service",
+        "start --no-block pam_jwt-jwks-fetch-now@staff.service"],
+        repr(got) + r.stderr)
+
+
 # -- keys bound to issuers ------------------------------------------------------
 
 def provider_private_jwk(prov, kid=None):
