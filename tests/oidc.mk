@@ -23,8 +23,17 @@ $(OIDC_MODULES): $(OIDC_DIR)/package.json $(OIDC_DIR)/package-lock.json
 	cd $(OIDC_DIR) && $(OIDC_NPM) ci --no-audit --no-fund
 	@touch $@
 
+# tools/http.c and tools/oidc.c on their own (the POST form helper no
+# pamjwt command uses yet)
+OIDC_PROBE := $(BUILD)/tests/oidc/http_probe
+$(OIDC_PROBE): tests/oidc/http_probe.c tools/http.c tools/http.h tools/oidc.c \
+    tools/oidc.h $(LIBA) tests/oidc.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $< tools/http.c tools/oidc.c $(LDFLAGS) \
+	    $(LIBA) $(PKG_LIBS) $(CURL_LIBS)
+
 .PHONY: check-oidc clean-oidc
-check-oidc: $(MODULE) $(TOOL) $(BUILD)/pam_driver $(OIDC_MODULES)
+check-oidc: $(MODULE) $(TOOL) $(BUILD)/pam_driver $(OIDC_PROBE) $(OIDC_MODULES)
 	$(TEST_PYTHON) $(OIDC_DIR)/run.py --build $(BUILD) --node $(OIDC_NODE) \
 	    $(if $(filter 1,$(SAN)),--san) $(ONLY_OPT)
 

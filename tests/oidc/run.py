@@ -39,10 +39,20 @@ TOOL = os.path.join(BUILD, "pamjwt")
 T = pjtest.Tally("oidc", ARGS.only)
 WORK = pjtest.tempdir("pamjwt-oidc.")
 SECRET = "s3cret-of-the-service-client-0123456789abcdef"
+ODD_SECRET = "s&e=c r+t%41/?#~-0123456789abcdef0123456789"
 CLIENTS = [{
     "client_id": "svc-backup", "client_secret": SECRET,
     "grant_types": ["client_credentials"], "redirect_uris": [],
     "response_types": [], "token_endpoint_auth_method": "client_secret_post",
+}, {
+    # a secret that form encoding must escape (& = space + % / ? #)
+    "client_id": "odd client&=", "client_secret": ODD_SECRET,
+    "grant_types": ["client_credentials"], "redirect_uris": [],
+    "response_types": [], "token_endpoint_auth_method": "client_secret_post",
+}, {
+    "client_id": "basic-client", "client_secret": SECRET,
+    "grant_types": ["client_credentials"], "redirect_uris": [],
+    "response_types": [], "token_endpoint_auth_method": "client_secret_basic",
 }]
 PASSWD = ("root:x:0:0:root:/root:/bin/sh\n"
           "alice:x:1001:1001:Alice:/home/alice:/bin/sh\n"
@@ -261,6 +271,48 @@ def t_slash(name):
     r = fetch(out, issuer=P.issuer + "/")
     check(name, r.returncode == 1 and not os.path.exists(out) and
           "names issuer" in r.stderr, r.stderr)
+
+
+@case("http: the POST form helper and discovery (tools/http.c, oidc.c)")
+def t_http_probe(name):
+    probe = os.path.join(BUILD, "tests", "oidc", "http_probe")
+
+    def run(*args):
+        return subprocess.run([probe, CA[0]] + list(args),
+                              capture_output=True, text=True, env=ENV,
+                              timeout=60)
+    d = run("discover", P.issuer)
+    check(name + " (discovery: endpoints for the device flow)",
+          d.returncode == 0 and "token_endpoint=%s/token" % P.issuer in
+          d.stdout and "device_authorization_endpoint=%s/device/auth" %
+          P.issuer in d.stdout, d.stdout + d.stderr)
+    for who, args in (
+            ("client_secret_post, every byte escaped",
+             ("grant_type", "client_credentials", "client_id",
+              "odd client&=", "client_secret", ODD_SECRET,
+              "scope", "ssh sudo")),
+            ("client_secret_basic", ("--basic", "basic-client", SECRET,
+                                     "grant_type", "client_credentials",
+                                     "scope", "ssh"))):
+        r = run("post", P.issuer + "/token", *args)
+        body = r.stdout.split("\n", 1)[1] if "\n" in r.stdout else ""
+        ok = r.returncode == 0 and r.stdout.startswith("status=200 ")
+        try:
+            ok = ok and "access_token" in json.loads(body)
+        except ValueError:
+            ok = False
+        check(name + " (token endpoint, %s)" % who, ok, r.stdout + r.stderr)
+    r = run("post", P.issuer + "/token", "grant_type", "client_credentials",
+            "client_id", "odd client&=", "client_secret", "wrong")
+    check(name + " (a refused client: status 401, the answer kept)",
+          r.returncode == 0 and r.stdout.startswith("status=401 ") and
+          "invalid_client" in r.stdout, r.stdout + r.stderr)
+    r = run("post", P.issuer + "/token", "grant_type")
+    check(name + " (a name without a value is refused)", r.returncode == 1,
+          r.stdout + r.stderr)
+    r = run("get", "http://127.0.0.1:%d/jwks" % P.port)
+    check(name + " (plain http refused)", r.returncode == 1 and
+          "URL" in r.stderr, r.stdout + r.stderr)
 
 
 # -- failures: the old file stays ------------------------------------------
