@@ -635,15 +635,16 @@ fetch(struct run *r)
 	 * just before does not hold off the refresh a new kid asks for */
 	if (r->min_interval > 0 && st.demand > 0 && st.demand <= r->now &&
 	    r->now - st.demand < r->min_interval) {
-		if (st.last_ok) {
+		if (st.last_ok && have_old) {
 			say(LOG_INFO, r, "not asked again: last on-demand fetch "
 			    "%lld s ago (--min-interval %lld)", r->now - st.demand,
 			    r->min_interval);
 			rv = EXIT_CURRENT;
 		} else
-			rv = failed(r, &st, have_old, &ost, "not asked again "
-			    "after the failure of the last attempt within "
-			    "--min-interval");
+			rv = failed(r, &st, have_old, &ost, have_old ?
+			    "not asked again after the failure of the last "
+			    "attempt within --min-interval" : "not asked again "
+			    "within --min-interval, and the file is gone");
 		goto out;
 	}
 	if (!r->force && have_old && st.fresh_until > r->now) {

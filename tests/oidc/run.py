@@ -528,6 +528,10 @@ def t_min_interval(name):
           r1.returncode == 0 and n1 == 2, "%s %d" % (r1.stderr, n1))
     check(name, r.returncode == 0 and "not asked again" in r.stderr and
           P.stats()["total"] == n1, r.stderr)
+    os.unlink(out)
+    r = fetch(out, "--force", "--min-interval", "3600")
+    check(name + " (the file gone: exit 1, not 0)", r.returncode == 1 and
+          "file is gone" in r.stderr and P.stats()["total"] == n1, r.stderr)
 
 
 @case("rate limit: after a failed attempt, exit 1 without asking")
