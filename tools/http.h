@@ -27,7 +27,11 @@ struct pjt_http_opts {
 	long timeout_ms;            /* whole transfer; 0: the default */
 	size_t max_size;            /* body bytes; 0: PJT_HTTP_DEFAULT_MAX */
 	const char *if_none_match;  /* an ETag from an earlier answer, or NULL */
-	const char *basic_user;     /* POST: HTTP Basic credentials, or NULL */
+	/* POST: HTTP Basic credentials, or NULL.  Sent as given: RFC 6749
+	 * 2.3.1 wants client id and secret form-urlencoded first, which
+	 * matters only for bytes outside [A-Za-z0-9-._~] (use the form
+	 * fields, client_secret_post, for those). */
+	const char *basic_user;
 	const char *basic_pass;
 };
 
