@@ -12,7 +12,7 @@ DESTDIR ?=
 BUILD   ?= build
 SAN     ?=
 CC      ?= cc
-PKGS    := pam libsodium libjwt jansson openssl
+PKGS    := pam libsodium libjwt jansson openssl libcurl
 # PKGS_OMIT=...: packages a build may go without (debian/rules omits
 # libjwt, which only the attack suite uses)
 PKGS    := $(filter-out $(PKGS_OMIT),$(PKGS))
@@ -25,6 +25,7 @@ PAMDIR  ?= /lib/$(MULTIARCH)/security
 endif
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
+UNITDIR ?= /lib/systemd/system
 SYSCONF ?= /etc/security
 
 # One pkg-config call per package: a single call for all of them prints
@@ -100,6 +101,7 @@ include bench/bench.mk
 # that adds a part (a program, systemd units) appends its target to
 # INSTALL_TARGETS before this point.
 INSTALL_TARGETS := install-module install-tool install-man install-conf \
+                   install-units \
                    $(INSTALL_TARGETS)
 PAMCONFDIR ?= $(PREFIX)/share/pam-configs
 
@@ -133,6 +135,12 @@ install-conf:
 	install -d $(DESTDIR)$(SYSCONF)
 	[ -e $(DESTDIR)$(SYSCONF)/pam_jwt.conf ] || \
 	    install -m 0644 conf/pam_jwt.conf $(DESTDIR)$(SYSCONF)/pam_jwt.conf
+
+# The systemd units of pamjwt jwks-fetch (pamjwt(1), SYSTEMD UNITS);
+# pamjwt-linkd's unit is installed by install-linkd.
+install-units:
+	install -d $(DESTDIR)$(UNITDIR)
+	install -m 0644 conf/systemd/pam_jwt-jwks-* $(DESTDIR)$(UNITDIR)/
 
 clean:
 	rm -rf build build-* 

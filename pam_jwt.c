@@ -7,6 +7,7 @@
 #include "lib/key.h"
 #include "lib/options.h"
 #include "lib/prompt.h"
+#include "lib/refresh.h"
 #include "lib/verify.h"
 
 #include <security/pam_ext.h>
@@ -367,6 +368,34 @@ decide(pam_handle_t *pamh, const struct pj_options *o, const struct answer *a,
 	return r;
 }
 
+/* A token whose kid the local JWK Set lacks: ask the host to fetch the set
+ * again (lib/refresh.h), and say so in the rejection's line.  The login
+ * answers now, from the file as it is. */
+static void
+refresh(pam_handle_t *pamh, const struct pj_options *o, const char *t,
+    size_t tl, struct pj_result *res)
+{
+	enum pj_refresh_state st = PJ_REFRESH_NONE;
+	char reason[PJ_REASON_MAX] = "", safe[PJ_REASON_MAX];
+	const char *note = "";
+	size_t n;
+
+	if (pj_refresh_maybe(o, t, tl, res, (long long)time(NULL), &st, reason,
+	    sizeof(reason)) != PJ_OK) {
+		pj_sanitize(safe, sizeof(safe), reason);
+		pam_syslog(pamh, LOG_WARNING, "cannot request a JWK Set refresh: %s",
+		    safe);
+		return;
+	}
+	if (st == PJ_REFRESH_REQUESTED)
+		note = " (JWK Set refresh requested)";
+	else if (st == PJ_REFRESH_RECENT)
+		note = " (JWK Set refresh already requested)";
+	n = strlen(res->reason);
+	if (note[0] != '\0' && n + strlen(note) < sizeof(res->reason))
+		memcpy(res->reason + n, note, strlen(note) + 1);
+}
+
 PAM_EXTERN int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
@@ -391,6 +420,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	pj_trim(&t, &tl);
 	cut_note(cut, sizeof(cut), &a, t, tl);
 	r = decide(pamh, &o, &a, t, tl, pam_user, cut, &res);
+	refresh(pamh, &o, t, tl, &res);
 	log_result(pamh, &o, &res, pam_user, cut);
 out:
 	pj_result_clear(&res);

@@ -17,7 +17,8 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 10
 FUZZ_CHECK_SECONDS ?= 4
 FUZZ_TARGETS := token config jwks usermap pem b64url pam pamd \
-                linkd_form linkd_dir linkd_conf
+                linkd_form linkd_dir linkd_conf \
+                oidc http bind
 
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS  := -g -O1 $(FUZZ_SAN) -fno-omit-frame-pointer -std=gnu11 \
@@ -61,6 +62,12 @@ $(FUZZ_BUILD)/fuzz_linkd_dir: tools/linkd/dir.c tools/linkd/linkd.h
 $(FUZZ_BUILD)/fuzz_linkd_dir: FUZZ_EXTRA = tools/linkd/dir.c
 $(FUZZ_BUILD)/fuzz_linkd_conf: tools/linkd/conf.c tools/linkd/dir.c tools/linkd/linkd.h
 $(FUZZ_BUILD)/fuzz_linkd_conf: FUZZ_EXTRA = tools/linkd/conf.c tools/linkd/dir.c
+
+# jwks-fetch's discovery parser and HTTP answer headers live in tools/ too
+$(FUZZ_BUILD)/fuzz_oidc: tools/oidc.c tools/oidc.h tools/http.c tools/http.h
+$(FUZZ_BUILD)/fuzz_oidc: FUZZ_EXTRA = tools/oidc.c tools/http.c $(CURL_LIBS)
+$(FUZZ_BUILD)/fuzz_http: tools/http.c tools/http.h
+$(FUZZ_BUILD)/fuzz_http: FUZZ_EXTRA = tools/http.c $(CURL_LIBS)
 
 $(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.h fuzz/keys.h $(FUZZ_LIB_OBJ)
 	@mkdir -p $(dir $@)

@@ -243,5 +243,11 @@ pj_claims_check(const struct pj_options *o, json_t *claims, const char *typ,
 			return pj_reason(PJ_E_CLAIM, reason, rlen,
 			    "required claim %.128s not satisfied",
 			    o->require_claim.v[i]);
+	/* require_true: the JSON value true itself (email_verified); the
+	 * string "true" is not it */
+	for (i = 0; i < o->require_true.n; i++)
+		if (!json_is_true(json_object_get(claims, o->require_true.v[i])))
+			return pj_reason(PJ_E_CLAIM, reason, rlen,
+			    "claim %.128s is not true", o->require_true.v[i]);
 	return PJ_OK;
 }

@@ -49,6 +49,10 @@ static const struct opt_def defs[] = {
 	{ "try_first_pass", T_FLAG, OFF(try_first_pass), 0, 0 },
 	{ "keep_authtok", T_FLAG, OFF(keep_authtok), 0, 0 },
 	{ "debug", T_FLAG, OFF(debug), 0, 0 },
+	/* issue 15: keys that follow the provider (lib/refresh.h) */
+	{ "refresh_request", T_PATH, OFF(refresh_request), 0, 0 },
+	{ "refresh_interval", T_NUM, OFF(refresh_interval), 1, 86400 },
+	{ "require_true", T_LIST, OFF(require_true), 0, 0 },
 };
 #define NDEFS (sizeof(defs) / sizeof(defs[0]))
 
@@ -62,6 +66,7 @@ pj_options_init(struct pj_options *o)
 	o->min_uid = PJ_DEFAULT_MIN_UID;
 	o->require_claim_level = -1;
 	o->key_source_level = -1;
+	o->refresh_interval = PJ_DEFAULT_REFRESH_INTERVAL;
 }
 
 /* secret_file, public_key_file and jwks_file come as one set from the most
@@ -167,6 +172,7 @@ pj_options_set(struct pj_options *o, enum pj_level level, const char *key,
     const char *value, char *reason, size_t rlen)
 {
 	const struct opt_def *d = NULL;
+	enum opt_type type;
 	size_t i;
 	void *field;
 	char *copy;
@@ -184,11 +190,12 @@ pj_options_set(struct pj_options *o, enum pj_level level, const char *key,
 	if (level != PJ_LEVEL_ARG && strcmp(key, "config") == 0)
 		return pj_reason(PJ_E_CONFIG, reason, rlen,
 		    "config can only be given as a module argument");
-	if (d->type != T_REPEAT && (o->seen[level] & (1ULL << i)))
+	type = d->type;
+	if (type != T_REPEAT && (o->seen[level] & (1ULL << i)))
 		return pj_reason(PJ_E_CONFIG, reason, rlen,
 		    "option '%s' given twice", key);
 	o->seen[level] |= 1ULL << i;
-	if (d->type != T_FLAG && (value == NULL || value[0] == '\0'))
+	if (type != T_FLAG && (value == NULL || value[0] == '\0'))
 		return pj_reason(PJ_E_CONFIG, reason, rlen,
 		    "option '%s' needs a value", key);
 	if (value != NULL && pj_has_ctl(value))
@@ -203,7 +210,7 @@ pj_options_set(struct pj_options *o, enum pj_level level, const char *key,
 		o->secret_file = o->public_key_file = o->jwks_file = NULL;
 		o->key_source_level = (int)level;
 	}
-	switch (d->type) {
+	switch (type) {
 	case T_PATH:
 		if (value[0] != '/')
 			return pj_reason(PJ_E_CONFIG, reason, rlen,
@@ -245,14 +252,24 @@ pj_options_set(struct pj_options *o, enum pj_level level, const char *key,
 	return PJ_E_INTERNAL;
 }
 
-/* Parse "[service NAME]"; returns 0 and the name span, or -1. */
+/* Parse "[service NAME]" or "[issuer URL]"; returns 0 and the name span,
+ * with *issuer 1 for an issuer section, or -1. */
 static int
-parse_section(const char *p, size_t n, const char **name, size_t *nlen)
+parse_section(const char *p, size_t n, const char **name, size_t *nlen,
+    int *issuer)
 {
-	static const char head[] = "[service";
-	size_t hl = sizeof(head) - 1, i;
+	static const char shead[] = "[service", ihead[] = "[issuer";
+	size_t hl, i;
 
-	if (n < hl + 3 || memcmp(p, head, hl) != 0 || p[n - 1] != ']')
+	if (n > sizeof(shead) && memcmp(p, shead, sizeof(shead) - 1) == 0) {
+		hl = sizeof(shead) - 1;
+		*issuer = 0;
+	} else if (n > sizeof(ihead) && memcmp(p, ihead, sizeof(ihead) - 1) == 0) {
+		hl = sizeof(ihead) - 1;
+		*issuer = 1;
+	} else
+		return -1;
+	if (n < hl + 3 || p[n - 1] != ']')
 		return -1;
 	i = hl;
 	if (!pj_is_blank(p[i]))
@@ -271,79 +288,39 @@ parse_section(const char *p, size_t n, const char **name, size_t *nlen)
 	return 0;
 }
 
-int
-pj_options_parse_config(struct pj_options *o, const char *text, size_t len,
-    const char *name, const char *service, char *reason, size_t rlen)
+/* Apply the "key = value" lines from *p up to the next section header (left
+ * unread) or the end, to target at level.  *lineno counts the lines. */
+static int
+apply_lines(struct pj_options *target, enum pj_level level, const char **p,
+    const char *end, unsigned int *lineno, const char *name, char *reason,
+    size_t rlen)
 {
-	struct pj_options scratch;
-	struct pj_options *target = o;
-	struct pj_strlist sections = { NULL, 0 };
-	char sect[PJ_CONFIG_LINE_MAX];
-	enum pj_level level = PJ_LEVEL_FILE;
-	const char *p = text, *end = text + len, *line, *eq, *sname;
+	const char *line, *eq, *before;
 	char key[64], value[PJ_CONFIG_LINE_MAX];
-	size_t n, kl, vl, snl;
-	unsigned int lineno = 0;
-	int r = PJ_E_INTERNAL;
+	size_t n, kl, vl;
+	int r;
 
-	pj_options_init(&scratch);
-	if (memchr(text, '\0', len) != NULL) {
-		r = pj_reason(PJ_E_CONFIG, reason, rlen, "%s: contains a NUL byte",
-		    name);
-		goto out;
-	}
-	while (pj_next_line(&p, end, &line, &n)) {
-		lineno++;
+	for (;;) {
+		before = *p;
+		if (!pj_next_line(p, end, &line, &n))
+			return PJ_OK;
+		if (n > 0 && line[0] == '[') {
+			*p = before;
+			return PJ_OK;
+		}
+		(*lineno)++;
 		if (n == 0 || line[0] == '#')
 			continue;
-		if (n >= PJ_CONFIG_LINE_MAX) {
-			r = pj_reason(PJ_E_CONFIG, reason, rlen,
-			    "%s:%u: line too long", name, lineno);
-			goto out;
-		}
-		if (line[0] == '[') {
-			if (parse_section(line, n, &sname, &snl) != 0) {
-				r = pj_reason(PJ_E_CONFIG, reason, rlen,
-				    "%s:%u: a section must read [service NAME]",
-				    name, lineno);
-				goto out;
-			}
-			/* one section per service: a second one would be
-			 * applied to its own service and checked apart for
-			 * the others, so a key given in both would break that
-			 * service alone */
-			memcpy(sect, sname, snl);
-			sect[snl] = '\0';
-			if (pj_strlist_has(&sections, sect)) {
-				r = pj_reason(PJ_E_CONFIG, reason, rlen,
-				    "%s:%u: a second [service %.64s] section (write "
-				    "each service's keys in one section)", name,
-				    lineno, sect);
-				goto out;
-			}
-			if ((r = pj_strlist_add(&sections, sname, snl)) != PJ_OK)
-				goto out;
-			level = PJ_LEVEL_SECTION;
-			if (service != NULL && strlen(service) == snl &&
-			    memcmp(service, sname, snl) == 0) {
-				target = o;
-			} else {
-				/* checked, not applied: a fresh scratch per section */
-				pj_options_free(&scratch);
-				pj_options_init(&scratch);
-				target = &scratch;
-			}
-			continue;
-		}
+		if (n >= PJ_CONFIG_LINE_MAX)
+			return pj_reason(PJ_E_CONFIG, reason, rlen,
+			    "%s:%u: line too long", name, *lineno);
 		eq = memchr(line, '=', n);
 		kl = eq ? (size_t)(eq - line) : n;
 		while (kl > 0 && pj_is_blank(line[kl - 1]))
 			kl--;
-		if (kl == 0 || kl >= sizeof(key)) {
-			r = pj_reason(PJ_E_CONFIG, reason, rlen,
-			    "%s:%u: expected 'key = value'", name, lineno);
-			goto out;
-		}
+		if (kl == 0 || kl >= sizeof(key))
+			return pj_reason(PJ_E_CONFIG, reason, rlen,
+			    "%s:%u: expected 'key = value'", name, *lineno);
 		memcpy(key, line, kl);
 		key[kl] = '\0';
 		if (eq != NULL) {
@@ -357,16 +334,108 @@ pj_options_parse_config(struct pj_options *o, const char *text, size_t len,
 			memcpy(value, v, vl);
 			value[vl] = '\0';
 		}
+		if (level == PJ_LEVEL_ISSUER && strcmp(key, "issuer") == 0)
+			return pj_reason(PJ_E_CONFIG, reason, rlen,
+			    "%s:%u: an [issuer URL] section's issuer is its URL: "
+			    "no issuer key in it", name, *lineno);
 		r = pj_options_set(target, level, key, eq ? value : NULL, reason,
 		    rlen);
 		if (r != PJ_OK) {
-			pj_reason_prefix(reason, rlen, "%s:%u", name, lineno);
-			goto out;
+			pj_reason_prefix(reason, rlen, "%s:%u", name, *lineno);
+			return r;
 		}
 	}
+}
+
+int
+pj_options_parse_config(struct pj_options *o, const char *text, size_t len,
+    const char *name, const char *service, char *reason, size_t rlen)
+{
+	struct pj_options scratch;
+	struct pj_strlist sections = { NULL, 0 }, issuers = { NULL, 0 };
+	char sect[PJ_CONFIG_LINE_MAX];
+	const char *p = text, *end = text + len, *line, *sname;
+	const char *svc_at = NULL;
+	size_t n, snl;
+	unsigned int lineno = 0, svc_lineno = 0;
+	int r = PJ_E_INTERNAL, is_issuer;
+
+	pj_options_init(&scratch);
+	if (memchr(text, '\0', len) != NULL) {
+		r = pj_reason(PJ_E_CONFIG, reason, rlen, "%s: contains a NUL byte",
+		    name);
+		goto out;
+	}
+	/* the global keys, then each section in turn; the service's own
+	 * section is applied last (after an [issuer] section, wherever it
+	 * stands in the file) */
+	if ((r = apply_lines(o, PJ_LEVEL_FILE, &p, end, &lineno, name, reason,
+	    rlen)) != PJ_OK)
+		goto out;
+	while (pj_next_line(&p, end, &line, &n)) {
+		lineno++;
+		if (n >= PJ_CONFIG_LINE_MAX) {
+			r = pj_reason(PJ_E_CONFIG, reason, rlen,
+			    "%s:%u: line too long", name, lineno);
+			goto out;
+		}
+		if (parse_section(line, n, &sname, &snl, &is_issuer) != 0) {
+			r = pj_reason(PJ_E_CONFIG, reason, rlen,
+			    "%s:%u: a section must read [service NAME] or "
+			    "[issuer URL]", name, lineno);
+			goto out;
+		}
+		memcpy(sect, sname, snl);
+		sect[snl] = '\0';
+		/* one section per service (or issuer): a second one would be
+		 * applied to its own service and checked apart for the
+		 * others, so a key given in both would break that service
+		 * alone */
+		if (pj_strlist_has(is_issuer ? &issuers : &sections, sect)) {
+			r = pj_reason(PJ_E_CONFIG, reason, rlen,
+			    "%s:%u: a second [%s %.64s] section (write each %s's "
+			    "keys in one section)", name, lineno,
+			    is_issuer ? "issuer" : "service", sect,
+			    is_issuer ? "issuer" : "service");
+			goto out;
+		}
+		if ((r = pj_strlist_add(is_issuer ? &issuers : &sections, sname,
+		    snl)) != PJ_OK)
+			goto out;
+		if (is_issuer && o->bind_issuer != NULL &&
+		    strcmp(o->bind_issuer, sect) == 0) {
+			r = apply_lines(o, PJ_LEVEL_ISSUER, &p, end, &lineno, name,
+			    reason, rlen);
+		} else {
+			if (!is_issuer && service != NULL &&
+			    strcmp(service, sect) == 0 && strlen(service) == snl) {
+				svc_at = p;
+				svc_lineno = lineno;
+			}
+			/* checked, not applied (the service's own: not yet):
+			 * a fresh scratch per section */
+			pj_options_free(&scratch);
+			pj_options_init(&scratch);
+			r = apply_lines(&scratch, is_issuer ? PJ_LEVEL_ISSUER :
+			    PJ_LEVEL_SECTION, &p, end, &lineno, name, reason, rlen);
+		}
+		if (r != PJ_OK)
+			goto out;
+	}
+	if (svc_at != NULL) {
+		p = svc_at;
+		if ((r = apply_lines(o, PJ_LEVEL_SECTION, &p, end, &svc_lineno,
+		    name, reason, rlen)) != PJ_OK)
+			goto out;
+	}
+	/* the names, for pj_options_load to build each binding */
+	pj_strlist_free(&o->issuer_sections);
+	o->issuer_sections = issuers; /* transferred */
+	memset(&issuers, 0, sizeof(issuers));
 	r = PJ_OK;
 out:
 	pj_strlist_free(&sections);
+	pj_strlist_free(&issuers);
 	pj_options_free(&scratch);
 	return r;
 }
@@ -376,10 +445,17 @@ pj_options_check(const struct pj_options *o, char *reason, size_t rlen)
 {
 	unsigned int keybits = 0;
 
+	/* with [issuer URL] sections, the global key sources are optional:
+	 * a token of no section's issuer is then refused (lib/bind.c) */
 	if (o->secret_file == NULL && o->public_key_file == NULL &&
-	    o->jwks_file == NULL)
+	    o->jwks_file == NULL && o->issuer_sections.n == 0)
 		return pj_reason(PJ_E_CONFIG, reason, rlen,
 		    "no key source: set secret_file, public_key_file or jwks_file");
+	if (o->refresh_request != NULL && o->issuer.n == 0 &&
+	    o->issuer_sections.n == 0)
+		return pj_reason(PJ_E_CONFIG, reason, rlen,
+		    "refresh_request needs issuer (or [issuer URL] sections): "
+		    "only a token of a configured issuer asks for a refresh");
 	if (o->use_first_pass && o->try_first_pass)
 		return pj_reason(PJ_E_CONFIG, reason, rlen,
 		    "use_first_pass and try_first_pass exclude each other");
@@ -442,9 +518,60 @@ fill_defaults(struct pj_options *o)
 	return PJ_OK;
 }
 
+static int load(struct pj_options *o, int argc, const char **argv,
+    const char *service, const char *bind_issuer, char *reason, size_t rlen);
+
+/* Each [issuer URL] section's own options (lib/bind.h): loaded like the
+ * whole, with the section applied, and bound to that issuer alone. */
+static int
+load_bindings(struct pj_options *o, int argc, const char **argv,
+    const char *service, char *reason, size_t rlen)
+{
+	struct pj_binding *b;
+	size_t i;
+	int r;
+
+	if (o->issuer_sections.n == 0)
+		return PJ_OK;
+	o->bind = calloc(o->issuer_sections.n, sizeof(*o->bind));
+	if (o->bind == NULL)
+		return PJ_E_NOMEM;
+	for (i = 0; i < o->issuer_sections.n; i++) {
+		b = &o->bind[i];
+		o->nbind = i + 1;
+		b->issuer = strdup(o->issuer_sections.v[i]);
+		b->o = calloc(1, sizeof(*b->o));
+		if (b->issuer == NULL || b->o == NULL)
+			return PJ_E_NOMEM;
+		r = load(b->o, argc, argv, service, b->issuer, reason, rlen);
+		if (r != PJ_OK)
+			return r;
+		/* the binding: this section's keys verify this issuer's
+		 * tokens, and nothing else's */
+		if (b->o->key_source_level != PJ_LEVEL_ISSUER) {
+			char shown[PJ_LOGVAL_SIZE(96)];
+
+			pj_logstr(shown, sizeof(shown), b->issuer, 96);
+			return pj_reason(PJ_E_CONFIG, reason, rlen,
+			    "[issuer %s] must name its key source (secret_file, "
+			    "public_key_file or jwks_file), and with [issuer] "
+			    "sections no [service] section or module argument may "
+			    "name one", shown);
+		}
+	}
+	return PJ_OK;
+}
+
 int
 pj_options_load(struct pj_options *o, int argc, const char **argv,
     const char *service, char *reason, size_t rlen)
+{
+	return load(o, argc, argv, service, NULL, reason, rlen);
+}
+
+static int
+load(struct pj_options *o, int argc, const char **argv,
+    const char *service, const char *bind_issuer, char *reason, size_t rlen)
 {
 	const char *config = NULL;
 	char key[64];
@@ -453,6 +580,8 @@ pj_options_load(struct pj_options *o, int argc, const char **argv,
 	int i, r = PJ_E_INTERNAL;
 
 	pj_options_init(o);
+	if (bind_issuer != NULL && (o->bind_issuer = strdup(bind_issuer)) == NULL)
+		return PJ_E_NOMEM;
 	/* config= is an argument only, and decides which file to read */
 	for (i = 0; i < argc; i++) {
 		if (argv[i] == NULL)
@@ -510,7 +639,19 @@ pj_options_load(struct pj_options *o, int argc, const char **argv,
 	r = fill_defaults(o);
 	if (r != PJ_OK)
 		goto out;
+	if (bind_issuer != NULL) {
+		/* a binding's sections were checked by the whole's load; it
+		 * accepts its own issuer alone */
+		pj_strlist_free(&o->issuer_sections);
+		pj_strlist_free(&o->issuer);
+		if ((r = pj_strlist_add(&o->issuer, bind_issuer,
+		    strlen(bind_issuer))) != PJ_OK)
+			goto out;
+	}
 	r = pj_options_check(o, reason, rlen);
+	if (r != PJ_OK || bind_issuer != NULL)
+		goto out;
+	r = load_bindings(o, argc, argv, service, reason, rlen);
 out:
 	return r;
 }
@@ -518,6 +659,8 @@ out:
 void
 pj_options_free(struct pj_options *o)
 {
+	size_t i;
+
 	if (o == NULL)
 		return;
 	free(o->config);
@@ -532,5 +675,16 @@ pj_options_free(struct pj_options *o)
 	free(o->user_map);
 	free(o->replay_cache);
 	free(o->prompt);
+	free(o->refresh_request);
+	pj_strlist_free(&o->require_true);
+	for (i = 0; i < o->nbind; i++) {
+		free(o->bind[i].issuer);
+		if (o->bind[i].o != NULL)
+			pj_options_free(o->bind[i].o);
+		free(o->bind[i].o);
+	}
+	free(o->bind);
+	pj_strlist_free(&o->issuer_sections);
+	free(o->bind_issuer);
 	pj_options_init(o);
 }

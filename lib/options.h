@@ -20,11 +20,28 @@
 #define PJ_CONFIG_LINE_MAX 4096
 
 
-/* Where a value came from; a later level overrides an earlier one. */
+/* Where a value came from; a later level overrides an earlier one.  An
+ * [issuer URL] section applies between the global keys and the [service]
+ * section (lib/bind.h). */
 enum pj_level {
 	PJ_LEVEL_FILE = 0,
-	PJ_LEVEL_SECTION = 1,
-	PJ_LEVEL_ARG = 2,
+	PJ_LEVEL_ISSUER = 1,
+	PJ_LEVEL_SECTION = 2,
+	PJ_LEVEL_ARG = 3,
+};
+#define PJ_LEVELS 4
+
+/* Refresh requests (lib/refresh.h): the default interval. */
+#define PJ_DEFAULT_REFRESH_INTERVAL 60
+
+struct pj_options;
+
+/* One [issuer URL] section: the whole options for the tokens whose iss is
+ * exactly issuer (global keys, the section, the [service] section and the
+ * module arguments, with issuer = this URL alone). */
+struct pj_binding {
+	char *issuer;
+	struct pj_options *o;
 };
 
 struct pj_options {
@@ -51,8 +68,16 @@ struct pj_options {
 	int try_first_pass;
 	int keep_authtok;
 	int debug;
+	struct pj_strlist require_true; /* claims that must be JSON true */
+	char *refresh_request;     /* file to touch for an unknown kid, or NULL */
+	long long refresh_interval;
+	/* [issuer URL] sections (lib/bind.h), built by pj_options_load */
+	struct pj_binding *bind;
+	size_t nbind;
+	struct pj_strlist issuer_sections; /* their names, in file order */
+	char *bind_issuer;         /* set: this is the binding of that issuer */
 	/* bookkeeping for the setter */
-	unsigned long long seen[3];  /* per level: bit per key index */
+	unsigned long long seen[PJ_LEVELS];  /* per level: bit per key index */
 	int require_claim_level;     /* level that filled require_claim, -1 none */
 	int key_source_level;        /* level that named the key sources, -1 none */
 };

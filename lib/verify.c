@@ -2,6 +2,7 @@
 #include "verify.h"
 #include "alg.h"
 #include "b64url.h"
+#include "bind.h"
 #include "claims.h"
 #include "err.h"
 #include "jws.h"
@@ -84,6 +85,20 @@ pj_verify(const struct pj_options *o, const struct pj_keyset *ks,
 		r = pj_reason(PJ_E_NOT_JWS, reason, rlen,
 		    "input is not shaped like a compact JWS");
 		goto out;
+	}
+	if (o->nbind > 0) {
+		/* [issuer URL] sections: the token's iss chooses whose keys
+		 * and rules decide (bind.h); the given keys are the global
+		 * ones, never a section's */
+		const struct pj_options *chosen = NULL;
+
+		r = pj_bind_choose(o, token, len, &chosen, reason, rlen);
+		if (r != PJ_OK)
+			goto out;
+		if (chosen != o) {
+			o = chosen;
+			ks = NULL;
+		}
 	}
 	if (ks == NULL) {
 		r = pj_keyset_load(o, &own, reason, rlen);

@@ -40,7 +40,7 @@ getrandom|randombytes_buf|dlopen|dlmopen
 
 FAULT_SCENARIOS := hs256 rs256 jwks-es256 single_use parts-map \
                    hs256-badsig rs256-badsig es256-badsig hs256-otheruser \
-                   single_use-replayed
+                   single_use-replayed issuer-sections issuer-cross issuer-newkid
 FAULT_OBJ := $(LIB_SRC:%.c=$(FAULT_DIR)/%.o) $(FAULT_DIR)/pam_jwt.o
 # ONLY=REGEX: the scenarios whose names match (and then not freed, which
 # has no names of its own)

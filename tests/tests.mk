@@ -39,6 +39,7 @@ include tests/tsan.mk
 include tests/browser/browser.mk
 include tests/linkd.mk
 include tests/deb.mk
+include tests/oidc.mk
 
 # Only the PAM entry points leave the module (version script pam_jwt.map).
 CHECK_TARGETS += check-exports

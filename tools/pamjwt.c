@@ -16,6 +16,7 @@ usage(FILE *f)
 	    "  verify  [--config FILE] [--service NAME] [--user USER] [key=value ...]\n"
 	    "          [TOKEN | -]                run the module's validation\n"
 	    "  askpass [PROMPT]                   askpass for SSH_ASKPASS / SUDO_ASKPASS\n"
+	    "  jwks-fetch --issuer URL --out FILE [...]   an OpenID Provider's keys\n"
 	    "`pamjwt COMMAND --help` tells more; see pamjwt(1).\n");
 }
 
@@ -50,6 +51,8 @@ main(int argc, char **argv)
 		return cmd_verify(argc - 1, argv + 1);
 	if (strcmp(argv[1], "askpass") == 0)
 		return cmd_askpass(argc - 1, argv + 1);
+	if (strcmp(argv[1], "jwks-fetch") == 0)
+		return cmd_jwks_fetch(argc - 1, argv + 1);
 	fprintf(stderr, "pamjwt: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

@@ -2,6 +2,8 @@
 TOOL_SRC := $(sort $(wildcard tools/*.c))
 TOOL_OBJ := $(TOOL_SRC:%.c=$(BUILD)/%.o)
 TOOL     := $(BUILD)/pamjwt
+# libcurl: the tool's HTTP client (tools/http.c); never the module's
+CURL_LIBS := $(call pkg_flags,--libs,libcurl)
 
 # `make` alone builds the module and the tool (the top Makefile defines
 # `demo` before `all`, which would otherwise become the default goal).
@@ -15,7 +17,7 @@ $(BUILD)/tools/%.o: tools/%.c $(wildcard tools/*.h) $(wildcard lib/*.h) Makefile
 	$(CC) $(CFLAGS) -I. -c -o $@ $<
 
 $(TOOL): $(TOOL_OBJ) $(LIBA)
-	$(CC) -o $@ $(TOOL_OBJ) $(LIBA) $(LDFLAGS) $(PKG_LIBS)
+	$(CC) -o $@ $(TOOL_OBJ) $(LIBA) $(LDFLAGS) $(PKG_LIBS) $(CURL_LIBS)
 
 # pamjwt-linkd, the magic-link service: its own program and .mk file
 include tools/linkd/linkd.mk

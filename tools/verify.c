@@ -17,9 +17,11 @@
 #include "pamjwt.h"
 #include "pamd.h"
 
+#include "lib/bind.h"
 #include "lib/claims.h"
 #include "lib/err.h"
 #include "lib/jws.h"
+#include "lib/logval.h"
 #include "lib/options.h"
 #include "lib/verify.h"
 
@@ -507,7 +509,7 @@ cmd_verify(int argc, char **argv)
 	const char *t;
 	char reason[PJ_REASON_MAX] = "", *tok = NULL, *store = NULL,
 	    *dry = NULL;
-	size_t tl, tlen = 0;
+	size_t tl, tlen = 0, i;
 	int r, rc = EXIT_CONFIG;
 	long long now;
 
@@ -544,6 +546,18 @@ cmd_verify(int argc, char **argv)
 			rc = EXIT_REJECTED;
 			goto out;
 		}
+		/* each [issuer] section's options too (lib/bind.h) */
+		for (i = 0; i < o.nbind; i++) {
+			char *copy = strdup(store);
+
+			if (copy == NULL) {
+				pjt_err(CMD, "out of memory");
+				rc = EXIT_REJECTED;
+				goto out;
+			}
+			free(o.bind[i].o->replay_cache);
+			o.bind[i].o->replay_cache = copy;
+		}
 		free(o.replay_cache);
 		o.replay_cache = store; /* transferred */
 		store = NULL;
@@ -555,6 +569,18 @@ cmd_verify(int argc, char **argv)
 	now = (long long)time(NULL);
 	(void)pj_verify(&o, NULL, t, tl, v.user, now, &res);
 	print_result(&res, now);
+	if (o.nbind > 0) {
+		const struct pj_options *chosen = NULL;
+		char shown[PJ_LOGVAL_SIZE(128)];
+
+		/* which [issuer] section decided (chosen by the unverified iss) */
+		if (pj_bind_choose(&o, t, tl, &chosen, NULL, 0) == PJ_OK &&
+		    chosen != NULL && chosen->bind_issuer != NULL)
+			printf("section: [issuer %s]\n", pj_logshow(shown,
+			    sizeof(shown), chosen->bind_issuer, 128));
+		else
+			printf("section: none of the [issuer] sections\n");
+	}
 	if (v.dry_run && o.single_use)
 		printf("note:    --dry-run: the jti was not recorded, and whether it "
 		    "was used before was not checked\n");

@@ -92,6 +92,17 @@ def main(out, shim):
     }
     tok = jwt.encode(claims, dk, "EdDSA", headers={"kid": "ed1"})
     scen["parts-map"] = (scen["parts-map"][0], [tok[:40], tok[40:]], "")
+    # [issuer URL] sections (lib/bind.c): each issuer its own key source;
+    # an unknown kid leaves a refresh request (lib/refresh.c)
+    write(os.path.join(out, "issuers.conf"),
+          "audience = sshd\n"
+          "refresh_request = %s\n"
+          "[issuer https://idp.example]\njwks_file = %s\n"
+          "[issuer https://other.example]\nsecret_file = %s\n" %
+          (os.path.join(out, "refresh-request"), os.path.join(out, "ed.json"),
+           os.path.join(out, "secret")))
+    iconf = "config=" + os.path.join(out, "issuers.conf")
+    scen["issuer-sections"] = ([iconf], [tok], "alice")
 
     def badsig(t):
         # change one character inside the signature (still strict base64url)
@@ -109,6 +120,13 @@ def main(out, shim):
                          [badsig(scen["jwks-es256"][1][0])], "alice"),
         "hs256-otheruser": (scen["hs256"][0], scen["hs256"][1], "bob"),
         "single_use-replayed": scen["single_use"],
+        # the other issuer's key signs a token claiming idp.example
+        "issuer-cross": ([iconf], [jwt.encode(claims, secret, "HS256")],
+                         "alice"),
+        # a kid the set lacks: refused, a refresh requested
+        "issuer-newkid": ([iconf], [jwt.encode(claims, dk, "EdDSA",
+                                               headers={"kid": "ed2"})],
+                          "alice"),
     }
     for name, (args, answers, user) in list(scen.items()) + list(reject.items()):
         d = os.path.join(out, name)

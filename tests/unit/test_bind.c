@@ -1,0 +1,248 @@
+/* test_bind.c - keys bound to issuers (lib/bind.c) and the [issuer URL]
+ * sections of the config file (lib/options.c) that build the bindings. */
+#include "unit.h"
+
+#include "lib/b64url.h"
+#include "lib/bind.h"
+#include "lib/options.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define A "https://a.example/realms/x"
+#define B "https://b.example/"
+
+/* An (unsigned) compact JWS with this payload text. */
+static char *
+tok(const char *payload)
+{
+	char *h = pj_b64url_encode_alloc((const unsigned char *)
+	    "{\"alg\":\"RS256\",\"kid\":\"k1\"}", 27);
+	char *p = pj_b64url_encode_alloc((const unsigned char *)payload,
+	    strlen(payload));
+	char *t = malloc(strlen(h) + strlen(p) + 8);
+
+	assert_non_null(h);
+	assert_non_null(p);
+	assert_non_null(t);
+	sprintf(t, "%s.%s.c2ln", h, p);
+	free(h);
+	free(p);
+	return t;
+}
+
+static int
+peek(const char *payload, char *iss, size_t isslen)
+{
+	char *t = tok(payload);
+	int r = pj_token_peek_iss(t, strlen(t), iss, isslen);
+
+	free(t);
+	return r;
+}
+
+static void
+peek_iss(void **state)
+{
+	char iss[64];
+
+	(void)state;
+	assert_int_equal(peek("{\"iss\":\"" A "\",\"sub\":\"a\"}", iss,
+	    sizeof(iss)), 1);
+	assert_string_equal(iss, A);
+	/* no iss, not a string, not an object, duplicates, NUL: none */
+	assert_int_equal(peek("{\"sub\":\"a\"}", iss, sizeof(iss)), 0);
+	assert_int_equal(peek("{\"iss\":7}", iss, sizeof(iss)), 0);
+	assert_int_equal(peek("[\"iss\"]", iss, sizeof(iss)), 0);
+	assert_int_equal(peek("{\"iss\":\"a\",\"iss\":\"b\"}", iss,
+	    sizeof(iss)), 0);
+	assert_int_equal(peek("{\"iss\":\"a\\u0000b\"}", iss, sizeof(iss)), 0);
+	/* too long for the buffer: none, never cut */
+	assert_int_equal(peek("{\"iss\":\"" A "\"}", iss, 8), 0);
+	/* not a token at all */
+	assert_int_equal(pj_token_peek_iss("password", 8, iss, sizeof(iss)), 0);
+	assert_int_equal(pj_token_peek_iss("a.b", 3, iss, sizeof(iss)), 0);
+	assert_int_equal(pj_token_peek_iss("e30.!!!.c2ln", 12, iss,
+	    sizeof(iss)), 0);
+}
+
+static const char conf_two[] =
+	"audience = global-aud\n"
+	"user_claim = email\n"
+	/* the service's section first in the file: it still applies last */
+	"[service sshd]\n"
+	"audience = sshd-aud\n"
+	"[issuer " A "]\n"
+	"jwks_file = /k/a.jwks\n"
+	"audience = a-aud\n"
+	"user_claim = preferred_username\n"
+	"[issuer " B "]\n"
+	"secret_file = /k/b.secret\n";
+
+static void
+parse_sections(void **state)
+{
+	struct pj_options o;
+	char reason[256] = "";
+
+	(void)state;
+	/* without a binding: sections named, none applied */
+	pj_options_init(&o);
+	assert_err(pj_options_parse_config(&o, conf_two, strlen(conf_two), "t",
+	    "login", reason, sizeof(reason)), PJ_OK);
+	assert_int_equal(o.issuer_sections.n, 2);
+	assert_string_equal(o.issuer_sections.v[0], A);
+	assert_string_equal(o.issuer_sections.v[1], B);
+	assert_null(o.jwks_file);
+	assert_string_equal(o.audience.v[0], "global-aud");
+	pj_options_free(&o);
+	/* bound to A, service sshd: A's keys, sshd's audience */
+	pj_options_init(&o);
+	o.bind_issuer = strdup(A);
+	assert_err(pj_options_parse_config(&o, conf_two, strlen(conf_two), "t",
+	    "sshd", reason, sizeof(reason)), PJ_OK);
+	assert_string_equal(o.jwks_file, "/k/a.jwks");
+	assert_null(o.secret_file);
+	assert_int_equal(o.key_source_level, PJ_LEVEL_ISSUER);
+	assert_string_equal(o.audience.v[0], "sshd-aud");
+	assert_string_equal(o.user_claim, "preferred_username");
+	pj_options_free(&o);
+}
+
+static void
+parse_errors(void **state)
+{
+	static const char *const bad[] = {
+		"[issuer " A "]\nissuer = " B "\n",          /* its URL is its issuer */
+		"[issuer " A "]\njwks_file = /a\n[issuer " A "]\njwks_file = /b\n",
+		"[issuer]\n",
+		"[issuer  ]\n",
+		"[issuer a b]\n",
+		"[issuers " A "]\n",
+		"[issuer " A "]\nbogus = 1\n",
+	};
+	struct pj_options o;
+	char reason[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		reason[0] = '\0';
+		pj_options_init(&o);
+		assert_err(pj_options_parse_config(&o, bad[i], strlen(bad[i]), "t",
+		    NULL, reason, sizeof(reason)), PJ_E_CONFIG);
+		assert_true(reason[0] != '\0');
+		pj_options_free(&o);
+	}
+}
+
+static int
+load_text(const char *text, const char *service, struct pj_options *o,
+    char *reason, size_t rlen)
+{
+	char *dir = tmpdir_new();
+	char arg[4200];
+	const char *argv[1];
+	int r;
+
+	snprintf(arg, sizeof(arg), "config=%s", tpath(dir, "c.conf"));
+	write_str(arg + 7, text, 0644);
+	argv[0] = arg;
+	r = pj_options_load(o, 1, argv, service, reason, rlen);
+	tmpdir_rm(dir);
+	return r;
+}
+
+static void
+load_bindings(void **state)
+{
+	struct pj_options o;
+	const struct pj_options *c;
+	char reason[256] = "", *t;
+
+	(void)state;
+	assert_err(load_text(conf_two, "sshd", &o, reason, sizeof(reason)),
+	    PJ_OK);
+	assert_int_equal(o.nbind, 2);
+	assert_string_equal(o.bind[0].issuer, A);
+	/* each binding: its issuer alone, its key source alone */
+	assert_int_equal(o.bind[0].o->issuer.n, 1);
+	assert_string_equal(o.bind[0].o->issuer.v[0], A);
+	assert_string_equal(o.bind[0].o->jwks_file, "/k/a.jwks");
+	assert_null(o.bind[0].o->secret_file);
+	assert_string_equal(o.bind[1].o->secret_file, "/k/b.secret");
+	assert_null(o.bind[1].o->jwks_file);
+	assert_int_equal(o.bind[1].o->nbind, 0);
+	/* the token's iss chooses */
+	t = tok("{\"iss\":\"" B "\"}");
+	assert_err(pj_bind_choose(&o, t, strlen(t), &c, reason, sizeof(reason)),
+	    PJ_OK);
+	assert_ptr_equal(c, o.bind[1].o);
+	free(t);
+	/* another iss, no global key source: refused */
+	t = tok("{\"iss\":\"https://c.example\"}");
+	assert_err(pj_bind_choose(&o, t, strlen(t), &c, reason, sizeof(reason)),
+	    PJ_E_ISSUER);
+	assert_null(c);
+	free(t);
+	pj_options_free(&o);
+}
+
+static void
+load_binding_errors(void **state)
+{
+	struct pj_options o;
+	const struct pj_options *c;
+	char reason[256] = "", *t;
+
+	(void)state;
+	/* a section without its own key source */
+	assert_err(load_text("jwks_file = /k/g\n[issuer " A "]\naudience = x\n",
+	    NULL, &o, reason, sizeof(reason)), PJ_E_CONFIG);
+	assert_non_null(strstr(reason, "must name its key source"));
+	pj_options_free(&o);
+	/* the service's section names a key source: the binding would go */
+	reason[0] = '\0';
+	assert_err(load_text("[issuer " A "]\njwks_file = /k/a\n"
+	    "[service sshd]\nsecret_file = /k/s\n", "sshd", &o, reason,
+	    sizeof(reason)), PJ_E_CONFIG);
+	pj_options_free(&o);
+	/* ... for that service only */
+	assert_err(load_text("[issuer " A "]\njwks_file = /k/a\n"
+	    "[service sshd]\nsecret_file = /k/s\n", "sudo", &o, reason,
+	    sizeof(reason)), PJ_OK);
+	pj_options_free(&o);
+	/* global keys and a section: another iss falls back to the global */
+	assert_err(load_text("secret_file = /k/g\n[issuer " A "]\n"
+	    "jwks_file = /k/a\n", NULL, &o, reason, sizeof(reason)), PJ_OK);
+	t = tok("{\"iss\":\"https://c.example\"}");
+	assert_err(pj_bind_choose(&o, t, strlen(t), &c, reason, sizeof(reason)),
+	    PJ_OK);
+	assert_ptr_equal(c, &o);
+	free(t);
+	pj_options_free(&o);
+	/* no section: o itself, whatever the token */
+	assert_err(load_text("secret_file = /k/g\n", NULL, &o, reason,
+	    sizeof(reason)), PJ_OK);
+	assert_int_equal(o.nbind, 0);
+	assert_err(pj_bind_choose(&o, "x", 1, &c, reason, sizeof(reason)),
+	    PJ_OK);
+	assert_ptr_equal(c, &o);
+	pj_options_free(&o);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(peek_iss),
+		cmocka_unit_test(parse_sections),
+		cmocka_unit_test(parse_errors),
+		cmocka_unit_test(load_bindings),
+		cmocka_unit_test(load_binding_errors),
+	};
+
+	fx_init(argc, argv);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
