@@ -304,16 +304,26 @@ pj_key_clear(struct pj_key *k)
 	if (k->pkey != NULL) /* only after a load */
 		EVP_PKEY_free(k->pkey);
 	json_decref(k->pending);
+	free(k->unusable);
 	free(k->kid);
 	free(k->note);
 	sodium_memzero(k, sizeof(*k));
 }
+
+/* The keys of shared sets, counted (pj_keyset_share). */
+struct pj_keyset_block {
+	unsigned long refs;      /* __atomic */
+	struct pj_key *keys;
+	size_t n;
+};
 
 int
 pj_keyset_add(struct pj_keyset *ks, struct pj_key *k)
 {
 	struct pj_key *nk;
 
+	if (ks->shared != NULL) /* read-only: cannot be */
+		return PJ_E_INTERNAL;
 	nk = realloc(ks->keys, (ks->n + 1) * sizeof(*nk));
 	if (nk == NULL)
 		return PJ_E_NOMEM;
@@ -326,15 +336,48 @@ pj_keyset_add(struct pj_keyset *ks, struct pj_key *k)
 void
 pj_keyset_free(struct pj_keyset *ks)
 {
+	struct pj_keyset_block *b;
 	size_t i;
 
 	if (ks == NULL)
 		return;
-	for (i = 0; i < ks->n; i++)
-		pj_key_clear(&ks->keys[i]);
-	free(ks->keys);
+	b = ks->shared;
+	/* a shared set's keys go with the last reference; acquire-release, so
+	 * that whoever frees them sees every use the others made */
+	if (b == NULL || __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		for (i = 0; i < ks->n; i++)
+			pj_key_clear(&ks->keys[i]);
+		free(ks->keys);
+		free(b);
+	}
 	ks->keys = NULL;
 	ks->n = 0;
+	ks->shared = NULL;
+}
+
+int
+pj_keyset_share(struct pj_keyset *ks)
+{
+	struct pj_keyset_block *b;
+
+	if (ks->shared != NULL)
+		return PJ_OK;
+	if ((b = malloc(sizeof(*b))) == NULL)
+		return PJ_E_NOMEM;
+	b->refs = 1;
+	b->keys = ks->keys;
+	b->n = ks->n;
+	ks->shared = b;
+	return PJ_OK;
+}
+
+void
+pj_keyset_view(const struct pj_keyset *from, struct pj_keyset *to)
+{
+	__atomic_add_fetch(&from->shared->refs, 1, __ATOMIC_RELAXED);
+	to->keys = from->keys;
+	to->n = from->n;
+	to->shared = from->shared;
 }
 
 size_t

@@ -41,11 +41,18 @@ struct pj_key {
 	json_t *pending;          /* RSA/EC JWK whose EVP_PKEY is built on first
 	                           * use (pj_jwk_ready): a set of 100 keys costs
 	                           * one build per authentication, not 100 */
+	char *unusable;           /* a kept set's key whose build failed: the
+	                           * reason pj_keyset_select gives (PJ_E_KEY) */
 };
+
+struct pj_keyset_block;
 
 struct pj_keyset {
 	struct pj_key *keys;
 	size_t n;
+	/* non-NULL: the keys are shared, read-only, with the process-wide
+	 * cache (lib/keycache.c) and other authentications; counted */
+	struct pj_keyset_block *shared;
 };
 
 /* Build one key.  Each fills *out (already zeroed by the caller) and returns
@@ -74,6 +81,12 @@ void pj_key_clear(struct pj_key *k);
  * free every key and the array.  Loading and choosing: keyset.h. */
 int pj_keyset_add(struct pj_keyset *ks, struct pj_key *k);
 void pj_keyset_free(struct pj_keyset *ks);
+/* Make ks's keys shareable (counted, freed with the last reference): from
+ * then on nobody changes them.  PJ_OK or PJ_E_NOMEM (ks unchanged). */
+int pj_keyset_share(struct pj_keyset *ks) __attribute__((warn_unused_result));
+/* *to (empty) shares the keys of the shared set from: one more reference,
+ * dropped by pj_keyset_free(to). */
+void pj_keyset_view(const struct pj_keyset *from, struct pj_keyset *to);
 
 /* Expected signature length in bytes for alg with key k (0: unknown). */
 size_t pj_key_sig_len(const struct pj_key *k, unsigned int alg);
