@@ -123,6 +123,7 @@ pj_file_open(const char *path, enum pj_file_kind kind, size_t maxlen,
 	int fd = -1, r = PJ_E_INTERNAL;
 
 	*fd_out = -1;
+	memset(id, 0, sizeof(*id));
 	if (path == NULL || path[0] != '/') {
 		r = pj_reason(err_code, reason, rlen,
 		    "%s: not an absolute path", path ? path : "(none)");

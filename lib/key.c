@@ -304,7 +304,6 @@ pj_key_clear(struct pj_key *k)
 	if (k->pkey != NULL) /* only after a load */
 		EVP_PKEY_free(k->pkey);
 	json_decref(k->pending);
-	free(k->unusable);
 	free(k->kid);
 	free(k->note);
 	sodium_memzero(k, sizeof(*k));

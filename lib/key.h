@@ -41,8 +41,6 @@ struct pj_key {
 	json_t *pending;          /* RSA/EC JWK whose EVP_PKEY is built on first
 	                           * use (pj_jwk_ready): a set of 100 keys costs
 	                           * one build per authentication, not 100 */
-	char *unusable;           /* a kept set's key whose build failed: the
-	                           * reason pj_keyset_select gives (PJ_E_KEY) */
 };
 
 struct pj_keyset_block;

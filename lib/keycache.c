@@ -19,7 +19,8 @@
  *
  * Thread-safe: the slots are read and written only under keycache_lock; a
  * kept set's keys are never changed (no pending key, pj_keyset_select
- * writes nothing), and each user holds a counted reference, so a set
+ * writes nothing; a set with a key that cannot be built is never kept),
+ * and each user holds a counted reference, so a set
  * replaced while in use is freed by its last user.  Fork-safe: the lock is
  * only tried (busy, or copied held by fork(), means reading the files as
  * if nothing were kept).  Secrets: a set's HMAC keys are wiped when its

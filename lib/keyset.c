@@ -97,10 +97,13 @@ out:
 }
 
 /* Make a set just read fit to keep and share: every pending key built now
- * (no authentication may change a shared key).  A key that cannot be built
- * keeps its algorithms and the reason, which pj_keyset_select then gives,
- * exactly as building it there would have.  PJ_OK, or the reason not to
- * keep the set (libcrypto missing, no memory): then it is used unshared. */
+ * (no authentication may change a shared key).  PJ_OK, or the reason not
+ * to keep the set (a key that cannot be built, libcrypto missing, no
+ * memory): then it stays this authentication's own, and a key that failed
+ * is left exactly as it was, pending, so that choosing it gives the reason
+ * that building it then gives, as without the cache.  A set with a key
+ * that cannot be built is never kept: a failure that was only transient
+ * (memory) must not stick to the key for as long as the file stays. */
 static int
 keyset_settle(struct pj_keyset *ks)
 {
@@ -115,18 +118,12 @@ keyset_settle(struct pj_keyset *ks)
 		if (k->pending == NULL)
 			continue;
 		algs = k->algs;
-		why[0] = '\0';
 		r = pj_jwk_ready(k, why, sizeof(why));
-		if (r == PJ_OK)
-			continue;
-		/* pj_jwk_ready drops algs only for the key's own fault */
-		if (r != PJ_E_KEY || k->algs != 0)
+		sodium_memzero(why, sizeof(why));
+		if (r != PJ_OK) {
+			k->algs = algs; /* pj_jwk_ready dropped it on PJ_E_KEY */
 			return r;
-		k->algs = algs;
-		if ((k->unusable = strdup(why)) == NULL)
-			return PJ_E_NOMEM;
-		json_decref(k->pending);
-		k->pending = NULL;
+		}
 	}
 	return pj_keyset_share(ks);
 }
@@ -217,8 +214,6 @@ key_use(struct pj_key *k, unsigned int alg, char *reason, size_t rlen)
 {
 	int r;
 
-	if (k->unusable != NULL) /* a kept set's key that could not be built */
-		return pj_reason(PJ_E_KEY, reason, rlen, "%s", k->unusable);
 	if ((r = pj_jwk_ready(k, reason, rlen)) != PJ_OK)
 		return r;
 	if (alg == PJ_ALG_HS384)

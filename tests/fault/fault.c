@@ -17,7 +17,8 @@
  *      replay store's pruning, expiry index and cursor, the early key load
  *      before the prompt that is repeated after it, the continuation check,
  *      handing the typed token on as PAM_AUTHTOK, keeping a parsed JWK Set
- *      for the next authentication, and allocations inside OpenSSL that it
+ *      or the keys read from files for the next authentication, and
+ *      allocations inside OpenSSL that it
  *      recovers from).  Each child starts as a process in which the module
  *      has not yet opened libcrypto nor kept a JWK Set, so that dlopen and
  *      the JSON parse are failed too.
@@ -52,6 +53,7 @@
 #define PJ_OSSL_NO_REDIRECT /* this file calls OpenSSL directly */
 #include "lib/ossl.h"
 #include "lib/jwk.h"
+#include "lib/keycache.h"
 #include "tests/support/pamconv.h"
 
 /* libasan's, not in gcc's sanitizer headers */
@@ -657,7 +659,7 @@ authenticate(struct scenario *s, const char *replay)
  * reason (an index into tol_names), or 0. */
 static const char *const tol_names[] = { "", "PAM_AUTHTOK not handed on",
 	"OpenSSL-internal", "replay prune/index/cursor", "continuation check",
-	"early key load", "JWK Set cache" };
+	"early key load", "JWK Set cache", "key cache" };
 #define NTOL ((int)(sizeof(tol_names) / sizeof(tol_names[0])))
 
 static int
@@ -687,6 +689,11 @@ tolerated(void)
 		/* keeping a parsed JWK Set for later is best effort (jwk.c) */
 		if (strcmp(fn[i], "jwks_cache_put") == 0)
 			return 6;
+		/* so is keeping the keys read from files (keycache.c): the
+		 * set is then used unshared, its keys built as chosen */
+		if (strcmp(fn[i], "pj_keycache_put") == 0 ||
+		    strcmp(fn[i], "keyset_settle") == 0)
+			return 7;
 		/* the keys read before the prompt (for the continuation check)
 		 * are read again by pj_verify when that failed */
 		if (strcmp(fn[i], "pj_keyset_load") == 0 && i + 1 < fault_bt_n &&
@@ -1020,8 +1027,10 @@ main(int argc, char **argv)
 	 * skips pj_ossl_load would crash on the empty table) */
 	memset(&pj_ossl, 0, sizeof(pj_ossl));
 	__atomic_store_n(&pj_ossl_ready, 0, __ATOMIC_RELEASE);
-	/* and every child parses its JWK Set (faults there), then keeps it */
+	/* and every child reads its key files and parses its JWK Set (faults
+	 * there), then keeps them */
 	pj_jwks_cache_clear();
+	pj_keycache_clear();
 	for (i = 2; i < argc; i++)
 		fails += run_scenario(&scen[i - 2]);
 	return fails ? 1 : 0;
