@@ -1022,15 +1022,16 @@ main(int argc, char **argv)
 		(void)nftw(replay, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 		ERR_clear_error();
 	}
+	/* every child reads its key files and parses its JWK Set (faults
+	 * there), then keeps them; emptied first, while the keys it frees can
+	 * still reach libcrypto */
+	pj_jwks_cache_clear();
+	pj_keycache_clear();
 	/* OpenSSL stays initialised, as in sshd; the module's libcrypto table
 	 * goes back to never-opened, so every child opens it (and a call that
 	 * skips pj_ossl_load would crash on the empty table) */
 	memset(&pj_ossl, 0, sizeof(pj_ossl));
 	__atomic_store_n(&pj_ossl_ready, 0, __ATOMIC_RELEASE);
-	/* and every child reads its key files and parses its JWK Set (faults
-	 * there), then keeps them */
-	pj_jwks_cache_clear();
-	pj_keycache_clear();
 	for (i = 2; i < argc; i++)
 		fails += run_scenario(&scen[i - 2]);
 	return fails ? 1 : 0;
