@@ -297,7 +297,9 @@ pj_key_clear(struct pj_key *k)
 {
 	if (k == NULL)
 		return;
-	if (k->secret != NULL) {
+	if (k->secret != NULL && k->secret_guarded) {
+		sodium_free(k->secret); /* wipes it */
+	} else if (k->secret != NULL) {
 		sodium_memzero(k->secret, k->secret_len);
 		free(k->secret);
 	}
@@ -354,13 +356,44 @@ pj_keyset_free(struct pj_keyset *ks)
 	ks->shared = NULL;
 }
 
+/* A kept set's secrets, for as long as it is kept: in sodium_malloc'd
+ * memory (guard pages, mlock'd where RLIMIT_MEMLOCK allows; sodium_free
+ * wipes it), read-only once copied. */
+static int
+guard_secrets(struct pj_keyset *ks)
+{
+	unsigned char *g;
+	struct pj_key *k;
+	size_t i;
+
+	if (sodium_init() < 0) /* sodium_malloc needs it (the module has it) */
+		return PJ_E_INTERNAL;
+	for (i = 0; i < ks->n; i++) {
+		k = &ks->keys[i];
+		if (k->secret == NULL || k->secret_guarded)
+			continue;
+		if ((g = sodium_malloc(k->secret_len)) == NULL)
+			return PJ_E_NOMEM;
+		memcpy(g, k->secret, k->secret_len);
+		sodium_memzero(k->secret, k->secret_len);
+		free(k->secret);
+		k->secret = g;
+		k->secret_guarded = 1;
+		(void)sodium_mprotect_readonly(g);
+	}
+	return PJ_OK;
+}
+
 int
 pj_keyset_share(struct pj_keyset *ks)
 {
 	struct pj_keyset_block *b;
+	int r;
 
 	if (ks->shared != NULL)
 		return PJ_OK;
+	if ((r = guard_secrets(ks)) != PJ_OK)
+		return r;
 	if ((b = malloc(sizeof(*b))) == NULL)
 		return PJ_E_NOMEM;
 	b->refs = 1;

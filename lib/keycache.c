@@ -23,7 +23,8 @@
  * and each user holds a counted reference, so a set
  * replaced while in use is freed by its last user.  Fork-safe: the lock is
  * only tried (busy, or copied held by fork(), means reading the files as
- * if nothing were kept).  Secrets: a set's HMAC keys are wiped when its
+ * if nothing were kept).  Secrets: a kept set's HMAC keys live in
+ * sodium_malloc'd, read-only memory (key.c), wiped when its
  * last reference goes (pj_key_clear), and at unload or exit the
  * destructor below wipes what is still kept.  ThreadSanitizer: make
  * check-tsan (tests/tsan/keycache_threads.c). */
@@ -183,7 +184,10 @@ keycache_fini(void)
 	for (i = 0; i < KEYCACHE_SLOTS; i++)
 		for (j = 0; j < keycache[i].ks.n; j++) {
 			k = &keycache[i].ks.keys[j];
-			if (k->secret != NULL)
+			if (k->secret != NULL && k->secret_guarded &&
+			    sodium_mprotect_readwrite(k->secret) == 0)
+				sodium_memzero(k->secret, k->secret_len);
+			else if (k->secret != NULL && !k->secret_guarded)
 				sodium_memzero(k->secret, k->secret_len);
 		}
 	(void)pthread_mutex_unlock(&keycache_lock);

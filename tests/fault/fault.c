@@ -114,6 +114,7 @@ int __real_pam_get_item(const pam_handle_t *, int, const void **);
 int __real_pam_set_item(pam_handle_t *, int, const void *);
 int __real_pam_prompt(pam_handle_t *, int, char **, const char *, ...);
 int __real_sodium_init(void);
+void *__real_sodium_malloc(size_t);
 void *__real_dlopen(const char *, int);
 
 void *
@@ -427,6 +428,16 @@ __wrap_sodium_init(void)
 	if (hit("sodium_init", -1))
 		return -1;
 	return __real_sodium_init();
+}
+
+void *
+__wrap_sodium_malloc(size_t n)
+{
+	if (hit("sodium_malloc", -1)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return __real_sodium_malloc(n);
 }
 
 /* jansson and OpenSSL allocate through these */

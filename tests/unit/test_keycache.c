@@ -146,6 +146,9 @@ kept_while_unchanged(void **state)
 	load(c, &b);
 	assert_ptr_equal(a.keys, b.keys);
 	assert_ptr_equal(a.shared, b.shared);
+	/* its secret in sodium_malloc'd memory, intact */
+	assert_int_equal(hmac_key(&b)->secret_guarded, 1);
+	assert_memory_equal(hmac_key(&b)->secret, SECRET_A, 64);
 	/* a kept set is complete: RSA and EC keys built, none pending */
 	assert_err(pj_keyset_select(&b, PJ_ALG_RS256, "rsa1", &k, reason,
 	    sizeof(reason)), PJ_OK);
@@ -177,6 +180,7 @@ recent_files_are_not_kept(void **state)
 	load(c, &a);
 	load(c, &b);
 	assert_ptr_not_equal(a.keys, b.keys);
+	assert_int_equal(hmac_key(&a)->secret_guarded, 0);
 	pj_keyset_free(&a);
 	pj_keyset_free(&b);
 	/* a file whose mtime was set back is still recent by its ctime */
