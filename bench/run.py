@@ -11,6 +11,9 @@ Rows (issues 7 and 14):
    target 1.25;
  1i the same in instructions counted by callgrind (repeatable on a shared,
    loaded machine; system calls count only their user-space part);
+ 2i the fresh process in instructions (callgrind: the loader's relocations
+   and the libraries' initialisation, not the kernel's exec, mmap and page
+   faults, which dominate a small process's time: no target);
  2 one authentication in a fresh process vs the same with the trivial
    module; targets 1.5 (HS256, EdDSA) and 1.75 (RS256, PS256, ES256).
    Beside it, floor modules that only do the raw signature primitive there
@@ -390,6 +393,34 @@ def main():
                 row("2", "  %s floor, raw primitive with %s, vs trivial" % (
                     alg, {"floor_sodium.so": "libsodium", "floor_ossl.so": "libcrypto",
                           "floor_nettle.so": "libhogweed"}[fl]), t, b, ratio)
+        # 2i: the fresh process in instructions (callgrind counts the dynamic
+        # loader's relocations and the libraries' initialisation, not the
+        # kernel's page faults and mmap): one run each
+        if shutil.which("valgrind"):
+            drv = os.path.join(s.build, "pam_driver")
+            for alg in ALGS:
+                tok = open(s.p("tok-" + alg)).read()
+                triv = cg_total(s, [drv, s.pamd, "trivial", "alice", "x"])
+                ours = cg_total(s, [drv, s.pamd, ("jwt-%s-file" % alg).lower(), "alice", tok])
+                ratio = ours / triv
+                # no target: the targets are for time, and a process's time
+                # is mostly the kernel's (exec, mmap, page faults)
+                rows.append({"row": "2i", "case": "%s fresh process" % alg,
+                             "instructions": ours, "baseline": triv,
+                             "ratio": round(ratio, 3)})
+                table.append("%-3s %-44s %10s %10s %7.2f" % (
+                    "2i", "%s fresh process, instructions" % alg,
+                    "%.0fk" % (ours / 1000), "%.0fk" % (triv / 1000), ratio))
+                fls = ["floor_sodium.so"] if alg in ("HS256", "EdDSA") else \
+                    ["floor_ossl.so", "floor_nettle.so"]
+                for fl in fls:
+                    f = cg_total(s, [drv, s.pamd, ("floor-%s-%s" % (alg, fl[6:-3])).lower(),
+                                     "alice", "x"])
+                    table.append("%-3s %-44s %10s %10s %7.2f" % (
+                        "2i", "  %s floor with %s, instructions" % (alg, {
+                            "floor_sodium.so": "libsodium", "floor_ossl.so": "libcrypto",
+                            "floor_nettle.so": "libhogweed"}[fl]),
+                        "%.0fk" % (f / 1000), "%.0fk" % (triv / 1000), f / triv))
         # 3: the library against PyJWT and node, round by round
         nm = node_modules()
         with open(s.p("peer.py"), "w") as f:
