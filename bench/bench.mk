@@ -26,8 +26,20 @@ $(BUILD)/bench/linkd_mint: bench/linkd_mint.c $(BUILD)/tools/linkd/mint.o \
 	$(CC) $(BENCH_CFLAGS) -o $@ $< $(BUILD)/tools/linkd/mint.o \
 	    $(BUILD)/tools/sign.o $(LIBA) $(LDFLAGS) $(PKG_LIBS)
 
+# Nettle's libhogweed instead, for the fresh-process rows (NOTES-design.md)
+$(BUILD)/bench/floor_nettle.so: bench/floor_module.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -DFLOOR_NETTLE -shared -o $@ $< $(LDFLAGS) -lsodium -lhogweed -lnettle -lgmp
+
+# the floor of rows 1 and 2: asks once, succeeds; resident like pam_jwt.so
+$(BUILD)/bench/floor_trivial.so: bench/floor_module.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -DFLOOR_TRIVIAL -shared -o $@ $< $(LDFLAGS) \
+	    -Wl,-z,nodelete -lsodium -lpam
+
 .PHONY: bench
 bench: $(MODULE) $(BUILD)/bench/pam_bench $(BUILD)/bench/lib_bench $(BUILD)/pam_driver \
        $(BUILD)/bench/floor_sodium.so $(BUILD)/bench/floor_ossl.so \
-       $(TOOL) $(LINKD) $(BUILD)/bench/linkd_mint
+       $(TOOL) $(LINKD) $(BUILD)/bench/linkd_mint \
+       $(BUILD)/bench/floor_nettle.so $(BUILD)/bench/floor_trivial.so
 	/usr/bin/python3 bench/run.py --build $(BUILD) $(BENCH_ARGS)

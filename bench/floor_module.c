@@ -7,17 +7,32 @@
  *
  *   auth required floor_sodium.so file=SPEC    (HS256, EdDSA: libsodium)
  *   auth required floor_ossl.so file=SPEC      (RS256, PS256, ES256)
+ *   auth required floor_nettle.so file=SPEC    (the same with Nettle's
+ *                                               libhogweed: what a module
+ *                                               verifying with it pays)
+ *   auth required floor_trivial.so             (the floor of both rows:
+ *       a password module that asks once and succeeds, -z nodelete like
+ *       pam_jwt.so, so that it too stays loaded between PAM handles)
  *
  * SPEC holds lines "alg NAME", "key HEX" (RSA modulus, EC uncompressed
  * point, HMAC secret or Ed25519 public key), "e HEX" (RSA), "msg HEX" (the
  * JWS signing input) and "sig HEX" (ECDSA as DER).  PAM_SUCCESS only when the
  * signature verifies.  A benchmark tool, never installed.
  */
+#include <security/pam_ext.h>
 #include <security/pam_modules.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifdef FLOOR_NETTLE
+#include <nettle/ecc-curve.h>
+#include <nettle/ecc.h>
+#include <nettle/ecdsa.h>
+#include <nettle/rsa.h>
+#include <nettle/sha2.h>
+#endif
 
 #ifdef FLOOR_OSSL
 #include <openssl/core_names.h>
@@ -30,8 +45,8 @@
 
 struct spec {
 	char alg[16];
-	unsigned char key[MAXB], e[16], msg[MAXB], sig[MAXB];
-	size_t keylen, elen, msglen, siglen;
+	unsigned char key[MAXB], e[16], msg[MAXB], sig[MAXB], rawsig[MAXB];
+	size_t keylen, elen, msglen, siglen, rawsiglen;
 };
 
 static int
@@ -67,6 +82,8 @@ read_spec(const char *path, struct spec *sp)
 			r = hex(v, sp->msg, sizeof(sp->msg), &sp->msglen);
 		else if (strcmp(line, "sig") == 0)
 			r = hex(v, sp->sig, sizeof(sp->sig), &sp->siglen);
+		else if (strcmp(line, "rawsig") == 0)
+			r = hex(v, sp->rawsig, sizeof(sp->rawsig), &sp->rawsiglen);
 	}
 	fclose(f);
 	return r;
@@ -128,6 +145,58 @@ out:
 }
 #endif
 
+#ifdef FLOOR_NETTLE
+static int
+verify_nettle(const struct spec *sp)
+{
+	struct sha256_ctx h;
+	uint8_t digest[SHA256_DIGEST_SIZE];
+	int ok = 0;
+
+	sha256_init(&h);
+	sha256_update(&h, sp->msglen, sp->msg);
+	sha256_digest(&h, sizeof(digest), digest);
+	if (strcmp(sp->alg, "ES256") == 0) {
+		const struct ecc_curve *c = nettle_get_secp_256r1();
+		struct ecc_point p;
+		struct dsa_signature ds;
+		mpz_t x, y;
+
+		if (sp->keylen != 65 || sp->rawsiglen != 64)
+			return 0;
+		mpz_inits(x, y, NULL);
+		mpz_import(x, 32, 1, 1, 0, 0, sp->key + 1);
+		mpz_import(y, 32, 1, 1, 0, 0, sp->key + 33);
+		ecc_point_init(&p, c);
+		dsa_signature_init(&ds);
+		mpz_import(ds.r, 32, 1, 1, 0, 0, sp->rawsig);
+		mpz_import(ds.s, 32, 1, 1, 0, 0, sp->rawsig + 32);
+		ok = ecc_point_set(&p, x, y) &&
+		    ecdsa_verify(&p, sizeof(digest), digest, &ds);
+		dsa_signature_clear(&ds);
+		ecc_point_clear(&p);
+		mpz_clears(x, y, NULL);
+	} else {
+		struct rsa_public_key pub;
+		mpz_t s;
+
+		rsa_public_key_init(&pub);
+		mpz_init(s);
+		mpz_import(pub.n, sp->keylen, 1, 1, 0, 0, sp->key);
+		mpz_import(pub.e, sp->elen, 1, 1, 0, 0, sp->e);
+		mpz_import(s, sp->siglen, 1, 1, 0, 0, sp->sig);
+		if (rsa_public_key_prepare(&pub))
+			ok = strcmp(sp->alg, "PS256") == 0 ?
+			    rsa_pss_sha256_verify_digest(&pub, SHA256_DIGEST_SIZE,
+			    digest, s) :
+			    rsa_sha256_verify_digest(&pub, digest, s);
+		mpz_clear(s);
+		rsa_public_key_clear(&pub);
+	}
+	return ok;
+}
+#endif
+
 static int
 verify(const struct spec *sp)
 {
@@ -148,8 +217,10 @@ verify(const struct spec *sp)
 		    sp->siglen == crypto_sign_BYTES &&
 		    crypto_sign_verify_detached(sp->sig, sp->msg, sp->msglen,
 		    sp->key) == 0;
-#ifdef FLOOR_OSSL
+#if defined(FLOOR_OSSL)
 	return verify_ossl(sp);
+#elif defined(FLOOR_NETTLE)
+	return verify_nettle(sp);
 #else
 	return 0;
 #endif
@@ -161,8 +232,24 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	static struct spec sp;
 	int i;
 
-	(void)pamh;
 	(void)flags;
+#ifdef FLOOR_TRIVIAL
+	{
+		char *resp = NULL;
+
+		(void)argc;
+		(void)argv;
+		(void)i;
+		(void)sp;
+		if (pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, &resp, "Token: ") !=
+		    PAM_SUCCESS || resp == NULL)
+			return PAM_AUTH_ERR;
+		sodium_memzero(resp, strlen(resp));
+		free(resp);
+		return PAM_SUCCESS;
+	}
+#endif
+	(void)pamh;
 	for (i = 0; i < argc; i++)
 		if (strncmp(argv[i], "file=", 5) == 0)
 			return read_spec(argv[i] + 5, &sp) == 0 && verify(&sp) ?

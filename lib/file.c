@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The checks on an open file: a regular file, a safe owner and mode, at
@@ -75,18 +76,54 @@ read_all(int fd, const char *path, char *buf, size_t cap, int err_code,
 	}
 }
 
+void
+pj_file_id_of(const struct stat *st, struct pj_file_id *id)
+{
+	memset(id, 0, sizeof(*id));
+	id->dev = (unsigned long long)st->st_dev;
+	id->ino = (unsigned long long)st->st_ino;
+	id->size = (long long)st->st_size;
+	id->mtime_s = (long long)st->st_mtim.tv_sec;
+	id->mtime_ns = (long)st->st_mtim.tv_nsec;
+	id->ctime_s = (long long)st->st_ctim.tv_sec;
+	id->ctime_ns = (long)st->st_ctim.tv_nsec;
+	id->uid = (unsigned long)st->st_uid;
+	id->gid = (unsigned long)st->st_gid;
+	id->mode = (unsigned int)st->st_mode;
+}
+
 int
-pj_file_read(const char *path, enum pj_file_kind kind, size_t maxlen,
-    int err_code, char **out, size_t *outlen, unsigned int *mode,
-    char *reason, size_t rlen)
+pj_file_id_equal(const struct pj_file_id *a, const struct pj_file_id *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	    a->mtime_s == b->mtime_s && a->mtime_ns == b->mtime_ns &&
+	    a->ctime_s == b->ctime_s && a->ctime_ns == b->ctime_ns &&
+	    a->uid == b->uid && a->gid == b->gid && a->mode == b->mode;
+}
+
+int
+pj_file_id_settled(const struct pj_file_id *id)
+{
+	struct timespec now;
+	long long newest;
+
+	if (clock_gettime(CLOCK_REALTIME, &now) != 0)
+		return 0;
+	newest = id->mtime_s > id->ctime_s ? id->mtime_s : id->ctime_s;
+	/* a time in the future (clock stepped back) is never settled */
+	return newest <= (long long)now.tv_sec - PJ_FILE_SETTLE_S;
+}
+
+int
+pj_file_open(const char *path, enum pj_file_kind kind, size_t maxlen,
+    int err_code, int *fd_out, struct pj_file_id *id, char *reason,
+    size_t rlen)
 {
 	struct stat st;
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
 	int fd = -1, r = PJ_E_INTERNAL;
 
-	*out = NULL;
-	*outlen = 0;
+	*fd_out = -1;
+	memset(id, 0, sizeof(*id));
 	if (path == NULL || path[0] != '/') {
 		r = pj_reason(err_code, reason, rlen,
 		    "%s: not an absolute path", path ? path : "(none)");
@@ -101,7 +138,27 @@ pj_file_read(const char *path, enum pj_file_kind kind, size_t maxlen,
 	r = check_open(fd, path, kind, maxlen, err_code, &st, reason, rlen);
 	if (r != PJ_OK)
 		goto out;
-	cap = (size_t)st.st_size + 1;
+	pj_file_id_of(&st, id);
+	*fd_out = fd; /* transferred */
+	fd = -1;
+	r = PJ_OK;
+out:
+	if (fd >= 0)
+		(void)close(fd);
+	return r;
+}
+
+int
+pj_file_read_open(int fd, const char *path, const struct pj_file_id *id,
+    int err_code, char **out, size_t *outlen, char *reason, size_t rlen)
+{
+	char *buf = NULL;
+	size_t len = 0, cap;
+	int r = PJ_E_INTERNAL;
+
+	*out = NULL;
+	*outlen = 0;
+	cap = (size_t)id->size + 1;
 	buf = malloc(cap);
 	if (buf == NULL) {
 		cap = 0;
@@ -112,8 +169,6 @@ pj_file_read(const char *path, enum pj_file_kind kind, size_t maxlen,
 	if (r != PJ_OK)
 		goto out;
 	buf[len] = '\0';
-	if (mode != NULL)
-		*mode = (unsigned int)(st.st_mode & 07777);
 	*out = buf; /* transferred */
 	*outlen = len;
 	buf = NULL;
@@ -123,6 +178,27 @@ out:
 		sodium_memzero(buf, cap);
 		free(buf);
 	}
+	return r;
+}
+
+int
+pj_file_read(const char *path, enum pj_file_kind kind, size_t maxlen,
+    int err_code, char **out, size_t *outlen, unsigned int *mode,
+    char *reason, size_t rlen)
+{
+	struct pj_file_id id;
+	int fd = -1, r;
+
+	*out = NULL;
+	*outlen = 0;
+	r = pj_file_open(path, kind, maxlen, err_code, &fd, &id, reason, rlen);
+	if (r != PJ_OK)
+		goto out;
+	r = pj_file_read_open(fd, path, &id, err_code, out, outlen, reason,
+	    rlen);
+	if (r == PJ_OK && mode != NULL)
+		*mode = id.mode & 07777;
+out:
 	if (fd >= 0)
 		(void)close(fd);
 	return r;

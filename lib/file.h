@@ -22,6 +22,40 @@ int pj_file_read(const char *path, enum pj_file_kind kind, size_t maxlen,
     int err_code, char **out, size_t *outlen, unsigned int *mode,
     char *reason, size_t rlen) __attribute__((warn_unused_result));
 
+/* What makes a file "provably the same" for the caches (lib/keycache.c):
+ * its identity (device, inode), size, modification and change times to
+ * the nanosecond, owner, group and mode.  A write changes mtime and ctime,
+ * a chmod/chown/rename-over changes ctime or the inode; only the kernel
+ * sets ctime (to the current time). */
+struct pj_file_id {
+	unsigned long long dev, ino;
+	long long size, mtime_s, ctime_s;
+	long mtime_ns, ctime_ns;
+	unsigned long uid, gid;
+	unsigned int mode;          /* st_mode, type bits included */
+};
+
+/* A file whose newest time (mtime or ctime) is less than this many seconds
+ * old may still change within one timestamp tick without its times
+ * changing: the caches never keep what they read from it. */
+#define PJ_FILE_SETTLE_S 2
+
+/* The steps of pj_file_read, for the caches: open and check (exactly the
+ * checks and reasons of pj_file_read; *fd is the caller's to close, -1 on
+ * failure), then read the open file whose identity pj_file_open gave. */
+int pj_file_open(const char *path, enum pj_file_kind kind, size_t maxlen,
+    int err_code, int *fd, struct pj_file_id *id, char *reason, size_t rlen)
+    __attribute__((warn_unused_result));
+int pj_file_read_open(int fd, const char *path, const struct pj_file_id *id,
+    int err_code, char **out, size_t *outlen, char *reason, size_t rlen)
+    __attribute__((warn_unused_result));
+struct stat;
+void pj_file_id_of(const struct stat *st, struct pj_file_id *id);
+/* 1 if a and b are the same file, unchanged. */
+int pj_file_id_equal(const struct pj_file_id *a, const struct pj_file_id *b);
+/* 1 if the file's newest time is PJ_FILE_SETTLE_S seconds old or more. */
+int pj_file_id_settled(const struct pj_file_id *id);
+
 /* Wipe and free a buffer from pj_file_read.  Accepts NULL. */
 void pj_file_free(char *buf, size_t len);
 

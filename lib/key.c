@@ -297,7 +297,9 @@ pj_key_clear(struct pj_key *k)
 {
 	if (k == NULL)
 		return;
-	if (k->secret != NULL) {
+	if (k->secret != NULL && k->secret_guarded) {
+		sodium_free(k->secret); /* wipes it */
+	} else if (k->secret != NULL) {
 		sodium_memzero(k->secret, k->secret_len);
 		free(k->secret);
 	}
@@ -309,11 +311,20 @@ pj_key_clear(struct pj_key *k)
 	sodium_memzero(k, sizeof(*k));
 }
 
+/* The keys of shared sets, counted (pj_keyset_share). */
+struct pj_keyset_block {
+	unsigned long refs;      /* __atomic */
+	struct pj_key *keys;
+	size_t n;
+};
+
 int
 pj_keyset_add(struct pj_keyset *ks, struct pj_key *k)
 {
 	struct pj_key *nk;
 
+	if (ks->shared != NULL) /* read-only: cannot be */
+		return PJ_E_INTERNAL;
 	nk = realloc(ks->keys, (ks->n + 1) * sizeof(*nk));
 	if (nk == NULL)
 		return PJ_E_NOMEM;
@@ -326,15 +337,79 @@ pj_keyset_add(struct pj_keyset *ks, struct pj_key *k)
 void
 pj_keyset_free(struct pj_keyset *ks)
 {
+	struct pj_keyset_block *b;
 	size_t i;
 
 	if (ks == NULL)
 		return;
-	for (i = 0; i < ks->n; i++)
-		pj_key_clear(&ks->keys[i]);
-	free(ks->keys);
+	b = ks->shared;
+	/* a shared set's keys go with the last reference; acquire-release, so
+	 * that whoever frees them sees every use the others made */
+	if (b == NULL || __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		for (i = 0; i < ks->n; i++)
+			pj_key_clear(&ks->keys[i]);
+		free(ks->keys);
+		free(b);
+	}
 	ks->keys = NULL;
 	ks->n = 0;
+	ks->shared = NULL;
+}
+
+/* A kept set's secrets, for as long as it is kept: in sodium_malloc'd
+ * memory (guard pages, mlock'd where RLIMIT_MEMLOCK allows; sodium_free
+ * wipes it), read-only once copied. */
+static int
+guard_secrets(struct pj_keyset *ks)
+{
+	unsigned char *g;
+	struct pj_key *k;
+	size_t i;
+
+	if (sodium_init() < 0) /* sodium_malloc needs it (the module has it) */
+		return PJ_E_INTERNAL;
+	for (i = 0; i < ks->n; i++) {
+		k = &ks->keys[i];
+		if (k->secret == NULL || k->secret_guarded)
+			continue;
+		if ((g = sodium_malloc(k->secret_len)) == NULL)
+			return PJ_E_NOMEM;
+		memcpy(g, k->secret, k->secret_len);
+		sodium_memzero(k->secret, k->secret_len);
+		free(k->secret);
+		k->secret = g;
+		k->secret_guarded = 1;
+		(void)sodium_mprotect_readonly(g);
+	}
+	return PJ_OK;
+}
+
+int
+pj_keyset_share(struct pj_keyset *ks)
+{
+	struct pj_keyset_block *b;
+	int r;
+
+	if (ks->shared != NULL)
+		return PJ_OK;
+	if ((r = guard_secrets(ks)) != PJ_OK)
+		return r;
+	if ((b = malloc(sizeof(*b))) == NULL)
+		return PJ_E_NOMEM;
+	b->refs = 1;
+	b->keys = ks->keys;
+	b->n = ks->n;
+	ks->shared = b;
+	return PJ_OK;
+}
+
+void
+pj_keyset_view(const struct pj_keyset *from, struct pj_keyset *to)
+{
+	__atomic_add_fetch(&from->shared->refs, 1, __ATOMIC_RELAXED);
+	to->keys = from->keys;
+	to->n = from->n;
+	to->shared = from->shared;
 }
 
 size_t

@@ -34,6 +34,7 @@ struct pj_key {
 	char *kid;                /* NULL for secret_file / public_key_file keys */
 	unsigned char *secret;    /* HMAC bytes (wiped on free) */
 	size_t secret_len;
+	int secret_guarded;       /* secret is sodium_malloc'd, read-only */
 	unsigned char ed25519[32];
 	EVP_PKEY *pkey;           /* RSA, EC */
 	size_t sig_len;           /* RSA: modulus bytes; EC: 2 * order bytes */
@@ -43,9 +44,14 @@ struct pj_key {
 	                           * one build per authentication, not 100 */
 };
 
+struct pj_keyset_block;
+
 struct pj_keyset {
 	struct pj_key *keys;
 	size_t n;
+	/* non-NULL: the keys are shared, read-only, with the process-wide
+	 * cache (lib/keycache.c) and other authentications; counted */
+	struct pj_keyset_block *shared;
 };
 
 /* Build one key.  Each fills *out (already zeroed by the caller) and returns
@@ -74,6 +80,14 @@ void pj_key_clear(struct pj_key *k);
  * free every key and the array.  Loading and choosing: keyset.h. */
 int pj_keyset_add(struct pj_keyset *ks, struct pj_key *k);
 void pj_keyset_free(struct pj_keyset *ks);
+/* Make ks's keys shareable (counted, freed with the last reference): from
+ * then on nobody changes them.  Their HMAC secrets move first to memory of
+ * sodium_malloc (guard pages, locked in RAM where the limit allows it),
+ * made read-only.  PJ_OK or PJ_E_NOMEM (the set still usable unshared). */
+int pj_keyset_share(struct pj_keyset *ks) __attribute__((warn_unused_result));
+/* *to (empty) shares the keys of the shared set from: one more reference,
+ * dropped by pj_keyset_free(to). */
+void pj_keyset_view(const struct pj_keyset *from, struct pj_keyset *to);
 
 /* Expected signature length in bytes for alg with key k (0: unknown). */
 size_t pj_key_sig_len(const struct pj_key *k, unsigned int alg);

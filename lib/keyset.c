@@ -8,12 +8,18 @@
 #include "file.h"
 #include "jwk.h"
 #include "key.h"
+#include "keycache.h"
 #include "logval.h"
 #include "options.h"
 #include "text.h"
 
+#include <sodium.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
+
+/* as PJ_REASON_MAX (verify.h), which this file does not include */
+#define PJ_REASON_MAX_KEYSET 256
 
 #include "ossl.h" /* pj_ossl_load */
 
@@ -33,10 +39,10 @@ pem_key(char *buf, size_t len, struct pj_key *k, char *reason, size_t rlen)
 	return pj_key_from_pem(buf, len, k, reason, rlen);
 }
 
-/* A file holding one key (secret_file, public_key_file): read it with the
- * checks of its kind, build the key, add it to ks. */
+/* A file holding one key (secret_file, public_key_file), open and checked
+ * (pj_file_open): read it, build the key, add it to ks. */
 static int
-load_one(const char *path, enum pj_file_kind kind, size_t max,
+load_one(const char *path, int fd, const struct pj_file_id *id,
     int (*build)(char *, size_t, struct pj_key *, char *, size_t),
     struct pj_keyset *ks, char *reason, size_t rlen)
 {
@@ -46,8 +52,7 @@ load_one(const char *path, enum pj_file_kind kind, size_t max,
 	int r;
 
 	memset(&k, 0, sizeof(k));
-	r = pj_file_read(path, kind, max, PJ_E_KEY, &buf, &len, NULL, reason,
-	    rlen);
+	r = pj_file_read_open(fd, path, id, PJ_E_KEY, &buf, &len, reason, rlen);
 	if (r != PJ_OK)
 		goto out;
 	r = build(buf, len, &k, reason, rlen);
@@ -64,15 +69,17 @@ out:
 }
 
 static int
-load_jwks(const char *path, struct pj_keyset *ks, char *reason, size_t rlen)
+load_jwks(const char *path, int fd, const struct pj_file_id *id,
+    int (*unused)(char *, size_t, struct pj_key *, char *, size_t),
+    struct pj_keyset *ks, char *reason, size_t rlen)
 {
 	char *buf = NULL;
 	size_t len = 0, first = ks->n, i;
-	unsigned int mode = 0;
+	unsigned int mode = id->mode & 07777;
 	int r;
 
-	r = pj_file_read(path, PJ_FILE_PUBLIC, PJ_JWKS_MAX, PJ_E_KEY, &buf, &len,
-	    &mode, reason, rlen);
+	(void)unused; /* the set's keys are built by pj_jwks_parse */
+	r = pj_file_read_open(fd, path, id, PJ_E_KEY, &buf, &len, reason, rlen);
 	if (r != PJ_OK)
 		goto out;
 	r = pj_jwks_parse(buf, len, ks, reason, rlen);
@@ -89,27 +96,111 @@ out:
 	return r;
 }
 
+/* Make a set just read fit to keep and share: every pending key built now
+ * (no authentication may change a shared key).  PJ_OK, or the reason not
+ * to keep the set (a key that cannot be built, libcrypto missing, no
+ * memory): then it stays this authentication's own, and a key that failed
+ * is left exactly as it was, pending, so that choosing it gives the reason
+ * that building it then gives, as without the cache.  A set with a key
+ * that cannot be built is never kept: a failure that was only transient
+ * (memory) must not stick to the key for as long as the file stays. */
+static int
+keyset_settle(struct pj_keyset *ks)
+{
+	char why[PJ_REASON_MAX_KEYSET] = "";
+	struct pj_key *k;
+	unsigned int algs;
+	size_t i;
+	int r;
+
+	for (i = 0; i < ks->n; i++) {
+		k = &ks->keys[i];
+		if (k->pending == NULL)
+			continue;
+		algs = k->algs;
+		r = pj_jwk_ready(k, why, sizeof(why));
+		sodium_memzero(why, sizeof(why));
+		if (r != PJ_OK) {
+			k->algs = algs; /* pj_jwk_ready dropped it on PJ_E_KEY */
+			return r;
+		}
+	}
+	return pj_keyset_share(ks);
+}
+
 int
 pj_keyset_load(const struct pj_options *o, struct pj_keyset *ks, char *reason,
     size_t rlen)
 {
-	int r = PJ_OK;
+	static const struct {
+		enum pj_file_kind kind;
+		size_t max;
+		int (*build)(char *, size_t, struct pj_key *, char *, size_t);
+		int (*load)(const char *, int, const struct pj_file_id *,
+		    int (*)(char *, size_t, struct pj_key *, char *, size_t),
+		    struct pj_keyset *, char *, size_t);
+	} how[PJ_KEYCACHE_SOURCES] = {
+		{ PJ_FILE_SECRET, PJ_SECRET_MAX, secret_key, load_one },
+		{ PJ_FILE_PUBLIC, PJ_PEM_MAX, pem_key, load_one },
+		{ PJ_FILE_PUBLIC, PJ_JWKS_MAX, NULL, load_jwks },
+	};
+	struct pj_keycache_src src[PJ_KEYCACHE_SOURCES];
+	char open_why[PJ_REASON_MAX_KEYSET] = "";
+	int fd[PJ_KEYCACHE_SOURCES] = { -1, -1, -1 };
+	size_t i, failed = PJ_KEYCACHE_SOURCES;
+	int r = PJ_OK, open_r = PJ_OK, sources = 0;
 
 	memset(ks, 0, sizeof(*ks));
-	if (o->secret_file != NULL &&
-	    (r = load_one(o->secret_file, PJ_FILE_SECRET, PJ_SECRET_MAX,
-	    secret_key, ks, reason, rlen)) != PJ_OK)
-		goto out;
-	if (o->public_key_file != NULL &&
-	    (r = load_one(o->public_key_file, PJ_FILE_PUBLIC, PJ_PEM_MAX,
-	    pem_key, ks, reason, rlen)) != PJ_OK)
-		goto out;
-	if (o->jwks_file != NULL &&
-	    (r = load_jwks(o->jwks_file, ks, reason, rlen)) != PJ_OK)
-		goto out;
-	if (ks->n == 0)
+	memset(src, 0, sizeof(src));
+	src[0].path = o->secret_file;
+	src[1].path = o->public_key_file;
+	src[2].path = o->jwks_file;
+	/* open and check each in order, up to the first that fails: its
+	 * reason comes after those of the files before it, as when each was
+	 * read and built in turn */
+	for (i = 0; i < PJ_KEYCACHE_SOURCES; i++) {
+		if (src[i].path == NULL)
+			continue;
+		sources++;
+		open_r = pj_file_open(src[i].path, how[i].kind, how[i].max,
+		    PJ_E_KEY, &fd[i], &src[i].id, open_why, sizeof(open_why));
+		if (open_r != PJ_OK) {
+			failed = i;
+			break;
+		}
+	}
+	if (sources == 0) {
 		r = pj_reason(PJ_E_KEY, reason, rlen, "no key configured");
+		goto out;
+	}
+	if (failed == PJ_KEYCACHE_SOURCES && pj_keycache_get(src, ks))
+		goto out; /* every file the same as when its keys were kept */
+	for (i = 0; i < failed && r == PJ_OK; i++)
+		if (src[i].path != NULL)
+			r = how[i].load(src[i].path, fd[i], &src[i].id,
+			    how[i].build, ks, reason, rlen);
+	if (r != PJ_OK)
+		goto out;
+	if (failed != PJ_KEYCACHE_SOURCES) {
+		r = pj_reason(open_r, reason, rlen, "%s", open_why);
+		goto out;
+	}
+	if (ks->n == 0) {
+		r = pj_reason(PJ_E_KEY, reason, rlen, "no key configured");
+		goto out;
+	}
+	/* kept only once every file has settled (file.h); until then the set
+	 * stays this authentication's own, its keys built as they are chosen */
+	for (i = 0; i < PJ_KEYCACHE_SOURCES; i++)
+		if (src[i].path != NULL && !pj_file_id_settled(&src[i].id))
+			goto out;
+	if (keyset_settle(ks) == PJ_OK)
+		pj_keycache_put(src, ks);
 out:
+	for (i = 0; i < PJ_KEYCACHE_SOURCES; i++)
+		if (fd[i] >= 0)
+			(void)close(fd[i]);
+	sodium_memzero(open_why, sizeof(open_why));
 	if (r != PJ_OK)
 		pj_keyset_free(ks);
 	return r;

@@ -24,7 +24,7 @@ FAULT_CFLAGS := -g -O1 -fno-inline -fno-omit-frame-pointer \
 FAULT_WRAP   := malloc calloc realloc strdup strndup open openat read write \
                 fstat fstatat lstat stat mkdir mkdirat linkat unlinkat fsync flock \
                 dup fdopendir readdir getpwnam_r pam_get_item pam_set_item \
-                pam_prompt sodium_init dlopen
+                pam_prompt sodium_init sodium_malloc dlopen
 # what counts as failable when nm finds it in the objects
 FAULT_FAILABLE := malloc|calloc|realloc|reallocarray|strdup|strndup|asprintf|vasprintf|\
 open|open64|__open_2|__open64_2|openat|openat64|__openat_2|__openat64_2|creat|\

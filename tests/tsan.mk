@@ -1,5 +1,5 @@
-# tests/tsan.mk - the JWK Set cache under ThreadSanitizer.  Included by
-# tests/tests.mk.
+# tests/tsan.mk - the JWK Set cache and the key cache (lib/keycache.c)
+# under ThreadSanitizer.  Included by tests/tests.mk.
 #
 #   make check-tsan      (part of make check)
 #
@@ -17,7 +17,7 @@ TSAN_CC     ?= $(CC)
 TSAN_CFLAGS := -g -O1 -fsanitize=thread -fno-omit-frame-pointer \
                -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. $(PKG_CFLAGS)
 TSAN_OBJ    := $(LIB_SRC:%.c=$(TSAN_DIR)/%.o)
-TSAN_BINS   := $(TSAN_DIR)/jwks_threads
+TSAN_BINS   := $(TSAN_DIR)/jwks_threads $(TSAN_DIR)/keycache_threads
 
 $(TSAN_DIR)/lib/%.o: lib/%.c $(wildcard lib/*.h) tests/tsan.mk
 	@mkdir -p $(dir $@)

@@ -17,7 +17,7 @@
  *      replay store's pruning, expiry index and cursor, the early key load
  *      before the prompt that is repeated after it, the continuation check,
  *      handing the typed token on as PAM_AUTHTOK, reading PAM_RHOST for the
- *      log line, keeping a parsed JWK Set
+ *      log line, keeping a parsed JWK Set or the keys read from files
  *      for the next authentication, and allocations inside OpenSSL that it
  *      recovers from).  Each child starts as a process in which the module
  *      has not yet opened libcrypto nor kept a JWK Set, so that dlopen and
@@ -53,6 +53,7 @@
 #define PJ_OSSL_NO_REDIRECT /* this file calls OpenSSL directly */
 #include "lib/ossl.h"
 #include "lib/jwk.h"
+#include "lib/keycache.h"
 #include "tests/support/pamconv.h"
 
 /* libasan's, not in gcc's sanitizer headers */
@@ -113,6 +114,7 @@ int __real_pam_get_item(const pam_handle_t *, int, const void **);
 int __real_pam_set_item(pam_handle_t *, int, const void *);
 int __real_pam_prompt(pam_handle_t *, int, char **, const char *, ...);
 int __real_sodium_init(void);
+void *__real_sodium_malloc(size_t);
 void *__real_dlopen(const char *, int);
 
 void *
@@ -428,6 +430,16 @@ __wrap_sodium_init(void)
 	return __real_sodium_init();
 }
 
+void *
+__wrap_sodium_malloc(size_t n)
+{
+	if (hit("sodium_malloc", -1)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return __real_sodium_malloc(n);
+}
+
 /* jansson and OpenSSL allocate through these */
 static void *
 json_alloc(size_t n)
@@ -658,7 +670,8 @@ authenticate(struct scenario *s, const char *replay)
  * reason (an index into tol_names), or 0. */
 static const char *const tol_names[] = { "", "PAM_AUTHTOK not handed on",
 	"OpenSSL-internal", "replay prune/index/cursor", "continuation check",
-	"early key load", "JWK Set cache", "PAM_RHOST for the log line" };
+	"early key load", "JWK Set cache", "PAM_RHOST for the log line",
+	"key cache" };
 #define NTOL ((int)(sizeof(tol_names) / sizeof(tol_names[0])))
 
 static int
@@ -691,6 +704,11 @@ tolerated(void)
 		/* keeping a parsed JWK Set for later is best effort (jwk.c) */
 		if (strcmp(fn[i], "jwks_cache_put") == 0)
 			return 6;
+		/* so is keeping the keys read from files (keycache.c): the
+		 * set is then used unshared, its keys built as chosen */
+		if (strcmp(fn[i], "pj_keycache_put") == 0 ||
+		    strcmp(fn[i], "keyset_settle") == 0)
+			return 8;
 		/* the keys read before the prompt (for the continuation check)
 		 * are read again by pj_verify when that failed */
 		if (strcmp(fn[i], "pj_keyset_load") == 0 && i + 1 < fault_bt_n &&
@@ -1019,13 +1037,16 @@ main(int argc, char **argv)
 		(void)nftw(replay, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 		ERR_clear_error();
 	}
+	/* every child reads its key files and parses its JWK Set (faults
+	 * there), then keeps them; emptied first, while the keys it frees can
+	 * still reach libcrypto */
+	pj_jwks_cache_clear();
+	pj_keycache_clear();
 	/* OpenSSL stays initialised, as in sshd; the module's libcrypto table
 	 * goes back to never-opened, so every child opens it (and a call that
 	 * skips pj_ossl_load would crash on the empty table) */
 	memset(&pj_ossl, 0, sizeof(pj_ossl));
 	__atomic_store_n(&pj_ossl_ready, 0, __ATOMIC_RELEASE);
-	/* and every child parses its JWK Set (faults there), then keeps it */
-	pj_jwks_cache_clear();
 	for (i = 2; i < argc; i++)
 		fails += run_scenario(&scen[i - 2]);
 	return fails ? 1 : 0;

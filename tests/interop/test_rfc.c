@@ -255,7 +255,7 @@ tampered(const char *tok)
 static void
 run_example(const struct example *ex)
 {
-	struct pj_keyset ks = { NULL, 0 };
+	struct pj_keyset ks = { 0 };
 	struct pj_jws jws;
 	char reason[256] = "", detail[400], *bad = NULL;
 	int r;
@@ -302,7 +302,7 @@ run_rfc7519(void)
 {
 	const struct example *ex = &examples[0];
 	const char *name = "RFC 7519 3.1 HS256 JWT";
-	struct pj_keyset ks = { NULL, 0 };
+	struct pj_keyset ks = { 0 };
 	struct pj_options o;
 	struct pj_jws jws;
 	json_t *claims = NULL;

@@ -72,7 +72,7 @@ good_keys(void **state)
 	}
 	/* the key from the JWK equals the key from the PEM: same Ed25519 bytes */
 	{
-		struct pj_keyset ks = { NULL, 0 };
+		struct pj_keyset ks = { 0 };
 
 		fx_add_pem(&ks, "ed25519.pub.pem");
 		fx_add_jwk(&ks, "jwk-ed1.json");

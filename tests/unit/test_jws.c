@@ -125,7 +125,7 @@ algorithm_pinned_by_key(void **state)
 static void
 confusion_attacks(void **state)
 {
-	struct pj_keyset ks = { NULL, 0 };
+	struct pj_keyset ks = { 0 };
 	char reason[256] = "";
 
 	(void)state;
@@ -429,7 +429,7 @@ stray_bytes_and_pieces(void **state)
 static void
 kid_selection(void **state)
 {
-	struct pj_keyset ks = { NULL, 0 };
+	struct pj_keyset ks = { 0 };
 	char reason[256] = "";
 	size_t i, len;
 	char *text = fx_slurp("jwks.json", &len);

@@ -570,7 +570,7 @@ add_kid(struct pj_keyset *ks, const char *kid)
 static void
 keyset_select_rules(void **state)
 {
-	struct pj_keyset ks = { NULL, 0 };
+	struct pj_keyset ks = { 0 };
 	const struct pj_key *k = NULL;
 	char reason[256] = "";
 	struct pj_key u;
@@ -875,7 +875,7 @@ unverified_kid_is_not_quoted(void **state)
 {
 	static const char *const hostile[] = { "x' for EdDSA; user=bob",
 		"accepted: user=root", "a\"b'c;d=e f\\g", "cr\rlf\n" };
-	struct pj_keyset ks = { NULL, 0 };
+	struct pj_keyset ks = { 0 };
 	const struct pj_key *k = NULL;
 	char reason[256];
 	size_t i;

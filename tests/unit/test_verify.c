@@ -338,7 +338,7 @@ static void
 verify_every_algorithm(void **state)
 {
 	struct ctx *c = *state;
-	struct pj_keyset all = { NULL, 0 };
+	struct pj_keyset all = { 0 };
 	struct pj_result res;
 	size_t i;
 

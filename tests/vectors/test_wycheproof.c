@@ -271,7 +271,7 @@ run_jws(const char *dir)
 	printf("== %s/json_web_signature_test.json\n", dir);
 	json_array_foreach(groups, gi, g) {
 		json_t *key = json_object_get(g, "public");
-		struct pj_keyset ks = { NULL, 0 };
+		struct pj_keyset ks = { 0 };
 		struct pj_key k;
 		char reason[256] = "";
 		int r;
@@ -287,7 +287,7 @@ run_jws(const char *dir)
 			/* refused by policy: as the module sees it, every token in
 			 * the group is refused; the JWS layer is checked below with
 			 * the key built without the policy */
-			struct pj_keyset raw = { NULL, 0 };
+			struct pj_keyset raw = { 0 };
 
 			policy_groups++;
 			printf("  group '%s': key refused by pam_jwt's policy (%s); "
@@ -340,7 +340,7 @@ run_jwk(const char *dir)
 	printf("== %s/json_web_key_test.json\n", dir);
 	json_array_foreach(groups, gi, g) {
 		json_t *set = json_object_get(g, "public");
-		struct pj_keyset ks = { NULL, 0 };
+		struct pj_keyset ks = { 0 };
 		char reason[256] = "", *text;
 		int r;
 
