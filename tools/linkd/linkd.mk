@@ -20,6 +20,8 @@ SBINDIR     ?= $(PREFIX)/sbin
 SYSTEMDDIR  ?= /lib/systemd/system
 
 .PHONY: linkd install-linkd
+# part of `make install` (the top Makefile's INSTALL_TARGETS)
+INSTALL_TARGETS += install-linkd
 linkd: $(LINKD)
 
 $(BUILD)/tools/linkd/%.o: tools/linkd/%.c tools/linkd/linkd.h tools/sign.h \
