@@ -12,7 +12,7 @@ DESTDIR ?=
 BUILD   ?= build
 SAN     ?=
 CC      ?= cc
-PKGS    := pam libsodium libjwt jansson openssl
+PKGS    := pam libsodium libjwt jansson openssl hiredis
 
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 ifeq ($(MULTIARCH),)
@@ -39,10 +39,10 @@ $(error pkg-config finds no $(PKG_MISSING) (no .pc file): install the Debian pac
 endif
 endif
 PKG_CFLAGS := $(call pkg_flags,--cflags,$(PKGS))
-PKG_LIBS   := $(call pkg_flags,--libs,libsodium jansson libcrypto)
+PKG_LIBS   := $(call pkg_flags,--libs,libsodium jansson libcrypto hiredis)
 # The module opens libcrypto itself when an RSA, EC or HS384 key needs it
 # (lib/ossl.h): HS256/512 and EdDSA logins never load it.
-MODULE_LIBS := $(call pkg_flags,--libs,libsodium jansson)
+MODULE_LIBS := $(call pkg_flags,--libs,libsodium jansson hiredis)
 
 WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wconversion -Werror
 CFLAGS  ?= -O2 -g
