@@ -191,7 +191,7 @@ conn_error(struct pj_redis *r, const char *what, char *reason, size_t rlen)
 	if (r->c != NULL && r->c->err != 0 && !timed_out &&
 	    strstr(r->c->errstr, "Timeout") == NULL &&
 	    strstr(r->c->errstr, "timed out") == NULL) {
-		pj_logstr(shown, sizeof(shown), r->c->errstr, ERR_SHOWN);
+		pj_sanitize(shown, sizeof(shown), r->c->errstr);
 		return pj_reason(PJ_E_STORE, reason, rlen,
 		    "replay_cache %s: %s: %s", r->url, what, shown);
 	}
@@ -234,7 +234,14 @@ reply_error(const struct pj_redis *r, const char *what, const redisReply *rep,
 	char shown[PJ_LOGVAL_SIZE(ERR_SHOWN)];
 
 	if (rep->type == REDIS_REPLY_ERROR) {
-		pj_logval(shown, sizeof(shown), rep->str, rep->len, ERR_SHOWN);
+		char cut[ERR_SHOWN + 1];
+		size_t n = rep->len < ERR_SHOWN ? rep->len : ERR_SHOWN;
+
+		/* the server's words: capped, anything but printable ASCII
+		 * shown as '?' */
+		memcpy(cut, rep->str, n);
+		cut[n] = '\0';
+		pj_sanitize(shown, sizeof(shown), cut);
 		return pj_reason(PJ_E_STORE, reason, rlen,
 		    "replay_cache %s: %s: Redis answered %s", r->url, what, shown);
 	}

@@ -350,7 +350,7 @@ check_file(const struct pj_options *o, const struct pj_revoke_token *t,
 	}
 	if (c.line != 0) {
 		r = pj_reason(PJ_E_REVOKED, reason, rlen,
-		    "token revoked: %s (revoked_file %.128s line %u)",
+		    "%s (revoked_file %.128s line %u)",
 		    type_words(c.type), o->revoked_file, c.line);
 		goto out;
 	}
@@ -409,7 +409,7 @@ check_redis(const struct pj_options *o, const struct pj_revoke_token *t,
 		if (types[i] == PJ_REVOKE_SUB && t->has_iat && t->iat >= vals[i])
 			continue;
 		r = pj_reason(PJ_E_REVOKED, reason, rlen,
-		    "token revoked: %s (Redis %s)", type_words(types[i]),
+		    "%s (Redis %s)", type_words(types[i]),
 		    o->replay_cache);
 		goto out;
 	}
