@@ -35,6 +35,7 @@ include tests/lint.mk
 include tests/interop.mk
 include tests/tool.mk
 include tests/replay.mk
+include tests/fleet.mk
 include tests/tsan.mk
 
 # Only the PAM entry points leave the module (version script pam_jwt.map).
