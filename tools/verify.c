@@ -21,6 +21,7 @@
 #include "lib/err.h"
 #include "lib/jws.h"
 #include "lib/options.h"
+#include "lib/redis.h"
 #include "lib/verify.h"
 
 #include <errno.h>
@@ -508,7 +509,7 @@ cmd_verify(int argc, char **argv)
 	char reason[PJ_REASON_MAX] = "", *tok = NULL, *store = NULL,
 	    *dry = NULL;
 	size_t tl, tlen = 0;
-	int r, rc = EXIT_CONFIG;
+	int r, dry_redis = 0, rc = EXIT_CONFIG;
 	long long now;
 
 	memset(&v, 0, sizeof(v));
@@ -536,7 +537,12 @@ cmd_verify(int argc, char **argv)
 		rc = EXIT_REJECTED;
 		goto out;
 	}
-	if (v.dry_run && o.single_use) {
+	if (v.dry_run && o.single_use && pj_redis_is_url(o.replay_cache)) {
+		/* the shared Redis store: its revocations are still read,
+		 * nothing is written to it */
+		o.single_use = 0;
+		dry_redis = 1;
+	} else if (v.dry_run && o.single_use) {
 		/* the whole replay step, against an empty store of our own */
 		if (scratch_store(&dry, &store) != 0) {
 			pjt_err(CMD, "--dry-run: cannot make a scratch replay store: %s",
@@ -555,7 +561,7 @@ cmd_verify(int argc, char **argv)
 	now = (long long)time(NULL);
 	(void)pj_verify(&o, NULL, t, tl, v.user, now, &res);
 	print_result(&res, now);
-	if (v.dry_run && o.single_use)
+	if (v.dry_run && (o.single_use || dry_redis))
 		printf("note:    --dry-run: the jti was not recorded, and whether it "
 		    "was used before was not checked\n");
 	rc = exit_status(res.err);
