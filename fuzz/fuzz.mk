@@ -16,7 +16,7 @@ FUZZ_BUILD   ?= build-fuzz
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 10
 FUZZ_CHECK_SECONDS ?= 4
-FUZZ_TARGETS := token config jwks usermap pem b64url pam pamd
+FUZZ_TARGETS := token config jwks usermap pem b64url pam pamd revoked
 
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS  := -g -O1 $(FUZZ_SAN) -fno-omit-frame-pointer -std=gnu11 \
