@@ -11,7 +11,7 @@
 # $(BUILD)/unit-fixtures); accounts come from nss_wrapper.
 
 UNIT_NAMES    := alg b64url claims err file jwk jws key options ossl replay \
-                 sig user verify mutation
+                 sig user verify mutation revoke redis
 UNIT_DIR      := $(BUILD)/tests/unit
 UNIT_BINS     := $(UNIT_NAMES:%=$(UNIT_DIR)/test_%)
 UNIT_WYCHE    := $(UNIT_DIR)/test_wycheproof
