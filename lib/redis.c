@@ -16,6 +16,7 @@
 #include <hiredis/hiredis.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <sodium.h>
@@ -190,7 +191,8 @@ conn_error(struct pj_redis *r, const char *what, char *reason, size_t rlen)
 	    (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINPROGRESS);
 	if (r->c != NULL && r->c->err != 0 && !timed_out &&
 	    strstr(r->c->errstr, "Timeout") == NULL &&
-	    strstr(r->c->errstr, "timed out") == NULL) {
+	    strstr(r->c->errstr, "timed out") == NULL &&
+	    strstr(r->c->errstr, "temporarily unavailable") == NULL) {
 		pj_sanitize(shown, sizeof(shown), r->c->errstr);
 		return pj_reason(PJ_E_STORE, reason, rlen,
 		    "replay_cache %s: %s: %s", r->url, what, shown);
@@ -449,6 +451,9 @@ pj_redis_open(const struct pj_redis_conf *cf, struct pj_redis **out,
 		r0 = conn_error(r, "cannot connect", reason, rlen);
 		goto out;
 	}
+	/* hiredis 0.14 opens its socket without SOCK_CLOEXEC: a program
+	 * that the host process runs must not inherit it */
+	(void)fcntl(r->c->fd, F_SETFD, FD_CLOEXEC);
 	if (cf->auth_file != NULL &&
 	    (r0 = auth(r, cf->auth_file, reason, rlen)) != PJ_OK)
 		goto out;

@@ -842,6 +842,20 @@ class Suite:
                 "PAM_SUCCESS", rc == 0 and self.auth(
                     h2, self.token(kid="k-leaked")) == "PAM_AUTH_ERR" and
                 self.auth(h2, self.token(kid="k-ok")) == "PAM_SUCCESS", out)
+        # pamjwt verify --dry-run against the shared store: revocations
+        # read, nothing recorded
+        conf2 = self.p("%s.conf" % h2)
+        rc, out = self.pamjwt("verify", "--config", conf2, "--user", "alice",
+                              "--dry-run", self.token(kid="k-leaked"))
+        self.ok("redisrev: pamjwt verify --dry-run sees the Redis revocation "
+                "(exit 1, token revoked)", rc == 1 and "token revoked" in out,
+                out[-400:])
+        t = self.token()
+        rc, out = self.pamjwt("verify", "--config", conf2, "--user", "alice",
+                              "--dry-run", t)
+        self.ok("redisrev: pamjwt verify --dry-run accepts a good token "
+                "without using it up", rc == 0 and self.auth(h1, t) ==
+                "PAM_SUCCESS", out[-400:])
         # revocation checks run without single_use too
         h3 = self.host("h3-revonly", ["replay_cache = %s" % url,
                                       "redis_auth_file = %s" % auth])
