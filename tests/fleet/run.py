@@ -42,7 +42,16 @@ What is covered:
              encoding), unsafe (group-writable) file: PAM_AUTHINFO_UNAVAIL
   redisrev   `pamjwt revoke --redis` on host 1's side: host 2 refuses the
              token right after (jti, sub before T, kid); unrevoke lets it
-             in again
+             in again; pamjwt verify --dry-run reads the revocations and
+             records nothing
+  sshd       (root) two hosts that are two network namespaces, each with
+             its own sshd on 127.0.0.1:2222 and PAM service, in a private
+             mount namespace (overlays on /etc, /var/log, /var/lib,
+             /var/mail: the test user exists only there), sharing Redis
+             over its unix socket: a token logs in over ssh on host 1 and
+             is refused on host 2; 8 ssh logins of one token at once on
+             both: exactly one; pamjwt revoke --redis --kid: host 2
+             refuses; afterwards the host has no such user
 
 Prints one line per case and finally "fleet: N passed, M failed"; exits 1
 on any failure, 2 if it cannot run at all.
@@ -871,9 +880,177 @@ class Suite:
         self.ok("redisrev: pamjwt revoke with Redis down: exit 1", rc == 1,
                 out)
 
+    # ---- sshd: two hosts, each a network namespace with its own sshd -----
+    def t_sshd(self):
+        need = ("/usr/sbin/sshd", "/usr/bin/ssh", "/usr/bin/ssh-keygen",
+                "/usr/bin/nsenter", "/usr/bin/unshare", "/usr/sbin/useradd",
+                "/usr/sbin/ip", "/usr/bin/setpriv")
+        if os.geteuid() != 0:
+            self.skip("sshd", "needs root (namespaces, sshd, a user)")
+            return
+        missing = [x for x in need if not os.path.exists(x)]
+        if missing:
+            self.ok("sshd: programs present (%s)" % ", ".join(missing), False)
+            return
+        user = "pjfleet"
+        if subprocess.run(["getent", "passwd", user],
+                          stdout=subprocess.DEVNULL).returncode == 0:
+            self.ok("sshd: no user %s on this host beforehand" % user, False)
+            return
+        if self.args.san:
+            self.skip("sshd", "not under ASan (sshd loads the plain module "
+                      "only)")
+            return
+        T = self.p("sshd")
+        os.mkdir(T, 0o700)   # everything here is read by root only
+        r = self.start_redis("sshd", unixsocket=True)
+        auth = r.auth_file(os.path.join(T, "redis-auth"))
+        admin = pjtest.write(os.path.join(T, "redis-admin"), "admin %s\n" %
+                             r.admin_password, 0o600)
+        url = "redis+unix://%s?db=4" % r.sock
+        # the mount namespace: /etc, /var/log, /var/lib, /var/mail are
+        # overlays (useradd and the pam.d files stay in it), /run a tmpfs
+        script = ["set -e", "mount -t tmpfs -o mode=755 pjfleet-run /run",
+                  "mkdir -m 755 /run/sshd"]
+        for i, d in enumerate(("/etc", "/var/log", "/var/lib", "/var/mail")):
+            if os.path.isdir(d):
+                script += ["mkdir -p %s/ov/%d/u %s/ov/%d/w" % (T, i, T, i),
+                           "mount -t overlay pjfleet-%d -o lowerdir=%s,"
+                           "upperdir=%s/ov/%d/u,workdir=%s/ov/%d/w %s"
+                           % (i, d, T, i, T, i, d)]
+        script += ["echo ready", "exec setpriv --pdeathsig KILL -- sleep "
+                   "infinity"]
+        holder = subprocess.Popen(["unshare", "--mount", "--propagation",
+                                   "private", "--", "/bin/sh", "-c",
+                                   "\n".join(script)],
+                                  stdout=subprocess.PIPE,
+                                  stdin=subprocess.DEVNULL)
+        self.procs.append(holder)
+        hosts = []
+        try:
+            if holder.stdout.readline().strip() != b"ready":
+                self.ok("sshd: the mount namespace is set up", False)
+                return
+            H = str(holder.pid)
+
+            def inside(pid, argv, net=False, **kw):
+                return ["nsenter", "-t", str(pid), "-m"] + \
+                    (["-n"] if net else []) + ["--"] + argv
+
+            def sh_in(cmd):
+                return subprocess.run(inside(H, ["/bin/sh", "-c", cmd]),
+                                      capture_output=True, text=True,
+                                      timeout=60)
+            rr = sh_in("useradd -M -d /nonexistent -s /bin/sh -p '*' %s && "
+                       "id -u %s" % (user, user))
+            self.ok("sshd: user %s made inside the namespace" % user,
+                    rr.returncode == 0, rr.stderr)
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "",
+                            "-f", os.path.join(T, "hostkey")], check=True)
+            askpass = os.path.join(T, "pamjwt-askpass")
+            os.symlink(self.tool, askpass)
+            for n in (1, 2):
+                name = "sshd-pjfleet%d" % n
+                conf = pjtest.write(os.path.join(T, "host%d.conf" % n), "\n".join([
+                    "secret_file = %s" % self.secret_file, "single_use",
+                    "leeway = %d" % (0 if n == 1 else 60),
+                    "replay_cache = %s" % url, "redis_auth_file = %s" % auth,
+                    ""]), 0o644)
+                rr = sh_in("cat > /etc/pam.d/%s <<'EOF'\n"
+                           "auth required %s config=%s\n"
+                           "account required pam_permit.so\n"
+                           "session required pam_permit.so\n"
+                           "password required pam_deny.so\nEOF" %
+                           (name, self.module, conf))
+                cfg = pjtest.write(os.path.join(T, "sshd%d_config" % n), "\n".join([
+                    "Port 2222", "ListenAddress 127.0.0.1",
+                    "HostKey %s" % os.path.join(T, "hostkey"),
+                    "PidFile %s" % os.path.join(T, "sshd%d.pid" % n),
+                    "UsePAM yes", "KbdInteractiveAuthentication yes",
+                    "PasswordAuthentication no", "PubkeyAuthentication no",
+                    "AllowUsers %s" % user, "LogLevel VERBOSE", ""]), 0o600)
+                prog = os.path.join(T, name)
+                os.symlink("/usr/sbin/sshd", prog)
+                net = subprocess.Popen(inside(H, ["unshare", "--net", "--",
+                                                  "setpriv", "--pdeathsig",
+                                                  "KILL", "--", "sleep",
+                                                  "infinity"]))
+                self.procs.append(net)
+                time.sleep(0.2)
+                subprocess.run(inside(net.pid, ["ip", "link", "set", "lo",
+                                                "up"], net=True), check=True)
+                sshd = subprocess.Popen(
+                    inside(net.pid, [prog, "-D", "-e", "-f", cfg], net=True),
+                    stdout=subprocess.DEVNULL,
+                    stderr=open(os.path.join(T, "sshd%d.log" % n), "w"))
+                self.procs.append(sshd)
+                hosts.append((net.pid, sshd))
+            time.sleep(0.5)
+            up = all(s.poll() is None for _, s in hosts)
+            self.ok("sshd: two sshd, each in its own network namespace on "
+                    "127.0.0.1:2222", up and hosts[0][0] != hosts[1][0])
+
+            def ssh(host, token, tag):
+                tf = pjtest.write(os.path.join(T, "tok-%s" % tag), token, 0o600)
+                return subprocess.Popen(inside(hosts[host][0], [
+                    "env", "-i", "PATH=/usr/bin:/bin",
+                    "SSH_ASKPASS=%s" % askpass, "SSH_ASKPASS_REQUIRE=force",
+                    "DISPLAY=:0", "PAMJWT_TOKEN_FILE=%s" % tf,
+                    "ssh", "-F", "/dev/null", "-p", "2222",
+                    "-o", "StrictHostKeyChecking=no",
+                    "-o", "UserKnownHostsFile=/dev/null",
+                    "-o", "PreferredAuthentications=keyboard-interactive",
+                    "-o", "PubkeyAuthentication=no",
+                    "-o", "NumberOfPasswordPrompts=1", "-o", "LogLevel=ERROR",
+                    "%s@127.0.0.1" % user, "id -un"], net=True),
+                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE, text=True)
+
+            def logged_in(p):
+                o, e = p.communicate(timeout=60)
+                return p.returncode == 0 and o.strip() == user
+            t = self.token(sub=user)
+            self.ok("sshd: a token logs in on host 1 over ssh",
+                    logged_in(ssh(0, t, "a1")))
+            self.ok("sshd: the same token on host 2 (its own namespace and "
+                    "sshd): refused", not logged_in(ssh(1, t, "a2")))
+            self.ok("sshd: a fresh token on host 2: logs in",
+                    logged_in(ssh(1, self.token(sub=user), "a3")))
+            t = self.token(sub=user)
+            ps = [ssh(i % 2, t, "race%d" % i) for i in range(8)]
+            res = [logged_in(p) for p in ps]
+            self.ok("sshd: 8 ssh logins of one token at once, 4 per host: "
+                    "exactly 1 logs in", res.count(True) == 1, repr(res))
+            rc, out = self.pamjwt("revoke", "--redis", url, "--auth-file",
+                                  admin, "--kid", "k-sshd-leaked")
+            self.ok("sshd: after pamjwt revoke --redis --kid, host 2 refuses "
+                    "that kid and takes another", rc == 0 and not logged_in(
+                        ssh(1, self.token(sub=user, kid="k-sshd-leaked"), "k1"))
+                    and logged_in(ssh(1, self.token(sub=user, kid="k-ok"),
+                                      "k2")), out)
+        finally:
+            for _, s in hosts:
+                if s.poll() is None:
+                    s.terminate()
+                    s.wait(timeout=10)
+            for p in self.procs:
+                if p.poll() is None:
+                    p.terminate()
+                    try:
+                        p.wait(timeout=10)
+                    except subprocess.TimeoutExpired:
+                        p.kill()
+                        p.wait()
+            if holder.stdout:
+                holder.stdout.close()
+            r.stop()
+        self.ok("sshd: afterwards the host has no user %s" % user,
+                subprocess.run(["getent", "passwd", user],
+                               stdout=subprocess.DEVNULL).returncode != 0)
+
     def run(self):
         for part in ("store", "race", "down", "stall", "auth", "unix",
-                     "tunnel", "revoke", "redisrev"):
+                     "tunnel", "revoke", "redisrev", "sshd"):
             if self.filter is not None and not self.filter.search(part):
                 continue
             t0 = time.monotonic()
