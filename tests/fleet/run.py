@@ -128,6 +128,7 @@ class Redis:
         self.user = "pamjwt"
         self.password = secrets.token_hex(16)
         self.admin_password = secrets.token_hex(16)
+        self.revoker_password = secrets.token_hex(16)
         self.sock = os.path.join(self.dir, "redis.sock") if unixsocket else None
         conf = ["bind 127.0.0.1", "port %d" % self.port,
                 "dir %s" % self.dir, "daemonize no", 'save ""',
@@ -135,10 +136,13 @@ class Redis:
                 "enable-debug-command yes",
                 "logfile %s" % os.path.join(self.dir, "log"),
                 "user default off",
-                # the hosts: their own keys, the commands the module uses
+                # the hosts: their own keys, only the commands the module
+                # uses (pam_jwt.conf(5)); the revoker: what pamjwt revoke
+                # uses besides
                 "user %s on >%s ~pam_jwt:* ~fleet2:* resetchannels -@all "
-                "+set +mget +select +eval +get +del"
-                % (self.user, self.password),
+                "+set +mget +select" % (self.user, self.password),
+                "user revoker on >%s ~pam_jwt:* resetchannels -@all "
+                "+set +mget +select +get +eval +del" % self.revoker_password,
                 "user admin on >%s ~* &* +@all" % self.admin_password]
         if self.sock:
             conf += ["unixsocket %s" % self.sock, "unixsocketperm 700"]
@@ -839,9 +843,10 @@ class Suite:
     # ---- revocation through Redis --------------------------------------
     def t_redisrev(self):
         r = self.start_redis("redisrev")
-        auth = r.auth_file(self.p("auth-rev"))
+        auth = pjtest.write(self.p("auth-revoker"), "revoker %s\n" %
+                            r.revoker_password, 0o600)
         url = "redis://127.0.0.1:%d/3" % r.port
-        h1, h2 = self.redis_hosts(r, auth=auth)
+        h1, h2 = self.redis_hosts(r)
         now = int(time.time())
 
         def revoke(*what, undo=False):
@@ -896,8 +901,9 @@ class Suite:
                 "without using it up", rc == 0 and self.auth(h1, t) ==
                 "PAM_SUCCESS", out[-400:])
         # revocation checks run without single_use too
-        h3 = self.host("h3-revonly", ["replay_cache = %s" % url,
-                                      "redis_auth_file = %s" % auth])
+        h3 = self.host("h3-revonly", [
+            "replay_cache = %s" % url,
+            "redis_auth_file = %s" % r.auth_file(self.p("auth-revonly"))])
         self.ok("redisrev: without single_use the Redis revocations still "
                 "apply", self.auth(h3, self.token(kid="k-leaked")) ==
                 "PAM_AUTH_ERR" and self.auth(h3, self.token(kid="k-ok")) ==
