@@ -29,6 +29,10 @@ What is covered:
   auth       a wrong password and an unknown user: PAM_AUTHINFO_UNAVAIL with
              one log line naming WRONGPASS, the password nowhere in it;
              an unsafe credentials file; credentials in the URL refused
+  protocol   a fake server (Python, 127.0.0.1) answering errors, replies
+             of the wrong type or count, a value that is no number, another
+             protocol, or nothing: PAM_AUTHINFO_UNAVAIL with the reason in
+             one log line; answering as Redis does: PAM_SUCCESS
   unix       redis+unix:///PATH?db=N: once, then refused
   tunnel     stunnel4 (Debian's) as a local TLS tunnel: host -> client
              stunnel (127.0.0.1, plain) -> TLS -> server stunnel -> Redis;
@@ -626,6 +630,99 @@ class Suite:
                 self.auth(self.redis_hosts(r)[0], t) == "PAM_SUCCESS")
         r.stop()
 
+    # ---- protocol: a server that answers what Redis would not ---------
+    def t_protocol(self):
+        import socketserver
+        replies = {}
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self):
+                self.request.settimeout(10)
+                while True:
+                    try:
+                        data = self.request.recv(65536)
+                    except OSError:
+                        return
+                    if not data:
+                        return
+                    for cmd in (b"AUTH", b"SELECT", b"MGET", b"SET"):
+                        if b"\r\n" + cmd + b"\r\n" in data:
+                            rep = replies.get(cmd.decode())
+                            if rep is None:
+                                break      # never answers
+                            try:
+                                self.request.sendall(rep)
+                            except OSError:
+                                return
+                            break
+
+        class Server(socketserver.ThreadingTCPServer):
+            daemon_threads = True
+            allow_reuse_address = True
+        srv = Server(("127.0.0.1", 0), Handler)
+        th = threading.Thread(target=srv.serve_forever, daemon=True)
+        th.start()
+        port = srv.server_address[1]
+        auth = pjtest.write(self.p("auth-fake"), "u p\n", 0o600)
+        h1, _ = self.redis_hosts(None, url="redis://127.0.0.1:%d/2" % port,
+                                 auth=auth, extra=["redis_timeout = 500"],
+                                 tag="-fake")
+        ok_ = b"+OK\r\n"
+        # the token has jti and sub but no kid: MGET asks for 2 keys
+        NIL2 = b"*2\r\n$-1\r\n$-1\r\n"
+        cases = [
+            ("AUTH answered with an error", {"AUTH": b"-ERR nope\r\n"},
+             "Redis answered ERR nope"),
+            ("AUTH answered with a number", {"AUTH": b":1\r\n"},
+             "unexpected answer"),
+            ("SELECT refused", {"AUTH": ok_, "SELECT": b"-ERR DB index is out "
+                                b"of range\r\n"}, "SELECT"),
+            ("MGET answered +OK", {"AUTH": ok_, "SELECT": ok_, "MGET": ok_},
+             "MGET: unexpected answer"),
+            ("MGET with too many values", {"AUTH": ok_, "SELECT": ok_,
+                                           "MGET": b"*3\r\n$-1\r\n$-1\r\n"
+                                                   b"$-1\r\n"},
+             "MGET: unexpected answer"),
+            ("MGET with a value that is no number",
+             {"AUTH": ok_, "SELECT": ok_,
+              "MGET": b"*2\r\n$-1\r\n$3\r\nabc\r\n"},
+             "holds no number"),
+            ("SET answered with a number", {
+                "AUTH": ok_, "SELECT": ok_,
+                "MGET": NIL2, "SET": b":1\r\n"},
+             "SET NX: unexpected answer"),
+            ("SET answered +QUEUED", {
+                "AUTH": ok_, "SELECT": ok_,
+                "MGET": NIL2,
+                "SET": b"+QUEUED\r\n"}, "SET NX: unexpected answer"),
+            ("not the Redis protocol", {"AUTH": b"HTTP/1.1 400 Bad\r\n\r\n"},
+             "AUTH"),
+            ("SET never answered", {
+                "AUTH": ok_, "SELECT": ok_,
+                "MGET": NIL2},
+             "SET NX: no answer within redis_timeout (500 ms)"),
+            ("nothing answered at all", {}, "AUTH"),
+        ]
+        try:
+            for label, rep, words in cases:
+                replies.clear()
+                replies.update(rep)
+                res, logs, _ = self.auth_logged(h1, self.token())
+                self.ok("protocol: %s: PAM_AUTHINFO_UNAVAIL, one log line "
+                        "saying %r" % (label, words),
+                        res == "PAM_AUTHINFO_UNAVAIL" and len(logs) == 1 and
+                        words in logs[0], "%s %r" % (res, logs))
+            # the same server answering like Redis: accepted (so the cases
+            # above fail for the reason they name)
+            replies.update({"AUTH": ok_, "SELECT": ok_, "MGET":
+                            NIL2, "SET": ok_})
+            self.ok("protocol: the same server answering as Redis does: "
+                    "PAM_SUCCESS", self.auth(h1, self.token()) ==
+                    "PAM_SUCCESS")
+        finally:
+            srv.shutdown()
+            srv.server_close()
+
     # ---- unix -----------------------------------------------------------
     def t_unix(self):
         r = self.start_redis("unix", unixsocket=True)
@@ -1085,7 +1182,8 @@ class Suite:
                                stdout=subprocess.DEVNULL).returncode != 0)
 
     def run(self):
-        for part in ("store", "race", "down", "stall", "auth", "unix",
+        for part in ("store", "race", "down", "stall", "auth", "protocol",
+                     "unix",
                      "tunnel", "revoke", "redisrev", "sshd"):
             if self.filter is not None and not self.filter.search(part):
                 continue
