@@ -3,9 +3,14 @@
  * server that is not there (PJ_E_STORE, bounded).  The exchange with a
  * real redis-server is tests/fleet (make check-fleet). */
 #include "unit.h"
+#include "lib/options.h"
 #include "lib/redis.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void
 urls_accepted(void **state)
@@ -130,6 +135,86 @@ nobody_listening(void **state)
 	pj_redis_close(NULL);
 }
 
+/* The options: a Redis replay_cache, its companions, and the combinations
+ * that are configuration errors. */
+static char config_arg[64];
+
+/* With config= an empty file of our own: the machine's
+ * /etc/security/pam_jwt.conf (if any) plays no part. */
+static int
+load(const char *const *args, int n, struct pj_options *o, char *reason,
+    size_t rlen)
+{
+	const char *argv[8];
+	int i;
+
+	argv[0] = config_arg;
+	for (i = 0; i < n && i < 7; i++)
+		argv[i + 1] = args[i];
+	reason[0] = '\0';
+	return pj_options_load(o, n + 1, argv, "sshd", reason, rlen);
+}
+
+static void
+options(void **state)
+{
+	static const char *good[] = { "secret_file=/s",
+		"replay_cache=redis://10.0.0.5:6380/2", "redis_auth_file=/a",
+		"redis_prefix=fleet:", "redis_timeout=250",
+		"revoked_file=/etc/security/pam_jwt.revoked" };
+	static const char *const bad[][3] = {
+		{ "secret_file=/s", "redis_auth_file=/a", NULL },
+		{ "secret_file=/s", "redis_prefix=x:", NULL },
+		{ "secret_file=/s", "replay_cache=redis://h:1", "redis_timeout=0" },
+		{ "secret_file=/s", "replay_cache=redis://h:1",
+		  "redis_timeout=60001" },
+		{ "secret_file=/s", "replay_cache=redis://h:99999", NULL },
+		{ "secret_file=/s", "replay_cache=relative/dir", NULL },
+		{ "secret_file=/s", "revoked_file=relative", NULL },
+		{ "secret_file=/s", "replay_cache=redis://h:1",
+		  "redis_prefix=a b" },
+	};
+	struct pj_options o;
+	char reason[256];
+	size_t i;
+	int n;
+
+	char dir[] = "/tmp/pj-redis-XXXXXX";
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(config_arg, sizeof(config_arg), "config=%s/c", dir);
+	f = fopen(config_arg + 7, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(chmod(config_arg + 7, 0644), 0);
+	assert_int_equal(load(good, 6, &o, reason, sizeof(reason)), PJ_OK);
+	assert_string_equal(o.replay_cache, "redis://10.0.0.5:6380/2");
+	assert_string_equal(o.redis_auth_file, "/a");
+	assert_string_equal(o.redis_prefix, "fleet:");
+	assert_int_equal(o.redis_timeout, 250);
+	assert_string_equal(o.revoked_file,
+	    "/etc/security/pam_jwt.revoked");
+	pj_options_free(&o);
+	/* defaults */
+	assert_int_equal(load(good, 1, &o, reason, sizeof(reason)), PJ_OK);
+	assert_int_equal(o.redis_timeout, PJ_REDIS_DEFAULT_TIMEOUT_MS);
+	assert_null(o.redis_auth_file);
+	assert_null(o.redis_prefix);
+	assert_null(o.revoked_file);
+	pj_options_free(&o);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		n = bad[i][2] != NULL ? 3 : 2;
+		if (load(bad[i], n, &o, reason, sizeof(reason)) != PJ_E_CONFIG)
+			fail_msg("case %zu accepted", i);
+		assert_true(reason[0] != '\0');
+		pj_options_free(&o);
+	}
+	unlink(config_arg + 7);
+	rmdir(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -139,6 +224,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(is_url),
 		cmocka_unit_test(key_names),
 		cmocka_unit_test(nobody_listening),
+		cmocka_unit_test(options),
 	};
 
 	fx_init(argc, argv);
