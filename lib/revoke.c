@@ -71,16 +71,25 @@ decode(const char *s, size_t n, char *out, size_t *olen)
 	return 0;
 }
 
+/* Digits only (no sign, no space), at most LLONG_MAX: pj_parse_ll's
+ * grammar, without a copy and strtoll for each of the file's numbers. */
 static int
 number(const char *s, size_t n, long long *out)
 {
-	char buf[24];
+	unsigned long long v = 0;
+	size_t i;
 
-	if (n == 0 || n >= sizeof(buf))
+	if (n == 0 || n > 19)
 		return -1;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	return pj_parse_ll(buf, 0, LLONG_MAX, out);
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (unsigned long long)(s[i] - '0');
+	}
+	if (v > (unsigned long long)LLONG_MAX)
+		return -1;
+	*out = (long long)v;
+	return 0;
 }
 
 int
@@ -122,8 +131,9 @@ pj_revoke_parse(const char *text, size_t len, const char *name, int err_code,
 		nf = 0;
 		f[0] = p;
 		for (i = 0; i <= n; i++) {
-			if (i < n && p[i] != ' ')
-				continue;
+			const char *sp = memchr(p + i, ' ', n - i);
+
+			i = sp != NULL ? (size_t)(sp - p) : n;
 			if (nf > FIELDS_MAX) {
 				what = "too many fields";
 				goto bad;
