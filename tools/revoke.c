@@ -72,6 +72,7 @@ struct req {
 	const char *cmd;
 	int undo;                 /* unrevoke */
 	const char *file, *redis, *auth_file, *prefix;
+	char *file_abs;            /* file made absolute, ours to free */
 	long long timeout_ms;
 	const char *iss, *jti, *sub, *kid;
 	long long before, exp, max_ttl, until;
@@ -254,7 +255,7 @@ parse(struct req *q, int argc, char **argv)
 			pjt_err(q->cmd, "--file %s: %s", q->file, strerror(errno));
 			return -1;
 		}
-		q->file = abs; /* freed with the process */
+		q->file = q->file_abs = abs; /* transferred */
 	}
 	kinds = (q->jti != NULL) + (q->sub != NULL) + (q->kid != NULL);
 	if (kinds != 1 || (q->kid != NULL && q->iss != NULL) ||
@@ -433,6 +434,13 @@ do_file(struct req *q)
 		pjt_err(q->cmd, "out of memory");
 		goto out;
 	}
+	if (q->undo && lstat(q->file, &st) != 0 && errno == ENOENT) {
+		/* nothing to take back: no file, and no lock file either */
+		printf("%s: %s: no such file (nothing to take back)\n", q->cmd,
+		    q->file);
+		rc = EXIT_DONE;
+		goto out;
+	}
 	lock = open(lockname, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (lock < 0 || flock(lock, LOCK_EX) != 0) {
 		pjt_err(q->cmd, "%s: cannot lock: %s", lockname, strerror(errno));
@@ -441,6 +449,12 @@ do_file(struct req *q)
 	exists = lstat(q->file, &st) == 0;
 	if (!exists && errno != ENOENT) {
 		pjt_err(q->cmd, "%s: %s", q->file, strerror(errno));
+		goto out;
+	}
+	if (q->undo && !exists) {
+		printf("%s: %s: no such file (nothing to take back)\n", q->cmd,
+		    q->file);
+		rc = EXIT_DONE;
 		goto out;
 	}
 	if (append(&w, HEADER, strlen(HEADER)) != PJ_OK)
@@ -584,14 +598,18 @@ run(const char *cmd, int undo, int argc, char **argv)
 	q.undo = undo;
 	q.now = (long long)time(NULL);
 	r = parse(&q, argc, argv);
-	if (r != 0)
-		return r > 0 ? EXIT_DONE : EXIT_USAGE;
+	if (r != 0) {
+		rc = r > 0 ? EXIT_DONE : EXIT_USAGE;
+		goto out;
+	}
 	build_entry(&q);
 	/* Redis first: when it fails, the file is not changed either */
 	if (q.redis != NULL && (rc = do_redis(&q)) != EXIT_DONE)
-		return rc;
+		goto out;
 	if (q.file != NULL)
 		rc = do_file(&q);
+out:
+	free(q.file_abs);
 	return rc;
 }
 

@@ -932,6 +932,17 @@ class Suite:
         rc, out = self.pamjwt("revoke", "--file", rf, "--jti", "x")
         self.ok("revoke: --jti without --iss: usage error (exit 2)", rc == 2,
                 out)
+        gone = os.path.join(d, "never-made")
+        rc, out = self.pamjwt("unrevoke", "--file", gone, "--kid", "x")
+        self.ok("revoke: unrevoke on a missing file: exit 0, nothing "
+                "created", rc == 0 and not os.path.exists(gone) and
+                not os.path.exists(gone + ".lock"), out)
+        r = subprocess.run([self.tool, "revoke", "--file", "rel-list",
+                            "--kid", "k-rel"], env=self.tool_env, cwd=d,
+                           capture_output=True, text=True, timeout=60)
+        self.ok("revoke: a relative --file is taken from the current "
+                "directory", r.returncode == 0 and "kid 0 k-rel\n" in
+                open(os.path.join(d, "rel-list")).read(), r.stdout + r.stderr)
         rc, out = self.pamjwt("revoke", "--file", rf, "--kid", "a",
                               "--iss", ISS, "--jti", "b")
         self.ok("revoke: two kinds at once: usage error (exit 2)", rc == 2,
