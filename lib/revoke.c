@@ -99,7 +99,7 @@ pj_revoke_parse(const char *text, size_t len, const char *name, int err_code,
 {
 	struct pj_revoke_entry e;
 	const char *p = text, *end = text + len, *nl, *f[FIELDS_MAX + 1];
-	size_t fl[FIELDS_MAX + 1], n, i, nf, alen = 0, blen = 0;
+	size_t fl[FIELDS_MAX + 1], n, nf, start, stop, alen = 0, blen = 0;
 	char *abuf = NULL, *bbuf = NULL;
 	unsigned int lineno = 0;
 	const char *what = NULL;
@@ -127,25 +127,29 @@ pj_revoke_parse(const char *text, size_t len, const char *name, int err_code,
 			p = nl + 1;
 			continue;
 		}
-		/* split at single spaces */
+		/* split at single spaces: [start, stop) is one field */
+		memset(f, 0, sizeof(f));
+		memset(fl, 0, sizeof(fl));
 		nf = 0;
-		f[0] = p;
-		for (i = 0; i <= n; i++) {
-			const char *sp = memchr(p + i, ' ', n - i);
+		start = 0;
+		for (;;) {
+			const char *sp = memchr(p + start, ' ', n - start);
 
-			i = sp != NULL ? (size_t)(sp - p) : n;
+			stop = sp != NULL ? (size_t)(sp - p) : n;
 			if (nf > FIELDS_MAX) {
 				what = "too many fields";
 				goto bad;
 			}
-			fl[nf] = (size_t)(p + i - f[nf]);
-			if (fl[nf] == 0) {
+			if (stop == start) {
 				what = "empty field (fields are separated by one space)";
 				goto bad;
 			}
+			f[nf] = p + start;
+			fl[nf] = stop - start;
 			nf++;
-			if (i < n && nf <= FIELDS_MAX)
-				f[nf] = p + i + 1;
+			if (stop == n)
+				break;
+			start = stop + 1;
 		}
 		memset(&e, 0, sizeof(e));
 		e.line = lineno;
