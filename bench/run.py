@@ -23,7 +23,9 @@ Rows (issues 7 and 14):
  3 the library's validation (key file read, verify, claims) vs PyJWT and
    node jose / jsonwebtoken doing the same work on the same tokens;
  4 scale: JWK Sets of 1, 10, 100 keys; single_use store of 0, 10k, 100k live
-   records; tokens of 0.3, 1, 4, 16 KiB;
+   records; tokens of 0.3, 1, 4, 16 KiB; single_use on a Redis server of the
+   bench's own vs the local store, and revoked_file of 0, 1,000, 10,000
+   entries vs none (issue 18; needs redis-server);
  5 memory: heap peak of one authentication; growth over 10,000;
  6 pamjwt-linkd, the magic-link service (bench/linkd.py): requests/s of the
    form and of a link request against a static file served by the same
@@ -513,6 +515,10 @@ def main():
             t, b, ratio = paired(res["su%d" % live], res["su0"])
             row("4", "single_use with %d live records vs empty store" % live,
                 t, b, ratio, target=1.2)
+        # 4d: fleet (pam_jwt.conf(5), Fleet and Revocation): single_use on
+        # a real redis-server of our own (127.0.0.1, ACL user, stopped by
+        # PID) vs the local store; revoked_file vs none
+        fleet_rows(s, iters, reps, row)
         # 5: memory
         out = sh([os.path.join(s.build, "bench", "lib_bench"), "growth",
                   s.p("tok-RS256"), str(10000 // q), s.keyopt("RS256", "file")],
@@ -550,6 +556,82 @@ def main():
     with open(out, "w") as f:
         json.dump({"rows": rows, "time": int(time.time())}, f, indent=1)
     print("written:", out)
+
+
+def start_redis(d):
+    """A redis-server of the bench's own: (process, port, auth file)."""
+    import socket
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    rd = os.path.join(d, "redis")
+    os.mkdir(rd, 0o700)
+    pw = os.urandom(16).hex()
+    with open(os.path.join(rd, "redis.conf"), "w") as f:
+        f.write("bind 127.0.0.1\nport %d\ndir %s\nsave \"\"\nappendonly no\n"
+                "daemonize no\nuser default off\n"
+                "user pamjwt on >%s ~pam_jwt:* -@all +set +mget\n" % (port, rd, pw))
+    auth = os.path.join(d, "redis-auth")
+    with open(auth, "w") as f:
+        f.write("pamjwt %s\n" % pw)
+    os.chmod(auth, 0o600)
+    p = subprocess.Popen(["redis-server", os.path.join(rd, "redis.conf")],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return p, port, auth
+        except OSError:
+            time.sleep(0.05)
+    p.kill()
+    p.wait()
+    sys.exit("bench: redis-server did not start")
+
+
+def fleet_rows(s, iters, reps, row):
+    if shutil.which("redis-server") is None:
+        print("bench: redis-server missing: no fleet rows")
+        return
+    proc, port, auth = start_redis(s.d)
+    try:
+        need = 20 + iters // 2 * reps
+        subjects = []
+        for name, opts in (
+                ("fl-local", "single_use replay_cache=%s" % s.p("fl-store")),
+                ("fl-redis", "single_use replay_cache=redis://127.0.0.1:%d "
+                 "redis_auth_file=%s" % (port, auth))):
+            toks = [s.token("HS256", {"jti": "%s-%d" % (name, i)})
+                    for i in range(need)]
+            s.write("toks-" + name, ("\n".join(toks) + "\n").encode(), 0o600)
+            s.service(name, "auth required %s %s %s" % (
+                s.module, s.keyopt("HS256", "file"), opts))
+            subjects.append((name, s.p("toks-" + name)))
+        # revocation: a file of N entries none of which names the token
+        # (the whole file is read and parsed at every login)
+        now = int(time.time())
+        for n in (0, 1000, 10000):
+            lines = ["jti %d https://issuer.example jti-%d\n" % (now + 86400, i)
+                     for i in range(n // 2)]
+            lines += ["sub %d https://issuer.example user-%d %d\n" % (
+                now + 86400, i, now) for i in range(n - n // 2)]
+            s.write("revoked%d" % n, "".join(lines).encode(), 0o644)
+            s.service("rev%d" % n, "auth required %s %s revoked_file=%s" % (
+                s.module, s.keyopt("HS256", "file"), s.p("revoked%d" % n)))
+            subjects.append(("rev%d" % n, s.p("tok-HS256")))
+        s.service("rev-none", "auth required %s %s" % (
+            s.module, s.keyopt("HS256", "file")))
+        subjects.append(("rev-none", s.p("tok-HS256")))
+        res = pam_runs(s, iters // 2, reps, subjects)
+        t, b, ratio = paired(res["fl-redis"], res["fl-local"])
+        row("4", "single_use on Redis (TCP 127.0.0.1) vs local store", t, b,
+            ratio)
+        for n in (0, 1000, 10000):
+            t, b, ratio = paired(res["rev%d" % n], res["rev-none"])
+            row("4", "revoked_file of %d entries vs none" % n, t, b, ratio)
+    finally:
+        proc.terminate()
+        proc.wait()
 
 
 def prefill(store, live):

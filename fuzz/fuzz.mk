@@ -18,7 +18,7 @@ FUZZ_SECONDS ?= 10
 FUZZ_CHECK_SECONDS ?= 4
 FUZZ_TARGETS := token config jwks usermap pem b64url pam pamd \
                 linkd_form linkd_dir linkd_conf \
-                oidc http bind
+                oidc http bind revoked
 
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS  := -g -O1 $(FUZZ_SAN) -fno-omit-frame-pointer -std=gnu11 \

@@ -60,7 +60,9 @@ OPTIONS = ["config", "secret_file", "public_key_file", "jwks_file",
            "algorithms", "issuer", "audience", "leeway", "max_ttl", "max_age",
            "typ", "require_claim", "user_claim", "user_map", "allow_root",
            "min_uid", "single_use", "replay_cache", "prompt", "use_first_pass",
-           "try_first_pass", "debug"]
+           "try_first_pass", "keep_authtok", "debug", "redis_auth_file",
+           "redis_prefix",
+           "redis_timeout", "revoked_file"]
 JSON_WORDS = [
     '"alg"', '"kid"', '"typ"', '"cty"', '"crit"', '"enc"', '"zip"', '"b64"',
     '"jwk"', '"jku"', '"x5c"', '"x5u"', '"HS256"', '"HS384"', '"HS512"',
@@ -95,7 +97,9 @@ def write_dicts():
     cfg = (OPTIONS + [o + " = " for o in OPTIONS] + [o + "=" for o in OPTIONS]
            + ["[service ", "]", "sshd", "sudo", "yes", "no", "on", "off",
               "HS256, EdDSA", "scope=sudo", "@D/secret", "@D/rsa.pem",
-              "@D/ed.pem", "@D/jwks.json", "@D/map", "\n%%\n", "#", "%s", "%u"])
+              "@D/ed.pem", "@D/jwks.json", "@D/map", "\n%%\n", "#", "%s", "%u",
+              "redis://127.0.0.1:6379/0", "redis://[::1]:6380",
+              "redis+unix:///run/redis.sock?db=2", "redis://u:p@h"])
     write("config", cfg)
     write("token", JSON_WORDS + [
         b64u(b'{"alg":"'), b64u(b'{"alg":"HS256"'),

@@ -13,7 +13,7 @@ pj_err_class(int err)
 		return PJ_CLASS_OK;
 	if (err == PJ_E_NOT_JWS)
 		return PJ_CLASS_IGNORE;
-	if (err <= PJ_E_TOO_LONG && err >= PJ_E_ACCOUNT)
+	if (err <= PJ_E_TOO_LONG && err >= PJ_E_REVOKED)
 		return PJ_CLASS_REJECT;
 	if (err == PJ_E_USER_UNKNOWN)
 		return PJ_CLASS_USER_UNKNOWN;
@@ -48,6 +48,7 @@ pj_strerror(int err)
 	case PJ_E_REPLAY: return "token already used";
 	case PJ_E_USER: return "user not accepted";
 	case PJ_E_ACCOUNT: return "account not allowed";
+	case PJ_E_REVOKED: return "token revoked";
 	case PJ_E_USER_UNKNOWN: return "unknown user";
 	case PJ_E_KEY: return "key unavailable";
 	case PJ_E_STORE: return "replay store unavailable";

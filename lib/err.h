@@ -30,6 +30,7 @@ enum pj_err {
 	PJ_E_REPLAY = -23,
 	PJ_E_USER = -24,        /* user claim missing/invalid, unmapped, other user */
 	PJ_E_ACCOUNT = -25,     /* account refused: root, system uid */
+	PJ_E_REVOKED = -26,     /* listed in revoked_file or the Redis store */
 	/* PAM_USER_UNKNOWN */
 	PJ_E_USER_UNKNOWN = -40,
 	/* PAM_AUTHINFO_UNAVAIL */

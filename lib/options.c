@@ -5,6 +5,7 @@
 #include "alg.h"
 #include "err.h"
 #include "file.h"
+#include "redis.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -13,7 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-enum opt_type { T_PATH, T_STR, T_LIST, T_REPEAT, T_NUM, T_FLAG, T_ALGS };
+enum opt_type { T_PATH, T_STORE, T_STR, T_LIST, T_REPEAT, T_NUM, T_FLAG, T_ALGS };
 
 struct opt_def {
 	const char *name;
@@ -43,7 +44,11 @@ static const struct opt_def defs[] = {
 	{ "allow_root", T_FLAG, OFF(allow_root), 0, 0 },
 	{ "min_uid", T_NUM, OFF(min_uid), 0, 2147483647LL },
 	{ "single_use", T_FLAG, OFF(single_use), 0, 0 },
-	{ "replay_cache", T_PATH, OFF(replay_cache), 0, 0 },
+	{ "replay_cache", T_STORE, OFF(replay_cache), 0, 0 },
+	{ "redis_auth_file", T_PATH, OFF(redis_auth_file), 0, 0 },
+	{ "redis_prefix", T_STR, OFF(redis_prefix), 0, 0 },
+	{ "redis_timeout", T_NUM, OFF(redis_timeout), 1, PJ_REDIS_TIMEOUT_MAX_MS },
+	{ "revoked_file", T_PATH, OFF(revoked_file), 0, 0 },
 	{ "prompt", T_STR, OFF(prompt), 0, 0 },
 	{ "use_first_pass", T_FLAG, OFF(use_first_pass), 0, 0 },
 	{ "try_first_pass", T_FLAG, OFF(try_first_pass), 0, 0 },
@@ -67,6 +72,7 @@ pj_options_init(struct pj_options *o)
 	o->require_claim_level = -1;
 	o->key_source_level = -1;
 	o->refresh_interval = PJ_DEFAULT_REFRESH_INTERVAL;
+	o->redis_timeout = PJ_REDIS_DEFAULT_TIMEOUT_MS;
 }
 
 /* secret_file, public_key_file and jwks_file come as one set from the most
@@ -211,12 +217,27 @@ pj_options_set(struct pj_options *o, enum pj_level level, const char *key,
 		o->key_source_level = (int)level;
 	}
 	switch (type) {
+	case T_STORE:
+		/* a directory, or the shared store on Redis */
+		if (pj_redis_is_url(value)) {
+			struct pj_redis_url u;
+
+			if ((r = pj_redis_parse_url(value, &u, reason, rlen)) != PJ_OK)
+				return r;
+		} else if (value[0] != '/') {
+			return pj_reason(PJ_E_CONFIG, reason, rlen,
+			    "%s: '%.128s' is neither an absolute path nor a Redis "
+			    "URL (redis://HOST:PORT[/DB], redis+unix:///PATH)", key,
+			    value);
+		}
+		goto copy;
 	case T_PATH:
 		if (value[0] != '/')
 			return pj_reason(PJ_E_CONFIG, reason, rlen,
 			    "%s: '%.128s' is not an absolute path", key, value);
 		/* fall through */
 	case T_STR:
+	copy:
 		copy = strdup(value);
 		if (copy == NULL)
 			return PJ_E_NOMEM;
@@ -456,6 +477,15 @@ pj_options_check(const struct pj_options *o, char *reason, size_t rlen)
 		return pj_reason(PJ_E_CONFIG, reason, rlen,
 		    "refresh_request needs issuer (or [issuer URL] sections): "
 		    "only a token of a configured issuer asks for a refresh");
+	if ((o->redis_auth_file != NULL || o->redis_prefix != NULL) &&
+	    !pj_redis_is_url(o->replay_cache))
+		return pj_reason(PJ_E_CONFIG, reason, rlen,
+		    "redis_auth_file and redis_prefix need replay_cache = a Redis "
+		    "URL");
+	if (o->redis_prefix != NULL && (strlen(o->redis_prefix) >
+	    PJ_REDIS_PREFIX_MAX || strchr(o->redis_prefix, ' ') != NULL))
+		return pj_reason(PJ_E_CONFIG, reason, rlen,
+		    "redis_prefix: at most %d bytes, no spaces", PJ_REDIS_PREFIX_MAX);
 	if (o->use_first_pass && o->try_first_pass)
 		return pj_reason(PJ_E_CONFIG, reason, rlen,
 		    "use_first_pass and try_first_pass exclude each other");
@@ -674,6 +704,9 @@ pj_options_free(struct pj_options *o)
 	free(o->user_claim);
 	free(o->user_map);
 	free(o->replay_cache);
+	free(o->redis_auth_file);
+	free(o->redis_prefix);
+	free(o->revoked_file);
 	free(o->prompt);
 	free(o->refresh_request);
 	pj_strlist_free(&o->require_true);

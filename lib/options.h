@@ -62,7 +62,11 @@ struct pj_options {
 	int allow_root;
 	long long min_uid;
 	int single_use;
-	char *replay_cache;
+	char *replay_cache;        /* a directory, or a Redis URL (redis.h) */
+	char *redis_auth_file;     /* Redis credentials, NULL none */
+	char *redis_prefix;        /* key prefix (default pam_jwt:) */
+	long long redis_timeout;   /* ms, the whole Redis exchange */
+	char *revoked_file;        /* revocation list, NULL none */
 	char *prompt;
 	int use_first_pass;
 	int try_first_pass;

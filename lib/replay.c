@@ -28,6 +28,7 @@
 #include "claims.h"
 #include "err.h"
 #include "options.h"
+#include "redis.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -410,6 +411,34 @@ index_record(int rfd, int xfd, const char *name, long long until)
 	(void)close(bfd);
 }
 
+/* SET NX PX on the shared Redis store: the same (iss, jti) and lifetime
+ * as a record here, one atomic command. */
+static int
+record_redis(const struct pj_options *o, json_t *claims, json_t *jti,
+    long long until, long long now, char *reason, size_t rlen)
+{
+	struct pj_redis_conf cf;
+	struct pj_redis *rd = NULL;
+	json_t *iss = json_object_get(claims, "iss");
+	char key[PJ_REDIS_KEY_MAX + 1];
+	int r;
+
+	pj_redis_key(o->redis_prefix, PJ_REDIS_USE,
+	    json_is_string(iss) ? json_string_value(iss) : NULL,
+	    json_is_string(iss) ? json_string_length(iss) : 0,
+	    json_string_value(jti), json_string_length(jti), key);
+	memset(&cf, 0, sizeof(cf));
+	cf.url = o->replay_cache;
+	cf.auth_file = o->redis_auth_file;
+	cf.prefix = o->redis_prefix;
+	cf.timeout_ms = o->redis_timeout;
+	r = pj_redis_open(&cf, &rd, reason, rlen);
+	if (r == PJ_OK)
+		r = pj_redis_record(rd, key, until, now, reason, rlen);
+	pj_redis_close(rd);
+	return r;
+}
+
 int
 pj_replay_record(const struct pj_options *o, json_t *claims, long long now,
     char *reason, size_t rlen)
@@ -436,6 +465,11 @@ pj_replay_record(const struct pj_options *o, json_t *claims, long long now,
 		until = LLONG_MAX / 2;
 	if (until < now)
 		until = now;
+	if (pj_redis_is_url(o->replay_cache)) {
+		/* the fleet's shared store: lib/redis.c */
+		r = record_redis(o, claims, jti, until, now, reason, rlen);
+		goto out;
+	}
 	record_name(claims, json_string_value(jti), name);
 	r = open_store(o->replay_cache, &dfd, &rfd, &xfd, reason, rlen);
 	if (r != PJ_OK)

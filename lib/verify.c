@@ -9,6 +9,7 @@
 #include "key.h"
 #include "options.h"
 #include "replay.h"
+#include "revoke.h"
 #include "user.h"
 #include "logval.h"
 
@@ -133,6 +134,9 @@ pj_verify(const struct pj_options *o, const struct pj_keyset *ks,
 	note_str(res->iss, sizeof(res->iss), claims, "iss", PJ_LOG_ISS_MAX);
 	note_str(res->jti, sizeof(res->jti), claims, "jti", PJ_LOG_JTI_MAX);
 	r = pj_claims_check(o, claims, jws.typ, now, reason, rlen);
+	if (r != PJ_OK)
+		goto out;
+	r = pj_revoke_check(o, claims, jws.kid, now, reason, rlen);
 	if (r != PJ_OK)
 		goto out;
 	r = pj_user_resolve(o, claims, pam_user, &res->user, reason, rlen);

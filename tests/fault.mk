@@ -22,7 +22,7 @@ FAULT_CFLAGS := -g -O1 -fno-inline -fno-omit-frame-pointer \
                 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
                 -Wno-format-truncation -I. $(PKG_CFLAGS)
 FAULT_WRAP   := malloc calloc realloc strdup strndup open openat read write \
-                fstat fstatat lstat stat mkdir mkdirat linkat unlinkat fsync flock \
+                fstat fstatat lstat stat mkdir mkdirat linkat unlinkat fsync flock fcntl \
                 dup fdopendir readdir getpwnam_r pam_get_item pam_set_item \
                 pam_prompt sodium_init sodium_malloc dlopen
 # what counts as failable when nm finds it in the objects

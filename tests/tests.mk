@@ -35,6 +35,7 @@ include tests/lint.mk
 include tests/interop.mk
 include tests/tool.mk
 include tests/replay.mk
+include tests/fleet.mk
 include tests/tsan.mk
 include tests/browser/browser.mk
 include tests/linkd.mk

@@ -11,7 +11,7 @@
 # $(BUILD)/unit-fixtures); accounts come from nss_wrapper.
 
 UNIT_NAMES    := alg b64url bind claims err file jwk jws key keycache options ossl \
-                 refresh replay sig user verify mutation
+                 redis refresh replay revoke sig user verify mutation
 UNIT_DIR      := $(BUILD)/tests/unit
 UNIT_BINS     := $(UNIT_NAMES:%=$(UNIT_DIR)/test_%)
 UNIT_WYCHE    := $(UNIT_DIR)/test_wycheproof

@@ -1,4 +1,5 @@
-/* pamjwt.c - the pam_jwt command-line tool: keygen, mint, verify, askpass */
+/* pamjwt.c - the pam_jwt command-line tool: keygen, mint, verify, askpass,
+ * revoke, unrevoke */
 #include "pamjwt.h"
 
 #include <libgen.h>
@@ -17,6 +18,9 @@ usage(FILE *f)
 	    "          [TOKEN | -]                run the module's validation\n"
 	    "  askpass [PROMPT]                   askpass for SSH_ASKPASS / SUDO_ASKPASS\n"
 	    "  jwks-fetch --issuer URL --out FILE [...]   an OpenID Provider's keys\n"
+	    "  revoke  (--file FILE | --redis URL) (--iss I --jti J | --iss I --sub S\n"
+	    "          [--before TIME] | --kid K)  revoke tokens before they expire\n"
+	    "  unrevoke (--file FILE | --redis URL) ...  take a revocation back\n"
 	    "`pamjwt COMMAND --help` tells more; see pamjwt(1).\n");
 }
 
@@ -53,6 +57,10 @@ main(int argc, char **argv)
 		return cmd_askpass(argc - 1, argv + 1);
 	if (strcmp(argv[1], "jwks-fetch") == 0)
 		return cmd_jwks_fetch(argc - 1, argv + 1);
+	if (strcmp(argv[1], "revoke") == 0)
+		return cmd_revoke(argc - 1, argv + 1);
+	if (strcmp(argv[1], "unrevoke") == 0)
+		return cmd_unrevoke(argc - 1, argv + 1);
 	fprintf(stderr, "pamjwt: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

@@ -10,6 +10,8 @@ int cmd_mint(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_askpass(int argc, char **argv);
 int cmd_jwks_fetch(int argc, char **argv);
+int cmd_revoke(int argc, char **argv);
+int cmd_unrevoke(int argc, char **argv);
 
 /* Pieces askpass hands out: small enough for every stock client (sudo takes
  * at most 511 bytes an answer). */

@@ -23,6 +23,7 @@
 #include "lib/jws.h"
 #include "lib/logval.h"
 #include "lib/options.h"
+#include "lib/redis.h"
 #include "lib/verify.h"
 
 #include <errno.h>
@@ -510,7 +511,7 @@ cmd_verify(int argc, char **argv)
 	char reason[PJ_REASON_MAX] = "", *tok = NULL, *store = NULL,
 	    *dry = NULL;
 	size_t tl, tlen = 0, i;
-	int r, rc = EXIT_CONFIG;
+	int r, dry_redis = 0, rc = EXIT_CONFIG;
 	long long now;
 
 	memset(&v, 0, sizeof(v));
@@ -538,7 +539,14 @@ cmd_verify(int argc, char **argv)
 		rc = EXIT_REJECTED;
 		goto out;
 	}
-	if (v.dry_run && o.single_use) {
+	if (v.dry_run && o.single_use && pj_redis_is_url(o.replay_cache)) {
+		/* the shared Redis store: its revocations are still read,
+		 * nothing is written to it */
+		o.single_use = 0;
+		dry_redis = 1;
+		for (i = 0; i < o.nbind; i++)
+			o.bind[i].o->single_use = 0;
+	} else if (v.dry_run && o.single_use) {
 		/* the whole replay step, against an empty store of our own */
 		if (scratch_store(&dry, &store) != 0) {
 			pjt_err(CMD, "--dry-run: cannot make a scratch replay store: %s",
@@ -581,7 +589,7 @@ cmd_verify(int argc, char **argv)
 		else
 			printf("section: none of the [issuer] sections\n");
 	}
-	if (v.dry_run && o.single_use)
+	if (v.dry_run && (o.single_use || dry_redis))
 		printf("note:    --dry-run: the jti was not recorded, and whether it "
 		    "was used before was not checked\n");
 	rc = exit_status(res.err);

@@ -107,6 +107,7 @@ int __real_linkat(int, const char *, int, const char *, int);
 int __real_unlinkat(int, const char *, int);
 int __real_fsync(int);
 int __real_flock(int, int);
+int __real_fcntl(int, int, ...);
 int __real_dup(int);
 DIR *__real_fdopendir(int);
 struct dirent *__real_readdir(DIR *);
@@ -321,6 +322,23 @@ __wrap_flock(int fd, int op)
 		return -1;
 	}
 	return __real_flock(fd, op);
+}
+
+/* lib/ calls fcntl with an int argument only (F_SETFD, lib/redis.c) */
+int
+__wrap_fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	int arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, int);
+	va_end(ap);
+	if (hit("fcntl", -1)) {
+		errno = EBADF;
+		return -1;
+	}
+	return __real_fcntl(fd, cmd, arg);
 }
 
 int

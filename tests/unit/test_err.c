@@ -27,6 +27,7 @@ static const struct {
 	{ PJ_E_REPLAY, PJ_CLASS_REJECT, "already used" },
 	{ PJ_E_USER, PJ_CLASS_REJECT, "user" },
 	{ PJ_E_ACCOUNT, PJ_CLASS_REJECT, "account" },
+	{ PJ_E_REVOKED, PJ_CLASS_REJECT, "revoked" },
 	{ PJ_E_USER_UNKNOWN, PJ_CLASS_USER_UNKNOWN, "unknown user" },
 	{ PJ_E_KEY, PJ_CLASS_UNAVAIL, "key" },
 	{ PJ_E_STORE, PJ_CLASS_UNAVAIL, "replay store" },
@@ -64,7 +65,7 @@ every_code_has_class_and_words(void **state)
 static void
 unknown_codes_are_internal(void **state)
 {
-	static const int odd[] = { 1, 5, -2, -9, -26, -39, -41, -49, -52, -59,
+	static const int odd[] = { 1, 5, -2, -9, -27, -39, -41, -49, -52, -59,
 	    -61, -69, -72, -1000, 2147483647, -2147483647 - 1 };
 	size_t i;
 
@@ -83,10 +84,10 @@ no_gaps_in_rejections(void **state)
 	int e;
 
 	(void)state;
-	for (e = PJ_E_TOO_LONG; e >= PJ_E_ACCOUNT; e--)
+	for (e = PJ_E_TOO_LONG; e >= PJ_E_REVOKED; e--)
 		assert_int_equal(pj_err_class(e), PJ_CLASS_REJECT);
 	assert_int_equal(pj_err_class(PJ_E_TOO_LONG + 1), PJ_CLASS_INTERNAL);
-	assert_int_equal(pj_err_class(PJ_E_ACCOUNT - 1), PJ_CLASS_INTERNAL);
+	assert_int_equal(pj_err_class(PJ_E_REVOKED - 1), PJ_CLASS_INTERNAL);
 }
 
 static void

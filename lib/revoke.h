@@ -1,0 +1,77 @@
+/* revoke.h - revocation before expiry (pam_jwt.conf(5), Revocation): the
+ * revocation file, its strict parser, and the check the module runs at
+ * every login (against the file, and against Redis when replay_cache names
+ * one). */
+#ifndef PJ_REVOKE_H
+#define PJ_REVOKE_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+struct pj_options;
+
+#define PJ_REVOKE_FILE_MAX (8 * 1024 * 1024)
+#define PJ_REVOKE_LINE_MAX 8192
+/* how long an entry is kept when the tool is not told: the longest token
+ * lifetime a fleet is assumed to accept (pamjwt(1) revoke --max-ttl) */
+#define PJ_REVOKE_DEFAULT_MAX_TTL (366LL * 86400)
+
+enum pj_revoke_type {
+	PJ_REVOKE_JTI,   /* "jti UNTIL ISS JTI": one token */
+	PJ_REVOKE_SUB,   /* "sub UNTIL ISS SUB BEFORE": iat < BEFORE (or no iat) */
+	PJ_REVOKE_KID,   /* "kid UNTIL KID": every token naming that key */
+};
+
+/* One entry.  a is ISS (jti, sub) or KID; b is JTI or SUB (NULL for kid).
+ * Values are bytes (may hold any byte, NUL too): use the lengths.  until
+ * is when the entry stops mattering (seconds since the epoch; 0 never). */
+struct pj_revoke_entry {
+	enum pj_revoke_type type;
+	long long until;
+	const char *a;
+	size_t alen;
+	const char *b;
+	size_t blen;
+	long long before;       /* sub only */
+	unsigned int line;      /* where it was read (1-based) */
+};
+
+/* What a token offers to match against. */
+struct pj_revoke_token {
+	const char *iss, *jti, *sub, *kid;  /* NULL when absent */
+	size_t iss_len, jti_len, sub_len, kid_len;
+	long long iat;
+	int has_iat;
+};
+
+/* Parse the whole text (len bytes); for each entry call cb(ctx, e) (e's
+ * values valid during the call only); a non-zero cb result stops and is
+ * returned.  The text must be whole: every line ends with "\n"; blank
+ * lines and lines beginning with "#" are skipped.  PJ_OK, or err_code with
+ * "NAME:LINE: ..." in reason for anything malformed; PJ_E_NOMEM. */
+int pj_revoke_parse(const char *text, size_t len, const char *name,
+    int err_code, int (*cb)(void *ctx, const struct pj_revoke_entry *e),
+    void *ctx, char *reason, size_t rlen) __attribute__((warn_unused_result));
+
+/* 1 if e revokes t (and has not expired at now), else 0. */
+int pj_revoke_matches(const struct pj_revoke_entry *e,
+    const struct pj_revoke_token *t, long long now);
+
+/* e as one line with its "\n" (a new string): values percent-encoded.
+ * PJ_OK, or PJ_E_NOMEM. */
+int pj_revoke_format(const struct pj_revoke_entry *e, char **line)
+    __attribute__((warn_unused_result));
+
+/* The token's facts from verified claims and the header's kid (may be
+ * NULL).  Pointers borrow from claims. */
+void pj_revoke_token_from(json_t *claims, const char *kid,
+    struct pj_revoke_token *t);
+
+/* The module's check: revoked_file (if set), then Redis (if replay_cache
+ * is a Redis URL).  PJ_OK (not revoked), PJ_E_REVOKED, PJ_E_KEY (file
+ * missing, unsafe or malformed), PJ_E_STORE (Redis unusable). */
+int pj_revoke_check(const struct pj_options *o, json_t *claims,
+    const char *kid, long long now, char *reason, size_t rlen)
+    __attribute__((warn_unused_result));
+
+#endif

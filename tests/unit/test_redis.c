@@ -1,0 +1,232 @@
+/* test_redis.c - lib/redis.c without a server: the replay_cache URL
+ * grammar, key names (known answers from Python's hashlib.blake2b), and a
+ * server that is not there (PJ_E_STORE, bounded).  The exchange with a
+ * real redis-server is tests/fleet (make check-fleet). */
+#include "unit.h"
+#include "lib/options.h"
+#include "lib/redis.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void
+urls_accepted(void **state)
+{
+	struct pj_redis_url u;
+	char reason[256] = "";
+
+	(void)state;
+	assert_int_equal(pj_redis_parse_url("redis://127.0.0.1:6380/3", &u,
+	    reason, sizeof(reason)), PJ_OK);
+	assert_string_equal(u.host, "127.0.0.1");
+	assert_int_equal(u.port, 6380);
+	assert_int_equal(u.db, 3);
+	assert_int_equal(u.unix_socket, 0);
+	assert_int_equal(pj_redis_parse_url("redis://redis.example.com", &u,
+	    reason, sizeof(reason)), PJ_OK);
+	assert_string_equal(u.host, "redis.example.com");
+	assert_int_equal(u.port, 6379);
+	assert_int_equal(u.db, 0);
+	assert_int_equal(pj_redis_parse_url("redis://[::1]:7000/0", &u, reason,
+	    sizeof(reason)), PJ_OK);
+	assert_string_equal(u.host, "::1");
+	assert_int_equal(u.port, 7000);
+	assert_int_equal(pj_redis_parse_url("redis+unix:///run/redis.sock?db=2",
+	    &u, reason, sizeof(reason)), PJ_OK);
+	assert_int_equal(u.unix_socket, 1);
+	assert_string_equal(u.path, "/run/redis.sock");
+	assert_int_equal(u.db, 2);
+	assert_int_equal(pj_redis_parse_url("redis+unix:///run/redis.sock", &u,
+	    reason, sizeof(reason)), PJ_OK);
+	assert_int_equal(u.db, 0);
+}
+
+static void
+urls_refused(void **state)
+{
+	static const char *const bad[] = {
+		"redis://", "redis://:6379", "redis://h:", "redis://h:0",
+		"redis://h:65536", "redis://h:12x", "redis://h/65536",
+		"redis://h/-1", "redis://h/1/2", "redis://h:1/", "redis://h x",
+		"redis://user:pw@h:6379", "redis://h:6379?x=1", "redis://h#f",
+		"redis://[::1", "redis+unix://", "redis+unix://relative",
+		"redis+unix:///s?db=", "redis+unix:///s?db=x", "redis+unix:///s?x=1",
+		"rediss://h:6379", "http://h",
+	};
+	struct pj_redis_url u;
+	char reason[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		reason[0] = '\0';
+		if (pj_redis_parse_url(bad[i], &u, reason, sizeof(reason)) !=
+		    PJ_E_CONFIG)
+			fail_msg("'%s' accepted", bad[i]);
+		assert_true(reason[0] != '\0');
+	}
+	reason[0] = '\0';
+	assert_int_equal(pj_redis_parse_url("redis://u:secretpw@h", &u, reason,
+	    sizeof(reason)), PJ_E_CONFIG);
+	assert_null(strstr(reason, "secretpw"));
+	assert_non_null(strstr(reason, "redis_auth_file"));
+}
+
+static void
+is_url(void **state)
+{
+	(void)state;
+	assert_true(pj_redis_is_url("redis://h"));
+	assert_true(pj_redis_is_url("redis+unix:///s"));
+	assert_false(pj_redis_is_url("/var/lib/pam_jwt/replay"));
+	assert_false(pj_redis_is_url("rediss://h"));
+	assert_false(pj_redis_is_url(NULL));
+}
+
+static void
+key_names(void **state)
+{
+	char k[PJ_REDIS_KEY_MAX + 1], k2[PJ_REDIS_KEY_MAX + 1];
+
+	(void)state;
+	/* hashlib.blake2b(b'u\x01' + struct.pack('<Q', 9) + b'https://i' +
+	 * b'j1', digest_size=32) */
+	pj_redis_key(NULL, PJ_REDIS_USE, "https://i", 9, "j1", 2, k);
+	assert_string_equal(k, "pam_jwt:u:2b723f52bbc90fa6d2f6cbc39424a36721dd0f"
+	    "954d53d5c35e3a7a20dca4d5b5");
+	pj_redis_key("pam_jwt:", PJ_REDIS_REV_KID, "kid1", 4, NULL, 0, k);
+	assert_string_equal(k, "pam_jwt:k:cb082f7a6fb87e026ec36ba9acf49a3643ddbc"
+	    "a4c32bb72a7699d366bbda092d");
+	/* no iss: tagged apart */
+	pj_redis_key(NULL, PJ_REDIS_USE, NULL, 0, "j1", 2, k);
+	assert_string_equal(k, "pam_jwt:u:4935567ba9f15ceb508a0359b1c041b1186d35"
+	    "c05f4e71dea0d76e4e8c3864b1");
+	pj_redis_key(NULL, PJ_REDIS_USE, "", 0, "j1", 2, k2);
+	assert_string_not_equal(k, k2);
+	/* no shifting between iss and jti */
+	pj_redis_key(NULL, PJ_REDIS_USE, "ab", 2, "c", 1, k);
+	pj_redis_key(NULL, PJ_REDIS_USE, "a", 1, "bc", 2, k2);
+	assert_string_not_equal(k, k2);
+	/* kinds apart */
+	pj_redis_key(NULL, PJ_REDIS_REV_JTI, "ab", 2, "c", 1, k2);
+	assert_string_not_equal(k + 10, k2 + 10);
+	/* a hostile value stays out of the name */
+	pj_redis_key("p:", PJ_REDIS_REV_SUB, "i", 1, "a b\r\n*3", 7, k);
+	assert_int_equal(strlen(k), 2 + 2 + 64);
+	assert_int_equal(strspn(k + 4, "0123456789abcdef"), 64);
+}
+
+static void
+nobody_listening(void **state)
+{
+	struct pj_redis_conf cf = { "redis+unix:///nonexistent/redis.sock", NULL,
+		NULL, 300 };
+	struct pj_redis *r = (struct pj_redis *)1;
+	char reason[256] = "";
+
+	(void)state;
+	assert_int_equal(pj_redis_open(&cf, &r, reason, sizeof(reason)),
+	    PJ_E_STORE);
+	assert_null(r);
+	assert_non_null(strstr(reason, "cannot connect"));
+	pj_redis_close(NULL);
+}
+
+/* The options: a Redis replay_cache, its companions, and the combinations
+ * that are configuration errors. */
+static char config_arg[64];
+
+/* With config= an empty file of our own: the machine's
+ * /etc/security/pam_jwt.conf (if any) plays no part. */
+static int
+load(const char *const *args, int n, struct pj_options *o, char *reason,
+    size_t rlen)
+{
+	const char *argv[8];
+	int i;
+
+	argv[0] = config_arg;
+	for (i = 0; i < n && i < 7; i++)
+		argv[i + 1] = args[i];
+	reason[0] = '\0';
+	return pj_options_load(o, n + 1, argv, "sshd", reason, rlen);
+}
+
+static void
+options(void **state)
+{
+	static const char *good[] = { "secret_file=/s",
+		"replay_cache=redis://10.0.0.5:6380/2", "redis_auth_file=/a",
+		"redis_prefix=fleet:", "redis_timeout=250",
+		"revoked_file=/etc/security/pam_jwt.revoked" };
+	static const char *const bad[][3] = {
+		{ "secret_file=/s", "redis_auth_file=/a", NULL },
+		{ "secret_file=/s", "redis_prefix=x:", NULL },
+		{ "secret_file=/s", "replay_cache=redis://h:1", "redis_timeout=0" },
+		{ "secret_file=/s", "replay_cache=redis://h:1",
+		  "redis_timeout=60001" },
+		{ "secret_file=/s", "replay_cache=redis://h:99999", NULL },
+		{ "secret_file=/s", "replay_cache=relative/dir", NULL },
+		{ "secret_file=/s", "revoked_file=relative", NULL },
+		{ "secret_file=/s", "replay_cache=redis://h:1",
+		  "redis_prefix=a b" },
+	};
+	struct pj_options o;
+	char reason[256];
+	size_t i;
+	int n;
+
+	char dir[] = "/tmp/pj-redis-XXXXXX";
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(config_arg, sizeof(config_arg), "config=%s/c", dir);
+	f = fopen(config_arg + 7, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(chmod(config_arg + 7, 0644), 0);
+	assert_int_equal(load(good, 6, &o, reason, sizeof(reason)), PJ_OK);
+	assert_string_equal(o.replay_cache, "redis://10.0.0.5:6380/2");
+	assert_string_equal(o.redis_auth_file, "/a");
+	assert_string_equal(o.redis_prefix, "fleet:");
+	assert_int_equal(o.redis_timeout, 250);
+	assert_string_equal(o.revoked_file,
+	    "/etc/security/pam_jwt.revoked");
+	pj_options_free(&o);
+	/* defaults */
+	assert_int_equal(load(good, 1, &o, reason, sizeof(reason)), PJ_OK);
+	assert_int_equal(o.redis_timeout, PJ_REDIS_DEFAULT_TIMEOUT_MS);
+	assert_null(o.redis_auth_file);
+	assert_null(o.redis_prefix);
+	assert_null(o.revoked_file);
+	pj_options_free(&o);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		n = bad[i][2] != NULL ? 3 : 2;
+		if (load(bad[i], n, &o, reason, sizeof(reason)) != PJ_E_CONFIG)
+			fail_msg("case %zu accepted", i);
+		assert_true(reason[0] != '\0');
+		pj_options_free(&o);
+	}
+	unlink(config_arg + 7);
+	rmdir(dir);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(urls_accepted),
+		cmocka_unit_test(urls_refused),
+		cmocka_unit_test(is_url),
+		cmocka_unit_test(key_names),
+		cmocka_unit_test(nobody_listening),
+		cmocka_unit_test(options),
+	};
+
+	fx_init(argc, argv);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
