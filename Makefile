@@ -12,7 +12,7 @@ DESTDIR ?=
 BUILD   ?= build
 SAN     ?=
 CC      ?= cc
-PKGS    := pam libsodium libjwt jansson openssl libcurl
+PKGS    := pam libsodium libjwt jansson openssl libcurl libmicrohttpd libqrencode
 
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 ifeq ($(MULTIARCH),)

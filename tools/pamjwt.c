@@ -1,5 +1,6 @@
 /* pamjwt.c - the pam_jwt command-line tool: keygen, mint, verify, askpass */
 #include "pamjwt.h"
+#include "login.h"
 
 #include <libgen.h>
 #include <sodium.h>
@@ -17,6 +18,9 @@ usage(FILE *f)
 	    "          [TOKEN | -]                run the module's validation\n"
 	    "  askpass [PROMPT]                   askpass for SSH_ASKPASS / SUDO_ASKPASS\n"
 	    "  jwks-fetch --issuer URL --out FILE [...]   an OpenID Provider's keys\n"
+	    "  login   [--issuer URL --client-id ID] [...]   sign in at the provider\n"
+	    "  logout  [--all]                    remove the cached token\n"
+	    "  ssh     HOST [ssh args]            ssh with the cached token\n"
 	    "`pamjwt COMMAND --help` tells more; see pamjwt(1).\n");
 }
 
@@ -53,6 +57,12 @@ main(int argc, char **argv)
 		return cmd_askpass(argc - 1, argv + 1);
 	if (strcmp(argv[1], "jwks-fetch") == 0)
 		return cmd_jwks_fetch(argc - 1, argv + 1);
+	if (strcmp(argv[1], "login") == 0)
+		return cmd_login(argc - 1, argv + 1);
+	if (strcmp(argv[1], "logout") == 0)
+		return cmd_logout(argc - 1, argv + 1);
+	if (strcmp(argv[1], "ssh") == 0)
+		return cmd_ssh(argc - 1, argv + 1);
 	fprintf(stderr, "pamjwt: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;
