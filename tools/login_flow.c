@@ -307,7 +307,7 @@ token_request(struct session *s, const char *const *pairs, const char *nonce,
 	if (resp.status != 200) {
 		v = json_object_get(o, "error");
 		pj_logstr(t->oauth_err, sizeof(t->oauth_err),
-		    json_is_string(v) ? json_string_value(v) : "unknown", 12);
+		    json_is_string(v) ? json_string_value(v) : "unknown", 48);
 		v = json_object_get(o, "error_description");
 		pj_sanitize(t->oauth_desc, sizeof(t->oauth_desc),
 		    json_is_string(v) ? json_string_value(v) : "");
@@ -603,7 +603,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 			lb->done = 1;
 		} else {
 			pj_logstr(lb->error, sizeof(lb->error),
-			    error != NULL ? error : "no code", 12);
+			    error != NULL ? error : "no code", 48);
 			lb->done = 2;
 		}
 		pthread_cond_signal(&lb->cv);
@@ -721,10 +721,12 @@ browser_flow(struct session *s, struct token_answer *t)
 		goto out;
 	w = snprintf(url, ulen, "%s%sresponse_type=code&client_id=%s&scope=%s"
 	    "&redirect_uri=%s&state=%s&nonce=%s&code_challenge=%s"
-	    "&code_challenge_method=S256%s%s", s->meta.authorization_endpoint,
+	    "&code_challenge_method=S256%s%s%s", s->meta.authorization_endpoint,
 	    strchr(s->meta.authorization_endpoint, '?') ? "&" : "?", e_client,
 	    e_scope, e_redirect, state, nonce, challenge,
-	    e_res ? "&resource=" : "", e_res ? e_res : "");
+	    e_res ? "&resource=" : "", e_res ? e_res : "",
+	    /* OpenID Connect Core 11: offline_access needs prompt=consent */
+	    strstr(c->scope, "offline_access") != NULL ? "&prompt=consent" : "");
 	if (w < 0 || (size_t)w >= ulen)
 		goto out;
 	fprintf(stderr, "To sign in, open this URL in a browser on this "
