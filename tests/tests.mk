@@ -37,6 +37,7 @@ include tests/tool.mk
 include tests/replay.mk
 include tests/tsan.mk
 include tests/oidc.mk
+include tests/login.mk
 
 # Only the PAM entry points leave the module (version script pam_jwt.map).
 CHECK_TARGETS += check-exports

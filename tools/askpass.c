@@ -169,7 +169,8 @@ cmd_askpass(int argc, char **argv)
 		tok = strdup(env);
 		if (tok == NULL)
 			goto out;
-	} else if (pjt_login_askpass_token(&tok) != 0) {
+	} else if (pjt_login_askpass_token(asked_part(argc > 1 ? argv[1] :
+	    NULL), &tok) != 0) {
 		/* neither variable: the token of `pamjwt login`, from its cache
 		 * (tools/login_flow.c said why not) */
 		goto out;

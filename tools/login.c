@@ -486,7 +486,8 @@ cmd_login(int argc, char **argv)
 		r = r == 1 ? 0 : 2;
 		goto out;
 	}
-	if (pjt_login_obtain(&cl.c, 1, cl.force, &tok) != 0) {
+	if (pjt_login_obtain(&cl.c, PJT_OBTAIN_LOGIN, cl.force,
+	    PJT_LOGIN_RENEW_BEFORE, &tok) != 0) {
 		r = 1;
 		goto out;
 	}
@@ -516,7 +517,8 @@ cmd_ssh(int argc, char **argv)
 		r = r == 1 ? 0 : 2;
 		goto out;
 	}
-	if (pjt_login_obtain(&cl.c, 1, 0, &tok) != 0) {
+	if (pjt_login_obtain(&cl.c, PJT_OBTAIN_LOGIN, 0,
+	    PJT_LOGIN_RENEW_BEFORE, &tok) != 0) {
 		r = 1;
 		goto out;
 	}

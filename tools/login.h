@@ -103,17 +103,29 @@ int pjt_cache_write(const char *path, const struct pjt_cache_entry *e,
 void pjt_cache_entry_free(struct pjt_cache_entry *e);
 
 /* --- the flows (tools/login_flow.c) --- */
-/* A token for c: from the cache while valid, else renewed with the refresh
- * token, else (interactive) a new sign-in.  *out is the token (the
- * caller wipes and frees it).  force: sign in even if a token is cached.
- * 0, or -1 with the reason on stderr. */
-int pjt_login_obtain(const struct pjt_login_conf *c, int interactive,
-    int force, char **out);
+enum pjt_obtain {
+	PJT_OBTAIN_LOGIN,   /* cache, refresh, else a new sign-in */
+	PJT_OBTAIN_RENEW,   /* cache, else refresh; never a sign-in */
+	PJT_OBTAIN_CACHED,  /* the cache alone, no network */
+};
+/* askpass sends a token that is good for at least this many more seconds
+ * (the login it answers must finish), renewing it otherwise */
+#define PJT_ASKPASS_MARGIN 15
 
-/* For askpass: the cached token for the host's audience (renewed if it is
- * about to expire and a refresh token exists), never one for another
- * audience.  0, or -1 with the reason on stderr. */
-int pjt_login_askpass_token(char **out);
+/* A token for c: from the cache while it is good for more than margin
+ * seconds, else (mode permitting) renewed with the refresh token, else a
+ * new sign-in.  *out is the token (the caller wipes and frees it).
+ * force: sign in even if a token is cached.  A cached token for another
+ * audience or issuer is never returned or renewed.  0, or -1 with the
+ * reason on stderr. */
+int pjt_login_obtain(const struct pjt_login_conf *c, enum pjt_obtain mode,
+    int force, long long margin, char **out);
+
+/* For askpass, the token whose piece part (1, 2, ...) is asked for: the
+ * cached token for the host's audience; for part 1 renewed if it is about
+ * to expire and a refresh token exists; never one for another audience.
+ * 0, or -1 with the reason on stderr. */
+int pjt_login_askpass_token(unsigned long part, char **out);
 
 /* Verify a token the provider issued (tools/login_flow.c): signature
  * against keys (a JWK Set text), iss, aud, exp, and nonce when given.
@@ -125,7 +137,8 @@ int pjt_login_check_token(const char *token, const char *jwks,
 
 /* The claim aud of a token (not verified: a cache entry's own token) holds
  * want, iss equals issuer, and exp lies more than margin seconds ahead.
- * 1 yes, 0 no (why in err). */
+ * 1 yes; 0 it expires (renewable); -1 another audience or issuer, or
+ * malformed (never to be sent); why in err. */
 int pjt_login_token_fits(const char *token, const char *issuer,
     const char *want, long long now, long long margin, char *err,
     size_t errlen);

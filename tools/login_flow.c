@@ -204,7 +204,7 @@ pjt_login_token_fits(const char *token, const char *issuer, const char *want,
 	char reason[PJ_REASON_MAX] = "";
 	long long exp;
 	size_t i;
-	int ok = 0, found = 0;
+	int ok = -1, found = 0;
 
 	d2 = d1 != NULL ? strchr(d1 + 1, '.') : NULL;
 	if (d2 == NULL || pj_b64url_decode_alloc(d1 + 1, (size_t)(d2 - d1 - 1),
@@ -235,6 +235,7 @@ pjt_login_token_fits(const char *token, const char *issuer, const char *want,
 	    exp - margin <= now) {
 		snprintf(err, errlen, "the cached token has expired or expires "
 		    "within %lld seconds", margin);
+		ok = 0;
 		goto out;
 	}
 	ok = 1;
@@ -859,14 +860,15 @@ store(const struct pjt_login_conf *c, const char *path,
 }
 
 int
-pjt_login_obtain(const struct pjt_login_conf *c, int interactive, int force,
-    char **out)
+pjt_login_obtain(const struct pjt_login_conf *c, enum pjt_obtain mode,
+    int force, long long margin, char **out)
 {
+	int interactive = mode == PJT_OBTAIN_LOGIN;
 	struct pjt_cache_entry e;
 	struct session s;
 	struct token_answer t;
 	char path[4200], err[ERRLEN];
-	int have = 0, r = -1, sess = 0, q;
+	int have = 0, r = -1, sess = 0, q, fits;
 
 	*out = NULL;
 	memset(&e, 0, sizeof(e));
@@ -881,12 +883,26 @@ pjt_login_obtain(const struct pjt_login_conf *c, int interactive, int force,
 		goto out;
 	}
 	have = q == 0;
-	if (have && !force && pjt_login_token_fits(e.token, c->issuer,
-	    pjt_login_expected_aud(c), now_s(), PJT_LOGIN_RENEW_BEFORE, err,
-	    sizeof(err))) {
+	fits = have ? pjt_login_token_fits(e.token, c->issuer,
+	    pjt_login_expected_aud(c), now_s(), margin, err, sizeof(err)) : 0;
+	if (fits == 1 && !force) {
 		*out = e.token;
 		e.token = NULL;  /* transferred */
 		r = 0;
+		goto out;
+	}
+	if (fits < 0) {
+		/* not this host's token (another audience or issuer, or
+		 * malformed): never sent, never renewed */
+		fprintf(stderr, "pamjwt: %s (%s)%s\n", err, path,
+		    interactive ? "; signing in anew" : "; run: pamjwt login");
+		if (!interactive)
+			goto out;
+		have = 0;
+	}
+	if (mode == PJT_OBTAIN_CACHED) {
+		fprintf(stderr, "pamjwt: %s; run: pamjwt login\n", have ? err :
+		    "no token in the cache");
 		goto out;
 	}
 	if (pjt_http_init() != 0) {
@@ -929,7 +945,7 @@ out:
 }
 
 int
-pjt_login_askpass_token(char **out)
+pjt_login_askpass_token(unsigned long part, char **out)
 {
 	struct pjt_login_conf c;
 	char err[ERRLEN];
@@ -943,12 +959,15 @@ pjt_login_askpass_token(char **out)
 		fprintf(stderr, "pamjwt askpass: %s\n", err);
 		goto out;
 	}
-	if (pjt_login_obtain(&c, 0, 0, out) != 0)
+	/* piece 1 may renew a token about to expire; later pieces must come
+	 * from the very token piece 1 came from: the cache as it is */
+	if (pjt_login_obtain(&c, part <= 1 ? PJT_OBTAIN_RENEW :
+	    PJT_OBTAIN_CACHED, 0, part <= 1 ? PJT_ASKPASS_MARGIN : 0, out) != 0)
 		goto out;
 	/* the last guard: whatever the cache held, never hand out a token
 	 * for another audience or issuer, or one about to expire */
-	if (!pjt_login_token_fits(*out, c.issuer, pjt_login_expected_aud(&c),
-	    now_s(), 0, err, sizeof(err))) {
+	if (pjt_login_token_fits(*out, c.issuer, pjt_login_expected_aud(&c),
+	    now_s(), 0, err, sizeof(err)) != 1) {
 		fprintf(stderr, "pamjwt askpass: %s: not sent; run: pamjwt "
 		    "login\n", err);
 		sodium_memzero(*out, strlen(*out));

@@ -62,7 +62,7 @@ SCOPE = "openid profile groups offline_access"
 
 CA = None
 P = None        # the provider
-SHORT = None    # a provider whose ID tokens live 30 s, device codes 4 s
+EXTRA = {}      # providers with other lifetimes, started when a case asks
 CASES = []
 
 
@@ -80,6 +80,18 @@ def check(name, cond, detail=""):
                        "" if cond else ": " + detail[-1500:]))
     sys.stdout.flush()
     return cond
+
+
+def provider_with(ttl):
+    """A second provider whose lifetimes are ttl (started once)."""
+    key = json.dumps(ttl, sort_keys=True)
+    if key not in EXTRA:
+        EXTRA[key] = oidcprov.Provider(WORK, CA, node=ARGS.node,
+                                       clients=CLIENTS, accounts=ACCOUNTS,
+                                       extra={"id_token_claims": True,
+                                              "ttl": ttl})
+        EXTRA[key].start()
+    return EXTRA[key]
 
 
 def home(name, prov=None, extra=""):
@@ -143,7 +155,7 @@ class Whole:
 
 
 def browser(url, account="alice", action="approve"):
-    spki = ",".join(spki_of(p) for p in (P, SHORT) if p is not None)
+    spki = ",".join(spki_of(p) for p in [P] + list(EXTRA.values()))
     r = subprocess.run([ARGS.node, os.path.join(HERE, "approve.mjs"), url,
                         account, action, spki], capture_output=True, text=True,
                        timeout=120, cwd=HERE)
@@ -335,11 +347,12 @@ def t_deny_pkce(name):
 
 @case("device code expires before anyone approves: stops, nothing cached")
 def t_expired_code(name):
-    h = home("expired-code", SHORT)
-    SHORT.admin("/device", {"interval": 1})
+    short = provider_with({"DeviceCode": 4})
+    h = home("expired-code", short)
+    short.admin("/device", {"interval": 1})
     lg = Login(h, "--device")
     rc, err = lg.finish()
-    polls = SHORT.admin("/device-polls")
+    polls = short.admin("/device-polls")
     check(name, rc == 1 and "expired" in err and not cache_files(h) and
           len(polls) >= 1, "rc=%s err=%s polls=%r" % (rc, err, polls))
 
@@ -413,10 +426,12 @@ def t_perm_file(name):
 
 @case("expired token in the cache: renewed with the refresh token, else login asked")
 def t_refresh(name):
-    # SHORT's ID tokens live 30 s: less than the 60 s pamjwt keeps in hand,
-    # so every use of the cache needs a renewal
-    h = home("refresh", SHORT)
-    SHORT.admin("/device", {"interval": 1})
+    # these ID tokens live 12 s: less than the 15 s askpass wants left, so
+    # the first piece askpass gives renews the token; the later pieces come
+    # from that same token
+    short = provider_with({"IdToken": 12})
+    h = home("refresh", short)
+    short.admin("/device", {"interval": 1})
     lg = Login(h, "--device")
     url = lg.wait_url()
     page = browser(url) if url else {}
@@ -519,20 +534,14 @@ def t_exec(name):
 
 
 def main():
-    global CA, P, SHORT
+    global CA, P
     CA = oidcprov.make_ca(WORK, "ca")
     wanted = [c for c in CASES if T.wants(c.case_name)]
     if wanted:
         P = oidcprov.Provider(WORK, CA, node=ARGS.node, clients=CLIENTS,
                               accounts=ACCOUNTS,
                               extra={"id_token_claims": True})
-        SHORT = oidcprov.Provider(WORK, CA, node=ARGS.node, clients=CLIENTS,
-                                  accounts=ACCOUNTS,
-                                  extra={"id_token_claims": True,
-                                         "ttl": {"IdToken": 30,
-                                                 "DeviceCode": 4}})
         P.start()
-        SHORT.start()
     try:
         for c in wanted:
             try:
@@ -540,7 +549,7 @@ def main():
             except Exception as e:  # a case that breaks is a failure
                 check(c.case_name, False, "exception: %r" % e)
     finally:
-        for p in (P, SHORT):
+        for p in [P] + list(EXTRA.values()):
             if p is not None:
                 p.stop()
     print(T.closing())
