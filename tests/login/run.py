@@ -533,6 +533,42 @@ def t_exec(name):
           "rc=%s %s exec=%s %s" % (rc, err, r.returncode, r.stderr))
 
 
+@case("e2e: ssh and sudo -A in a namespace with the cached tokens (root)")
+def t_e2e(name):
+    if os.geteuid() != 0:
+        print("SKIP %s: needs root (sshd, users, a mount namespace)" % name)
+        return
+    homes = []
+    for acct, user in (("alice", "jwtlogin1"), ("bob", "jwtlogin2")):
+        h = home("e2e-" + user)
+        P.admin("/device", {"interval": 1})
+        lg = Login(h, "--device")
+        url = lg.wait_url()
+        page = browser(url, acct) if url else {}
+        rc, err = lg.finish()
+        if not check("%s (sign-in of %s)" % (name, acct), rc == 0,
+                     "rc=%s %s %r" % (rc, err, page)):
+            return
+        homes += ["--home", "%s=%s" % (user, h)]
+    jwks = os.path.join(WORK, "e2e.jwks")
+    r = subprocess.run([TOOL, "jwks-fetch", "--issuer", P.issuer, "--out",
+                        jwks, "--ca-file", CA[0]], capture_output=True,
+                       text=True, timeout=60)
+    if not check(name + " (jwks-fetch)", r.returncode == 0, r.stderr):
+        return
+    r = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "e2e_login.py"),
+                        "--build", BUILD, "--issuer", P.issuer, "--client",
+                        CLIENT, "--ca", CA[0], "--jwks", jwks] + homes,
+                       capture_output=True, text=True, timeout=400)
+    lines = [ln for ln in r.stdout.splitlines()
+             if ln.startswith("ok  ") or ln.startswith("FAIL")]
+    for ln in lines:
+        T.add(ln.startswith("ok  "))
+        print(ln)
+    check(name, r.returncode == 0 and len(lines) >= 6,
+          "rc=%s %s %s" % (r.returncode, r.stdout, r.stderr))
+
+
 def main():
     global CA, P
     CA = oidcprov.make_ca(WORK, "ca")
