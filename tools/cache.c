@@ -43,22 +43,22 @@ check_dir(const char *d, char *err, size_t errlen)
 	struct stat st;
 
 	if (lstat(d, &st) != 0) {
-		snprintf(err, errlen, "cache directory %s: %s", d, strerror(errno));
+		(void)snprintf(err, errlen, "cache directory %s: %s", d, strerror(errno));
 		return -1;
 	}
 	if (S_ISLNK(st.st_mode) || !S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "cache directory %s is not a directory (or "
+		(void)snprintf(err, errlen, "cache directory %s is not a directory (or "
 		    "is a symbolic link); remove it (rm %s) and log in again", d, d);
 		return -1;
 	}
 	if (st.st_uid != getuid()) {
-		snprintf(err, errlen, "cache directory %s belongs to uid %u, not "
+		(void)snprintf(err, errlen, "cache directory %s belongs to uid %u, not "
 		    "to you; remove it and log in again", d,
 		    (unsigned int)st.st_uid);
 		return -1;
 	}
 	if ((st.st_mode & 077) != 0) {
-		snprintf(err, errlen, "cache directory %s has mode %03o: others "
+		(void)snprintf(err, errlen, "cache directory %s has mode %03o: others "
 		    "could reach your token; fix it with: chmod 700 %s", d,
 		    (unsigned int)(st.st_mode & 0777), d);
 		return -1;
@@ -78,7 +78,7 @@ pjt_cache_dir(char *buf, size_t len, int create, char *err, size_t errlen)
 	} else {
 		h = home_dir();
 		if (h == NULL) {
-			snprintf(err, errlen, "no home directory: set HOME or "
+			(void)snprintf(err, errlen, "no home directory: set HOME or "
 			    "XDG_CACHE_HOME");
 			return -1;
 		}
@@ -86,17 +86,17 @@ pjt_cache_dir(char *buf, size_t len, int create, char *err, size_t errlen)
 	}
 	if (n < 0 || (size_t)n >= sizeof(parent) ||
 	    (size_t)snprintf(buf, len, "%s/pamjwt", parent) >= len) {
-		snprintf(err, errlen, "cache directory path too long");
+		(void)snprintf(err, errlen, "cache directory path too long");
 		return -1;
 	}
 	if (create) {
 		if (mkdir(parent, 0700) != 0 && errno != EEXIST) {
-			snprintf(err, errlen, "cannot create %s: %s", parent,
+			(void)snprintf(err, errlen, "cannot create %s: %s", parent,
 			    strerror(errno));
 			return -1;
 		}
 		if (mkdir(buf, 0700) != 0 && errno != EEXIST) {
-			snprintf(err, errlen, "cannot create %s: %s", buf,
+			(void)snprintf(err, errlen, "cannot create %s: %s", buf,
 			    strerror(errno));
 			return -1;
 		}
@@ -128,12 +128,12 @@ pjt_cache_path(const struct pjt_login_conf *c, int create, char *buf,
 	    crypto_generichash_update(&st, (const unsigned char *)aud,
 	    strlen(aud) + 1) != 0 ||
 	    crypto_generichash_final(&st, h, sizeof(h)) != 0) {
-		snprintf(err, errlen, "hashing the cache name failed");
+		(void)snprintf(err, errlen, "hashing the cache name failed");
 		return -1;
 	}
 	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
 	if ((size_t)snprintf(buf, len, "%s/token-%s.json", dir, hex) >= len) {
-		snprintf(err, errlen, "cache file path too long");
+		(void)snprintf(err, errlen, "cache file path too long");
 		return -1;
 	}
 	return 0;
@@ -186,7 +186,7 @@ pjt_cache_parse(const char *text, size_t len, struct pjt_cache_entry *e,
 	memset(e, 0, sizeof(*e));
 	o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (o == NULL || !json_is_object(o)) {
-		snprintf(err, errlen, "not a JSON object");
+		(void)snprintf(err, errlen, "not a JSON object");
 		goto out;
 	}
 	if (get_str(o, "issuer", 1, &e->issuer) != 0 ||
@@ -195,16 +195,16 @@ pjt_cache_parse(const char *text, size_t len, struct pjt_cache_entry *e,
 	    get_str(o, "kind", 1, &e->kind) != 0 ||
 	    get_str(o, "token", 1, &e->token) != 0 ||
 	    get_str(o, "refresh_token", 0, &e->refresh_token) != 0) {
-		snprintf(err, errlen, "a member is missing or not a string");
+		(void)snprintf(err, errlen, "a member is missing or not a string");
 		goto out;
 	}
 	if (strcmp(e->kind, "id") != 0 && strcmp(e->kind, "access") != 0) {
-		snprintf(err, errlen, "kind is neither id nor access");
+		(void)snprintf(err, errlen, "kind is neither id nor access");
 		goto out;
 	}
 	v = json_object_get(o, "exp");
 	if (!json_is_integer(v) || json_integer_value(v) < 0) {
-		snprintf(err, errlen, "exp is missing or not a number");
+		(void)snprintf(err, errlen, "exp is missing or not a number");
 		goto out;
 	}
 	e->exp = (long long)json_integer_value(v);
@@ -233,28 +233,28 @@ pjt_cache_read(const char *path, struct pjt_cache_entry *e, char *err,
 		if (errno == ENOENT) {
 			r = 1;
 		} else if (errno == ELOOP) {
-			snprintf(err, errlen, "cache file %s is a symbolic link: "
+			(void)snprintf(err, errlen, "cache file %s is a symbolic link: "
 			    "refused; remove it (rm %s) and log in again", path,
 			    path);
 		} else {
-			snprintf(err, errlen, "cache file %s: %s", path,
+			(void)snprintf(err, errlen, "cache file %s: %s", path,
 			    strerror(errno));
 		}
 		goto out;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "cache file %s is not a regular file; "
+		(void)snprintf(err, errlen, "cache file %s is not a regular file; "
 		    "remove it and log in again", path);
 		goto out;
 	}
 	if (st.st_uid != getuid()) {
-		snprintf(err, errlen, "cache file %s belongs to uid %u, not to "
+		(void)snprintf(err, errlen, "cache file %s belongs to uid %u, not to "
 		    "you: refused; remove it and log in again", path,
 		    (unsigned int)st.st_uid);
 		goto out;
 	}
 	if ((st.st_mode & 077) != 0) {
-		snprintf(err, errlen, "cache file %s has mode %03o: others could "
+		(void)snprintf(err, errlen, "cache file %s has mode %03o: others could "
 		    "read your token, so it is not used; fix it with: chmod 600 "
 		    "%s (and, as the token may have been seen, pamjwt logout and "
 		    "log in again)", path, (unsigned int)(st.st_mode & 0777),
@@ -262,13 +262,13 @@ pjt_cache_read(const char *path, struct pjt_cache_entry *e, char *err,
 		goto out;
 	}
 	if (st.st_size <= 0 || st.st_size > PJT_CACHE_MAX) {
-		snprintf(err, errlen, "cache file %s is empty or too large; "
+		(void)snprintf(err, errlen, "cache file %s is empty or too large; "
 		    "remove it and log in again", path);
 		goto out;
 	}
 	buf = malloc((size_t)st.st_size + 1);
 	if (buf == NULL) {
-		snprintf(err, errlen, "out of memory");
+		(void)snprintf(err, errlen, "out of memory");
 		goto out;
 	}
 	while (len < (size_t)st.st_size) {
@@ -283,8 +283,8 @@ pjt_cache_read(const char *path, struct pjt_cache_entry *e, char *err,
 	if (pjt_cache_parse(buf, len, e, err, errlen) != 0) {
 		char why[128];
 
-		snprintf(why, sizeof(why), "%s", err);
-		snprintf(err, errlen, "cache file %s is malformed (%s); remove it "
+		(void)snprintf(why, sizeof(why), "%s", err);
+		(void)snprintf(err, errlen, "cache file %s is malformed (%s); remove it "
 		    "and log in again", path, why);
 		goto out;
 	}
@@ -316,23 +316,23 @@ pjt_cache_write(const char *path, const struct pjt_cache_entry *e,
 	if (o == NULL || (e->refresh_token != NULL &&
 	    json_object_set_new(o, "refresh_token",
 	    json_string(e->refresh_token)) != 0)) {
-		snprintf(err, errlen, "out of memory");
+		(void)snprintf(err, errlen, "out of memory");
 		goto out;
 	}
 	text = json_dumps(o, JSON_COMPACT);
 	if (text == NULL) {
-		snprintf(err, errlen, "out of memory");
+		(void)snprintf(err, errlen, "out of memory");
 		goto out;
 	}
 	len = strlen(text);
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= sizeof(tmp)) {
-		snprintf(err, errlen, "cache file path too long");
+		(void)snprintf(err, errlen, "cache file path too long");
 		goto out;
 	}
 	/* mkstemp creates 0600 whatever the umask */
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+		(void)snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
 		goto out;
 	}
 	if (fchmod(fd, 0600) != 0)
@@ -355,7 +355,7 @@ pjt_cache_write(const char *path, const struct pjt_cache_entry *e,
 	r = 0;
 	goto out;
 fail_io:
-	snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+	(void)snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 	(void)unlink(tmp);
 out:
 	if (fd >= 0) {

@@ -75,7 +75,7 @@ pjt_login_conf_set(struct pjt_login_conf *c, const char *key,
 
 	if (value == NULL || value[0] == '\0' || strlen(value) > VALUE_MAX ||
 	    pj_has_ctl(value)) {
-		snprintf(err, errlen, "%s: an empty, too long or unprintable value",
+		(void)snprintf(err, errlen, "%s: an empty, too long or unprintable value",
 		    key);
 		return -1;
 	}
@@ -115,10 +115,10 @@ pjt_login_conf_set(struct pjt_login_conf *c, const char *key,
 		c->wait = n;
 		return 0;
 	}
-	snprintf(err, errlen, "unknown key '%.*s'", KEY_MAX, key);
+	(void)snprintf(err, errlen, "unknown key '%.*s'", KEY_MAX, key);
 	return -1;
 bad:
-	snprintf(err, errlen, "%s: invalid value", key);
+	(void)snprintf(err, errlen, "%s: invalid value", key);
 	return -1;
 }
 
@@ -137,7 +137,7 @@ pjt_login_conf_parse(struct pjt_login_conf *c, const char *text, size_t len,
 			continue;
 		eq = memchr(line, '=', n);
 		if (eq == NULL) {
-			snprintf(err, errlen, "%s:%u: not key = value", name, lineno);
+			(void)snprintf(err, errlen, "%s:%u: not key = value", name, lineno);
 			return -1;
 		}
 		k = line;
@@ -147,7 +147,7 @@ pjt_login_conf_parse(struct pjt_login_conf *c, const char *text, size_t len,
 		pj_strip_blank(&k, &kn);
 		pj_strip_blank(&v, &vn);
 		if (kn == 0 || kn > KEY_MAX || vn > VALUE_MAX) {
-			snprintf(err, errlen, "%s:%u: key or value too long or empty",
+			(void)snprintf(err, errlen, "%s:%u: key or value too long or empty",
 			    name, lineno);
 			return -1;
 		}
@@ -156,7 +156,7 @@ pjt_login_conf_parse(struct pjt_login_conf *c, const char *text, size_t len,
 		memcpy(value, v, vn);
 		value[vn] = '\0';
 		if (pjt_login_conf_set(c, key, value, why, sizeof(why)) != 0) {
-			snprintf(err, errlen, "%s:%u: %s", name, lineno, why);
+			(void)snprintf(err, errlen, "%s:%u: %s", name, lineno, why);
 			return -1;
 		}
 	}
@@ -177,7 +177,7 @@ load_file(struct pjt_login_conf *c, const char *path, int must, char *err,
 	e = pj_file_read(path, PJ_FILE_PUBLIC, PJT_LOGIN_CONF_MAX, PJ_E_CONFIG,
 	    &buf, &len, NULL, reason, sizeof(reason));
 	if (e != PJ_OK) {
-		snprintf(err, errlen, "%s: %s", path, reason);
+		(void)snprintf(err, errlen, "%s: %s", path, reason);
 		return -1;
 	}
 	r = pjt_login_conf_parse(c, buf, len, path, err, errlen);
@@ -233,7 +233,7 @@ pjt_login_conf_env(struct pjt_login_conf *c, char *err, size_t errlen)
 			continue;
 		if (pjt_login_conf_set(c, env_keys[i].key, v, why,
 		    sizeof(why)) != 0) {
-			snprintf(err, errlen, "%s: %s", env_keys[i].env, why);
+			(void)snprintf(err, errlen, "%s: %s", env_keys[i].env, why);
 			return -1;
 		}
 	}
@@ -245,13 +245,13 @@ pjt_login_conf_check(const struct pjt_login_conf *c, char *err,
     size_t errlen)
 {
 	if (c->issuer == NULL || c->client_id == NULL) {
-		snprintf(err, errlen, "no issuer or client id: give --issuer and "
+		(void)snprintf(err, errlen, "no issuer or client id: give --issuer and "
 		    "--client-id, or put issuer = and client_id = into "
 		    "~/.config/pamjwt/login.conf or " PJT_LOGIN_SYSTEM_CONF);
 		return -1;
 	}
 	if (c->kind == PJT_TOKEN_ACCESS && c->audience == NULL) {
-		snprintf(err, errlen, "token = access needs the hosts' audience "
+		(void)snprintf(err, errlen, "token = access needs the hosts' audience "
 		    "(--audience, audience =)");
 		return -1;
 	}

@@ -142,7 +142,7 @@ pjt_login_check_token(const char *token, const char *jwks, size_t jwks_len,
 	*exp = 0;
 	e = pj_jwks_parse(jwks, jwks_len, &ks, reason, sizeof(reason));
 	if (e != PJ_OK) {
-		snprintf(err, errlen, "the provider's JWK Set: %s: %s",
+		(void)snprintf(err, errlen, "the provider's JWK Set: %s: %s",
 		    pj_strerror(e), reason);
 		goto out;
 	}
@@ -162,13 +162,13 @@ pjt_login_check_token(const char *token, const char *jwks, size_t jwks_len,
 		e = pj_claims_check(&o, claims, jws.typ, now, reason,
 		    sizeof(reason));
 	if (e != PJ_OK) {
-		snprintf(err, errlen, "%s: %s", pj_strerror(e), reason);
+		(void)snprintf(err, errlen, "%s: %s", pj_strerror(e), reason);
 		goto out;
 	}
 	if (nonce != NULL) {
 		v = json_object_get(claims, "nonce");
 		if (!json_is_string(v) || strcmp(json_string_value(v), nonce) != 0) {
-			snprintf(err, errlen, "the ID token's nonce is missing or "
+			(void)snprintf(err, errlen, "the ID token's nonce is missing or "
 			    "not the one this login sent");
 			goto out;
 		}
@@ -177,11 +177,11 @@ pjt_login_check_token(const char *token, const char *jwks, size_t jwks_len,
 	v = json_object_get(claims, "azp");
 	if (client_id != NULL && v != NULL && (!json_is_string(v) ||
 	    strcmp(json_string_value(v), client_id) != 0)) {
-		snprintf(err, errlen, "the token's azp is not this client");
+		(void)snprintf(err, errlen, "the token's azp is not this client");
 		goto out;
 	}
 	if (pj_claims_numeric(json_object_get(claims, "exp"), exp) != 0) {
-		snprintf(err, errlen, "no exp");
+		(void)snprintf(err, errlen, "no exp");
 		goto out;
 	}
 	r = 0;
@@ -210,12 +210,12 @@ pjt_login_token_fits(const char *token, const char *issuer, const char *want,
 	if (d2 == NULL || pj_b64url_decode_alloc(d1 + 1, (size_t)(d2 - d1 - 1),
 	    &payload, &plen) != PJ_OK || pj_claims_parse(payload, plen, &claims,
 	    reason, sizeof(reason)) != PJ_OK) {
-		snprintf(err, errlen, "the cached token is malformed");
+		(void)snprintf(err, errlen, "the cached token is malformed");
 		goto out;
 	}
 	it = json_object_get(claims, "iss");
 	if (!json_is_string(it) || strcmp(json_string_value(it), issuer) != 0) {
-		snprintf(err, errlen, "the cached token is from another issuer");
+		(void)snprintf(err, errlen, "the cached token is from another issuer");
 		goto out;
 	}
 	aud = json_object_get(claims, "aud");
@@ -228,12 +228,12 @@ pjt_login_token_fits(const char *token, const char *issuer, const char *want,
 				found = 1;
 	}
 	if (!found) {
-		snprintf(err, errlen, "the cached token is for another audience");
+		(void)snprintf(err, errlen, "the cached token is for another audience");
 		goto out;
 	}
 	if (pj_claims_numeric(json_object_get(claims, "exp"), &exp) != 0 ||
 	    exp - margin <= now) {
-		snprintf(err, errlen, "the cached token has expired or expires "
+		(void)snprintf(err, errlen, "the cached token has expired or expires "
 		    "within %lld seconds", margin);
 		ok = 0;
 		goto out;
@@ -489,7 +489,7 @@ device_flow(struct session *s, struct token_answer *t)
 		print_qr(uri_c != NULL ? uri_c : uri);
 	fprintf(stderr, "Waiting for you to approve (%lld seconds) ...\n",
 	    expires_in < c->wait ? expires_in : c->wait);
-	fflush(stderr);
+	(void)fflush(stderr);
 	deadline = now_s() + (expires_in < c->wait ? expires_in : c->wait);
 	n = 0;
 	tpairs[n++] = "grant_type";
@@ -703,7 +703,7 @@ browser_flow(struct session *s, struct token_answer *t)
 		fprintf(stderr, "pamjwt login: no loopback port\n");
 		goto out;
 	}
-	snprintf(redirect, sizeof(redirect), "http://127.0.0.1:%u" CALLBACK_PATH,
+	(void)snprintf(redirect, sizeof(redirect), "http://127.0.0.1:%u" CALLBACK_PATH,
 	    (unsigned int)info->port);
 	cu = curl_easy_init();
 	if (cu == NULL || (e_client = url_escape(cu, c->client_id)) == NULL ||
@@ -733,7 +733,7 @@ browser_flow(struct session *s, struct token_answer *t)
 	fprintf(stderr, "To sign in, open this URL in a browser on this "
 	    "machine:\n%s\n", url);
 	fprintf(stderr, "Waiting for the browser (%lld seconds) ...\n", c->wait);
-	fflush(stderr);
+	(void)fflush(stderr);
 	if (c->open_browser)
 		open_browser(url);
 	clock_gettime(CLOCK_REALTIME, &until);
