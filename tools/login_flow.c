@@ -954,9 +954,14 @@ pjt_login_askpass_token(unsigned long part, char **out)
 	*out = NULL;
 	pjt_login_conf_init(&c);
 	if (pjt_login_conf_load(&c, getenv("PAMJWT_LOGIN_CONF"), err,
-	    sizeof(err)) != 0 || pjt_login_conf_env(&c, err, sizeof(err)) != 0 ||
-	    pjt_login_conf_check(&c, err, sizeof(err)) != 0) {
+	    sizeof(err)) != 0 || pjt_login_conf_env(&c, err, sizeof(err)) != 0) {
 		fprintf(stderr, "pamjwt askpass: %s\n", err);
+		goto out;
+	}
+	if (pjt_login_conf_check(&c, err, sizeof(err)) != 0) {
+		fprintf(stderr, "pamjwt askpass: no token: set PAMJWT_TOKEN_FILE "
+		    "(or PAMJWT_TOKEN) to the token, or sign in with pamjwt "
+		    "login (%s)\n", err);
 		goto out;
 	}
 	/* piece 1 may renew a token about to expire; later pieces must come
