@@ -533,6 +533,26 @@ def t_exec(name):
           "rc=%s %s exec=%s %s" % (rc, err, r.returncode, r.stderr))
 
 
+@case("access token: --token access for an API audience naming the hosts (RFC 9068)")
+def t_access(name):
+    h = home("access", extra="token = access\naudience = pam_jwt\n"
+             "resource = https://ssh.example.test\n"
+             "scope = openid ssh offline_access\n")
+    rc, err, page = signed_in(name, h)
+    a = Whole(h, PAMJWT_AUDIENCE="pam_jwt")
+    tok = a.stdout
+    c = claims(tok) if tok.count(".") == 2 else {}
+    hdr = json.loads(base64.urlsafe_b64decode(
+        tok.split(".")[0] + "=" * (-len(tok.split(".")[0]) % 4))) if c else {}
+    b = askpass(h, PAMJWT_AUDIENCE="pamjwt-login")
+    check(name, rc == 0 and a.returncode == 0 and c.get("aud") == "pam_jwt"
+          and hdr.get("typ", "").lower() == "at+jwt" and
+          "ssh" in c.get("scope", "").split() and
+          b.returncode == 1 and b.stdout == "",
+          "rc=%s %s page=%r askpass=%s claims=%r hdr=%r b=%s" %
+          (rc, err, page, a.stderr, c, hdr, b.stderr))
+
+
 @case("e2e: ssh and sudo -A in a namespace with the cached tokens (root)")
 def t_e2e(name):
     if os.geteuid() != 0:
@@ -576,6 +596,10 @@ def main():
     if wanted:
         P = oidcprov.Provider(WORK, CA, node=ARGS.node, clients=CLIENTS,
                               accounts=ACCOUNTS,
+                              resource={"indicator":
+                                        "https://ssh.example.test",
+                                        "audience": "pam_jwt",
+                                        "scope": "ssh sudo"},
                               extra={"id_token_claims": True})
         P.start()
     try:
