@@ -551,6 +551,7 @@ struct loopback {
 	pthread_cond_t cv;
 	const char *state;
 	int done;            /* 1 code, 2 error */
+	int replied;         /* the answer to that request went out */
 	char code[CODE_MAX + 1];
 	char error[64];
 };
@@ -585,7 +586,6 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 
 	(void)version;
 	(void)upload_data;
-	(void)con_cls;
 	if (*upload_data_size != 0 || strcmp(method, "GET") != 0 ||
 	    strcmp(url, CALLBACK_PATH) != 0)
 		return reply(conn, 404, "Not found.\n");
@@ -607,7 +607,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 			    error != NULL ? error : "no code", 48);
 			lb->done = 2;
 		}
-		pthread_cond_signal(&lb->cv);
+		/* this connection carries the decision: its completion
+		 * (on_completed) wakes the login, once the answer is sent */
+		*con_cls = lb;
 	}
 	done = lb->done;
 	pthread_mutex_unlock(&lb->mu);
@@ -615,6 +617,24 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		return reply(conn, 200, "Signed in. You can close this window "
 		    "and return to the terminal.\n");
 	return reply(conn, 200, "Sign-in did not complete. See the terminal.\n");
+}
+
+/* A request is over (its answer sent, or the connection gone): if it was
+ * the one that decided, the login may go on and stop the listener. */
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct loopback *lb = cls;
+
+	(void)conn;
+	(void)toe;
+	if (*con_cls != lb)
+		return;
+	pthread_mutex_lock(&lb->mu);
+	lb->replied = 1;
+	pthread_cond_signal(&lb->cv);
+	pthread_mutex_unlock(&lb->mu);
 }
 
 static char *
@@ -693,6 +713,7 @@ browser_flow(struct session *s, struct token_answer *t)
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)8,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, &lb,
 	    MHD_OPTION_END);
 	if (d == NULL) {
 		fprintf(stderr, "pamjwt login: cannot listen on 127.0.0.1\n");
@@ -739,7 +760,7 @@ browser_flow(struct session *s, struct token_answer *t)
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += (time_t)c->wait;
 	pthread_mutex_lock(&lb.mu);
-	while (lb.done == 0)
+	while (lb.replied == 0)
 		if (pthread_cond_timedwait(&lb.cv, &lb.mu, &until) == ETIMEDOUT)
 			break;
 	done = lb.done;
