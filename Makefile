@@ -12,7 +12,7 @@ DESTDIR ?=
 BUILD   ?= build
 SAN     ?=
 CC      ?= cc
-PKGS    := pam libsodium libjwt jansson openssl libcurl hiredis
+PKGS    := pam libsodium libjwt jansson openssl libcurl hiredis libmicrohttpd libqrencode
 # PKGS_OMIT=...: packages a build may go without (debian/rules omits
 # libjwt, which only the attack suite uses)
 PKGS    := $(filter-out $(PKGS_OMIT),$(PKGS))

@@ -18,7 +18,7 @@ FUZZ_SECONDS ?= 10
 FUZZ_CHECK_SECONDS ?= 4
 FUZZ_TARGETS := token config jwks usermap pem b64url pam pamd \
                 linkd_form linkd_dir linkd_conf \
-                oidc http bind revoked
+                oidc http bind revoked login
 
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS  := -g -O1 $(FUZZ_SAN) -fno-omit-frame-pointer -std=gnu11 \
@@ -68,6 +68,12 @@ $(FUZZ_BUILD)/fuzz_oidc: tools/oidc.c tools/oidc.h tools/http.c tools/http.h
 $(FUZZ_BUILD)/fuzz_oidc: FUZZ_EXTRA = tools/oidc.c tools/http.c $(CURL_LIBS)
 $(FUZZ_BUILD)/fuzz_http: tools/http.c tools/http.h
 $(FUZZ_BUILD)/fuzz_http: FUZZ_EXTRA = tools/http.c $(CURL_LIBS)
+
+# pamjwt login's cache file, login.conf and cached-token check (tools/)
+LOGIN_FUZZ_SRC := tools/cache.c tools/login.c tools/login_flow.c tools/util.c \
+                  tools/http.c tools/oidc.c
+$(FUZZ_BUILD)/fuzz_login: $(LOGIN_FUZZ_SRC) tools/login.h
+$(FUZZ_BUILD)/fuzz_login: FUZZ_EXTRA = $(LOGIN_FUZZ_SRC) $(CURL_LIBS) $(LOGIN_LIBS)
 
 $(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.h fuzz/keys.h $(FUZZ_LIB_OBJ)
 	@mkdir -p $(dir $@)

@@ -41,6 +41,7 @@ include tests/browser/browser.mk
 include tests/linkd.mk
 include tests/deb.mk
 include tests/oidc.mk
+include tests/login.mk
 
 # Only the PAM entry points leave the module (version script pam_jwt.map).
 CHECK_TARGETS += check-exports

@@ -1,7 +1,8 @@
 /* askpass.c - `pamjwt askpass [PROMPT]`, also run as `pamjwt-askpass`.
  *
  * For SSH_ASKPASS and SUDO_ASKPASS: reads the token from $PAMJWT_TOKEN_FILE
- * (or $PAMJWT_TOKEN), cuts it into pieces of at most PAMJWT_PIECE_MAX
+ * (or $PAMJWT_TOKEN), or else from the cache of `pamjwt login` (only a
+ * token for the audience this host expects), cuts it into pieces of at most PAMJWT_PIECE_MAX
  * characters, and prints piece N when the prompt asks for "part N", piece 1
  * for a token or password prompt, and an empty line past the end.  Any
  * other question (ssh's "yes/no" about an unknown host key, a passphrase or
@@ -10,6 +11,7 @@
  * token for a passphrase).
  */
 #include "pamjwt.h"
+#include "login.h"
 
 #include "lib/logval.h"
 
@@ -144,7 +146,8 @@ cmd_askpass(int argc, char **argv)
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		printf("usage: pamjwt askpass [PROMPT]\n"
 		    "An askpass program for SSH_ASKPASS and SUDO_ASKPASS.  Reads the token\n"
-		    "from $PAMJWT_TOKEN_FILE (or $PAMJWT_TOKEN) and prints the piece the\n"
+		    "from $PAMJWT_TOKEN_FILE (or $PAMJWT_TOKEN, or else the cache of pamjwt\n"
+		    "login) and prints the piece the\n"
 		    "prompt asks for: piece N for \"Token (part N): \", piece 1 for a token\n"
 		    "or password prompt (or one holding $PAMJWT_PROMPT), an empty line past\n"
 		    "the end.  Pieces are at most %d characters.  Any other question (a\n"
@@ -166,9 +169,10 @@ cmd_askpass(int argc, char **argv)
 		tok = strdup(env);
 		if (tok == NULL)
 			goto out;
-	} else {
-		fprintf(stderr, "pamjwt askpass: set PAMJWT_TOKEN_FILE (or PAMJWT_TOKEN) "
-		    "to the token\n");
+	} else if (pjt_login_askpass_token(asked_part(argc > 1 ? argv[1] :
+	    NULL), &tok) != 0) {
+		/* neither variable: the token of `pamjwt login`, from its cache
+		 * (tools/login_flow.c said why not) */
 		goto out;
 	}
 	t = tok;

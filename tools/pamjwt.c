@@ -1,6 +1,7 @@
 /* pamjwt.c - the pam_jwt command-line tool: keygen, mint, verify, askpass,
  * revoke, unrevoke */
 #include "pamjwt.h"
+#include "login.h"
 
 #include <libgen.h>
 #include <sodium.h>
@@ -21,6 +22,9 @@ usage(FILE *f)
 	    "  revoke  (--file FILE | --redis URL) (--iss I --jti J | --iss I --sub S\n"
 	    "          [--before TIME] | --kid K)  revoke tokens before they expire\n"
 	    "  unrevoke (--file FILE | --redis URL) ...  take a revocation back\n"
+	    "  login   [--issuer URL --client-id ID] [...]   sign in at the provider\n"
+	    "  logout  [--all]                    remove the cached token\n"
+	    "  ssh     HOST [ssh args]            ssh with the cached token\n"
 	    "`pamjwt COMMAND --help` tells more; see pamjwt(1).\n");
 }
 
@@ -61,6 +65,12 @@ main(int argc, char **argv)
 		return cmd_revoke(argc - 1, argv + 1);
 	if (strcmp(argv[1], "unrevoke") == 0)
 		return cmd_unrevoke(argc - 1, argv + 1);
+	if (strcmp(argv[1], "login") == 0)
+		return cmd_login(argc - 1, argv + 1);
+	if (strcmp(argv[1], "logout") == 0)
+		return cmd_logout(argc - 1, argv + 1);
+	if (strcmp(argv[1], "ssh") == 0)
+		return cmd_ssh(argc - 1, argv + 1);
 	fprintf(stderr, "pamjwt: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

@@ -9,7 +9,8 @@ its admin hook, and tokens from its real grants.
     p.start(); ...; p.stop()
 
 Provider(dir, ca, node="node", clients=None, accounts=None, resource=None,
-         token_claims=None)
+         token_claims=None, extra=None)   extra: more CONFIG members
+                                          (id_token_claims, ttl, ...)
   .issuer, .ca_cert, .port, .admin_port, .log
   .start(), .stop() (SIGTERM to its PID, then SIGKILL), .restart()
   .admin(path, body=None)      JSON of the admin hook (see provider.mjs)
@@ -74,7 +75,7 @@ def free_port():
 
 class Provider:
     def __init__(self, d, ca, node="node", clients=None, accounts=None,
-                 resource=None, token_claims=None):
+                 resource=None, token_claims=None, extra=None):
         self.dir = d
         self.ca_cert = ca[0]
         self.node = node
@@ -86,7 +87,7 @@ class Provider:
         self.proc = None
         self.conf = os.path.join(d, "provider-%d.json" % self.port)
         with open(self.conf, "w") as f:
-            json.dump({
+            json.dump(dict(extra or {}, **{
                 "issuer": self.issuer, "port": self.port,
                 "admin_port": self.admin_port,
                 "cert": self.cert[0], "key": self.cert[1],
@@ -95,7 +96,7 @@ class Provider:
                 "clients": clients or [], "accounts": accounts or {},
                 "resource": resource or {},
                 "token_claims": token_claims or {},
-            }, f)
+            }), f)
         self.ssl = ssl.create_default_context(cafile=self.ca_cert)
 
     def start(self, timeout=60):

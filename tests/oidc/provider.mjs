@@ -21,6 +21,9 @@
 //                 server whose access tokens are JWTs (RFC 9068 at+jwt)
 //   token_claims  {"CLIENT_ID": {claims...}}: extra claims put into the
 //                 access tokens of that client (extraTokenClaims)
+//   id_token_claims  true: the scopes' claims go into the ID token too
+//                 (conformIdTokenClaims off), e.g. groups for sudo
+//   ttl           {"IdToken": N, "DeviceCode": N, ...}: over the defaults
 //
 // Features: client credentials, device authorization grant (RFC 8628),
 // resource indicators with JWT access tokens, PKCE (on by default), the
@@ -43,6 +46,12 @@
 //        are kept: the memory adapter is shared)
 //   POST /tls {"cert": FILE, "key": FILE}  serve another certificate
 //   GET  /keys           the public JWK Set now served
+//   POST /device {"interval": N, "slow_down": K}  the device authorization
+//        answer carries interval N (oidc-provider sends none: clients use
+//        5); the next K device-code polls that would be
+//        authorization_pending are answered slow_down instead
+//   GET  /device-polls   [{"t": ms, "error": E or null}] of every
+//        device-code poll of the token endpoint, in order
 //
 // Prints "ready" on stdout once both ports listen; stops on SIGTERM.
 
@@ -55,6 +64,8 @@ import Provider from 'oidc-provider';
 const conf = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 let mode = { mode: 'normal', delay_ms: 0 };
 let cache = { etag: false, max_age: 0 };
+let device = { interval: 0, slow_down: 0 };
+const devicePolls = [];
 const counts = {};
 let total = 0;
 
@@ -145,9 +156,26 @@ function build() {
       const c = (conf.token_claims || {})[token.clientId];
       return c || undefined;
     },
-    ttl: { AccessToken: 300, ClientCredentials: 300, IdToken: 300, DeviceCode: 600 },
+    ttl: { AccessToken: 300, ClientCredentials: 300, IdToken: 300, DeviceCode: 600, ...(conf.ttl || {}) },
+    ...(conf.id_token_claims ? { conformIdTokenClaims: false } : {}),
   });
   p.proxy = false;
+  // the device grant's test knobs (admin /device) and its poll record
+  p.use(async (ctx, next) => {
+    await next();
+    if (ctx.path === '/device/auth' && ctx.status === 200 && device.interval) {
+      ctx.body = { ...ctx.body, interval: device.interval };
+    }
+    let grant;
+    try { grant = ctx.oidc && ctx.oidc.params && ctx.oidc.params.grant_type; } catch (e) { grant = undefined; }
+    if (ctx.path === '/token' && grant === 'urn:ietf:params:oauth:grant-type:device_code') {
+      if (ctx.status === 400 && ctx.body && ctx.body.error === 'authorization_pending' && device.slow_down > 0) {
+        device.slow_down -= 1;
+        ctx.body = { error: 'slow_down', error_description: 'test provider: poll less often' };
+      }
+      devicePolls.push({ t: Date.now(), error: (ctx.body && ctx.body.error) || null });
+    }
+  });
   return { provider: p, callback: p.callback(), jwks };
 }
 
@@ -266,6 +294,11 @@ const admin = http.createServer(async (req, res) => {
       return send(res, 200, { ok: true });
     }
     if (p === '/keys') return send(res, 200, publicKeys(current.jwks));
+    if (p === '/device') {
+      device = { interval: body.interval || 0, slow_down: body.slow_down || 0 };
+      return send(res, 200, device);
+    }
+    if (p === '/device-polls') return send(res, 200, devicePolls);
     return send(res, 404, { error: 'unknown admin path' });
   } catch (e) {
     return send(res, 500, { error: String(e) });
