@@ -92,7 +92,8 @@ same_answer(const char *piece, const char *tok, size_t tlen)
  * prompt with the first answer again (sshd's password method does). */
 static int
 read_token(pam_handle_t *pamh, const struct pj_options *o,
-    const struct pj_keyset *ks, char **out, int *parts, int *repeated)
+    const struct pj_keyset *ks, char **out, int *parts, int *repeated,
+    struct pj_jws *peek)
 {
 	char *tok = NULL, *piece = NULL, prompt[PART_PROMPT_MAX];
 	const char *t;
@@ -120,7 +121,9 @@ read_token(pam_handle_t *pamh, const struct pj_options *o,
 	for (part = 2; len <= PJ_TOKEN_MAX && part <= PART_MAX; part++) {
 		t = tok;
 		tl = len;
-		if (!pj_token_unfinished(t, tl, ks))
+		/* judged whole: its parsed header is kept for the decision
+		 * (cut_note), the token not changed after this */
+		if (!pj_token_unfinished_peek(t, tl, ks, peek))
 			break;
 		if (part == 2 && (first_len == SSH_ANSWER_MAX ||
 		    first_len == TTY_LINE_MAX))
@@ -272,6 +275,7 @@ struct answer {
 	int have_ks;
 	int parts;               /* answers joined (0: from PAM_AUTHTOK) */
 	int repeated;            /* a part prompt answered with the first answer */
+	struct pj_jws peek;      /* header of tok as read, if judged whole */
 };
 
 /* The token: from an earlier module (use_first_pass, try_first_pass), or
@@ -302,7 +306,7 @@ get_token(pam_handle_t *pamh, const struct pj_options *o, struct answer *a)
 	if (a->have_ks && o->debug)
 		log_key_notes(pamh, &a->ks);
 	r = read_token(pamh, o, a->have_ks ? &a->ks : NULL, &a->tok, &a->parts,
-	    &a->repeated);
+	    &a->repeated, &a->peek);
 	if (r != PAM_SUCCESS) {
 		pam_syslog(pamh, LOG_NOTICE,
 		    "conversation failed (%s): the client refused or cut the "
@@ -319,33 +323,42 @@ get_token(pam_handle_t *pamh, const struct pj_options *o, struct answer *a)
 /* The note for the log when the module asked for parts and the answers
  * ended before the token was whole ("" otherwise). */
 static void
-cut_note(char *cut, size_t len, const struct answer *a, const char *t,
-    size_t tl)
+cut_note(char *cut, size_t len, struct answer *a, const char *t,
+    size_t tl, struct pj_jws *peek)
 {
 	cut[0] = '\0';
+	if (a->peek.header != NULL && !a->repeated && t == a->tok &&
+	    tl == strlen(a->tok)) {
+		/* nothing trimmed: the bytes read_token judged whole, with
+		 * the same keys; their header is parsed already */
+		*peek = a->peek;
+		memset(&a->peek, 0, sizeof(a->peek));
+		return;
+	}
 	if (a->repeated)
 		(void)snprintf(cut, len, " (the client answered \"Token "
 		    "(part 2)\" with the first answer again, as sshd's password "
 		    "method does: use keyboard-interactive for long tokens)");
-	else if (a->parts > 0 &&
-	    pj_token_unfinished(t, tl, a->have_ks ? &a->ks : NULL))
+	else if (a->parts > 0 && pj_token_unfinished_peek(t, tl,
+	    a->have_ks ? &a->ks : NULL, peek))
 		(void)snprintf(cut, len, " (the answers ended after %d "
 		    "part%s, %zu characters, before the token was whole: cut by "
 		    "the client or the askpass?)", a->parts,
 		    a->parts == 1 ? "" : "s", tl);
 }
 
-/* The decision on the trimmed token t, and what success does to
- * PAM_AUTHTOK and PAM_USER. */
+/* The decision on the trimmed token t (its header parsed once, by
+ * cut_note, when it could be), and what success does to PAM_AUTHTOK and
+ * PAM_USER. */
 static int
 decide(pam_handle_t *pamh, const struct pj_options *o, const struct answer *a,
-    const char *t, size_t tl, const char *pam_user, const char *cut,
-    struct pj_result *res)
+    const char *t, size_t tl, struct pj_jws *peek, const char *pam_user,
+    const char *cut, struct pj_result *res)
 {
 	int r;
 
-	(void)pj_verify(o, a->have_ks ? &a->ks : NULL, t, tl, pam_user,
-	    (long long)time(NULL), res);
+	(void)pj_verify_peeked(o, a->have_ks ? &a->ks : NULL, t, tl, peek,
+	    pam_user, (long long)time(NULL), res);
 	/* asked for parts, never whole: a token cut short, not a password */
 	if (cut[0] != '\0' && pj_err_class(res->err) == PJ_CLASS_IGNORE) {
 		res->reason[0] = '\0';
@@ -401,6 +414,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct pj_options o;
 	struct pj_result res;
+	struct pj_jws peek;
 	struct answer a;
 	const char *pam_user = NULL, *t;
 	char cut[192];
@@ -410,6 +424,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	(void)flags;
 	memset(&a, 0, sizeof(a));
 	memset(&res, 0, sizeof(res));
+	memset(&peek, 0, sizeof(peek));
 	pj_options_init(&o);
 	if ((r = setup(pamh, argc, argv, &o, &pam_user)) != PAM_SUCCESS)
 		goto out;
@@ -418,11 +433,13 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	t = a.tok;
 	tl = strlen(a.tok);
 	pj_trim(&t, &tl);
-	cut_note(cut, sizeof(cut), &a, t, tl);
-	r = decide(pamh, &o, &a, t, tl, pam_user, cut, &res);
+	cut_note(cut, sizeof(cut), &a, t, tl, &peek);
+	r = decide(pamh, &o, &a, t, tl, &peek, pam_user, cut, &res);
 	refresh(pamh, &o, t, tl, &res);
 	log_result(pamh, &o, &res, pam_user, cut);
 out:
+	pj_jws_clear(&peek);
+	pj_jws_clear(&a.peek);
 	pj_result_clear(&res);
 	pj_keyset_free(&a.ks);
 	wipe_free(a.tok);

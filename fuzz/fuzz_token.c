@@ -118,6 +118,21 @@ run_token(const struct pj_options *o, const char *tok, size_t len)
 	} else {
 		FUZZ_ASSERT(res.user == NULL);
 	}
+	/* the module's path (header parsed once by the continuation check)
+	 * decides exactly as pj_verify does */
+	if (!o->single_use &&
+	    pj_token_unfinished_peek(tok, len, &ks, &jws) == 0) {
+		struct pj_result res2;
+
+		memset(&res2, 0, sizeof(res2));
+		r = pj_verify_peeked(o, &ks, tok, len, &jws, NULL, NOW, &res2);
+		FUZZ_ASSERT(jws.header == NULL);
+		FUZZ_ASSERT(r == res.err && res2.err == res.err);
+		FUZZ_ASSERT(strcmp(res2.reason, res.reason) == 0);
+		FUZZ_ASSERT(strcmp(res2.alg, res.alg) == 0);
+		FUZZ_ASSERT(strcmp(res2.kid, res.kid) == 0);
+		pj_result_clear(&res2);
+	}
 	pj_result_clear(&res);
 	/* and with PAM_USER set */
 	r = pj_verify(o, &ks, tok, len, "alice", NOW, &res);

@@ -164,6 +164,18 @@ int
 pj_jws_verify(const char *tok, size_t len, const struct pj_keyset *ks,
     unsigned int allowed, struct pj_jws *out, char *reason, size_t rlen)
 {
+	int r;
+
+	r = pj_jws_peek_header(tok, len, out, reason, rlen);
+	if (r != PJ_OK)
+		return r;
+	return pj_jws_verify_peeked(tok, len, ks, allowed, out, reason, rlen);
+}
+
+int
+pj_jws_verify_peeked(const char *tok, size_t len, const struct pj_keyset *ks,
+    unsigned int allowed, struct pj_jws *out, char *reason, size_t rlen)
+{
 	const struct pj_key *key = NULL;
 	unsigned char *sig = NULL;
 	size_t hlen = 0, plen = 0, slen = 0, siglen = 0;
@@ -171,9 +183,13 @@ pj_jws_verify(const char *tok, size_t len, const struct pj_keyset *ks,
 	size_t i;
 	int r;
 
-	r = pj_jws_peek_header(tok, len, out, reason, rlen);
-	if (r != PJ_OK)
+	/* the peeked header of these bytes: what pj_jws_peek_header checked
+	 * (length, shape, header) holds; anything else is not a peek */
+	if (out->header == NULL || out->payload != NULL || len > PJ_TOKEN_MAX) {
+		r = pj_reason(PJ_E_INTERNAL, reason, rlen,
+		    "token verified without its parsed header");
 		goto out;
+	}
 	if (split(tok, len, &hlen, &plen, &slen) != 0) {
 		r = PJ_E_NOT_JWS;
 		goto out;

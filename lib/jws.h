@@ -36,6 +36,14 @@ int pj_jws_verify(const char *tok, size_t len, const struct pj_keyset *ks,
     unsigned int allowed, struct pj_jws *out, char *reason, size_t rlen)
     __attribute__((warn_unused_result));
 
+/* The same for a token whose header was already parsed: out holds what
+ * pj_jws_peek_header (or pj_token_unfinished_peek) gave for exactly these
+ * bytes, and is consumed (cleared on failure) as pj_jws_verify's is.  The
+ * header is then parsed once per authentication. */
+int pj_jws_verify_peeked(const char *tok, size_t len,
+    const struct pj_keyset *ks, unsigned int allowed, struct pj_jws *out,
+    char *reason, size_t rlen) __attribute__((warn_unused_result));
+
 void pj_jws_clear(struct pj_jws *j);
 
 #endif

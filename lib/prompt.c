@@ -13,6 +13,13 @@
 int
 pj_token_unfinished(const char *tok, size_t len, const struct pj_keyset *ks)
 {
+	return pj_token_unfinished_peek(tok, len, ks, NULL);
+}
+
+int
+pj_token_unfinished_peek(const char *tok, size_t len,
+    const struct pj_keyset *ks, struct pj_jws *keep)
+{
 	struct pj_jws peek;
 	const struct pj_key *key = NULL;
 	const char *d2;
@@ -20,6 +27,8 @@ pj_token_unfinished(const char *tok, size_t len, const struct pj_keyset *ks)
 	char dummy[8] = "";
 	int r;
 
+	if (keep != NULL)
+		memset(keep, 0, sizeof(*keep));
 	if (len < 3 || memcmp(tok, "eyJ", 3) != 0)
 		return 0;
 	for (i = 0; i < len; i++)
@@ -49,7 +58,10 @@ pj_token_unfinished(const char *tok, size_t len, const struct pj_keyset *ks)
 		else
 			want = 64; /* EdDSA: crypto_sign_BYTES */
 	}
-	pj_jws_clear(&peek);
 	siglen = PJ_B64URL_ENCODED_LEN(want);
+	if (have >= siglen && keep != NULL)
+		*keep = peek; /* the caller's now; it clears it */
+	else
+		pj_jws_clear(&peek);
 	return have < siglen;
 }

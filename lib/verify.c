@@ -48,6 +48,14 @@ pj_verify(const struct pj_options *o, const struct pj_keyset *ks,
     const char *token, size_t len, const char *pam_user, long long now,
     struct pj_result *res)
 {
+	return pj_verify_peeked(o, ks, token, len, NULL, pam_user, now, res);
+}
+
+int
+pj_verify_peeked(const struct pj_options *o, const struct pj_keyset *ks,
+    const char *token, size_t len, struct pj_jws *peeked,
+    const char *pam_user, long long now, struct pj_result *res)
+{
 	struct pj_keyset own;
 	struct pj_jws jws;
 	json_t *claims = NULL;
@@ -82,7 +90,10 @@ pj_verify(const struct pj_options *o, const struct pj_keyset *ks,
 		    "token of %zu bytes (at most %d)", len, PJ_TOKEN_MAX);
 		goto out;
 	}
-	if (!pj_jws_shaped(token, len)) {
+	/* a peeked header was parsed from these bytes after this same
+	 * shape check (pj_jws_peek_header): not repeated */
+	if ((peeked == NULL || peeked->header == NULL) &&
+	    !pj_jws_shaped(token, len)) {
 		r = pj_reason(PJ_E_NOT_JWS, reason, rlen,
 		    "input is not shaped like a compact JWS");
 		goto out;
@@ -107,7 +118,21 @@ pj_verify(const struct pj_options *o, const struct pj_keyset *ks,
 			goto out;
 		ks = &own;
 	}
-	r = pj_jws_verify(token, len, ks, o->algorithms, &jws, reason, rlen);
+	if (peeked != NULL && peeked->header != NULL) {
+		/* parsed once already (pj_token_unfinished_peek): the header
+		 * fields logged for a bad token are this header's */
+		jws = *peeked;
+		memset(peeked, 0, sizeof(*peeked));
+		pj_logstr(res->alg, sizeof(res->alg), pj_alg_name(jws.alg),
+		    sizeof(res->alg) - 1);
+		pj_logstr(res->kid, sizeof(res->kid), jws.kid, PJ_LOG_KID_MAX);
+		r = pj_jws_verify_peeked(token, len, ks, o->algorithms, &jws,
+		    reason, rlen);
+		if (r != PJ_OK)
+			goto out;
+	} else
+		r = pj_jws_verify(token, len, ks, o->algorithms, &jws, reason,
+		    rlen);
 	if (r != PJ_OK) {
 		/* header fields are worth logging even for a bad token */
 		struct pj_jws peek;
@@ -159,6 +184,7 @@ out:
 	res->err = r;
 	res->claims = claims; /* transferred */
 	pj_jws_clear(&jws);
+	pj_jws_clear(peeked);
 	pj_keyset_free(&own);
 	return r;
 }

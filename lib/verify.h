@@ -10,6 +10,7 @@
 
 struct pj_options;
 struct pj_keyset;
+struct pj_jws;
 
 #define PJ_REASON_MAX 256
 /* What sshd passes to PAM instead of the answer for an account it will not
@@ -50,6 +51,14 @@ struct pj_result {
 int pj_verify(const struct pj_options *o, const struct pj_keyset *ks,
     const char *token, size_t len, const char *pam_user, long long now,
     struct pj_result *res);
+
+/* The same with the token's header already parsed by
+ * pj_token_unfinished_peek on exactly these bytes (peeked may be NULL or
+ * hold no header: then parsed here).  *peeked is consumed and left clear
+ * whatever the result. */
+int pj_verify_peeked(const struct pj_options *o, const struct pj_keyset *ks,
+    const char *token, size_t len, struct pj_jws *peeked,
+    const char *pam_user, long long now, struct pj_result *res);
 
 void pj_result_clear(struct pj_result *res);
 

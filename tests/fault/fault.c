@@ -717,7 +717,10 @@ tolerated(void)
 		    strcmp(fn[i], "index_record") == 0 ||
 		    strstr(fn[i], "_cursor") != NULL)
 			return 3;
-		if (strcmp(fn[i], "pj_token_unfinished") == 0)
+		/* the continuation check that fails (its header parse) judges
+		 * the answer whole and keeps no header: pj_verify parses it */
+		if (strcmp(fn[i], "pj_token_unfinished") == 0 ||
+		    strcmp(fn[i], "pj_token_unfinished_peek") == 0)
 			return 4;
 		/* keeping a parsed JWK Set for later is best effort (jwk.c) */
 		if (strcmp(fn[i], "jwks_cache_put") == 0)
