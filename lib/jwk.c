@@ -10,7 +10,7 @@
 #include "logval.h"
 #include "rsa.h"
 
-#include "ossl.h" /* pj_ossl_load: no OpenSSL call is made here */
+#include "hog.h" /* pj_hog_load: no Nettle call is made here */
 
 #include <pthread.h>
 #include <sodium.h>
@@ -355,9 +355,9 @@ pj_jwk_ready(struct pj_key *k, char *reason, size_t rlen)
 
 	if (k->pending == NULL)
 		return PJ_OK;
-	/* without libcrypto the key is not at fault: it stays usable for the
+	/* without libhogweed the key is not at fault: it stays usable for the
 	 * next try, and the reason says what is missing (PAM_AUTHINFO_UNAVAIL) */
-	if ((r = pj_ossl_load(reason, rlen)) != PJ_OK)
+	if ((r = pj_hog_load(reason, rlen)) != PJ_OK)
 		return r;
 	r = jwk_to_key(k->pending, 1, NULL, &built, reason, rlen);
 	if (r == PJ_OK && (built.pkey == NULL || built.algs == 0 ||
