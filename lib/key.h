@@ -40,7 +40,7 @@ struct pj_key {
 	struct pj_pubkey *pkey;   /* RSA, EC: Nettle's (lib/hog.h) */
 	size_t sig_len;           /* RSA: modulus bytes; EC: 2 * order bytes */
 	char *note;               /* why a key is unusable, if algs == 0 */
-	json_t *pending;          /* RSA/EC JWK whose EVP_PKEY is built on first
+	json_t *pending;          /* RSA/EC JWK whose Nettle key is built on first
 	                           * use (pj_jwk_ready): a set of 100 keys costs
 	                           * one build per authentication, not 100 */
 };

@@ -98,7 +98,7 @@ out:
 
 /* Make a set just read fit to keep and share: every pending key built now
  * (no authentication may change a shared key).  PJ_OK, or the reason not
- * to keep the set (a key that cannot be built, libcrypto missing, no
+ * to keep the set (a key that cannot be built, libhogweed missing, no
  * memory): then it stays this authentication's own, and a key that failed
  * is left exactly as it was, pending, so that choosing it gives the reason
  * that building it then gives, as without the cache.  A set with a key
