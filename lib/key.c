@@ -138,6 +138,8 @@ pj_key_from_ec_point(const char *group, const unsigned char *pt, size_t ptlen,
 	pk->is_ec = 1;
 	pk->curve = c;
 	ecc_point_init(&pk->ec, ec);
+	memset(x, 0, sizeof(x)); /* pj_hog_mpz initialises them */
+	memset(y, 0, sizeof(y));
 	pj_hog_mpz(x, pt + 1, c->coord_bytes);
 	pj_hog_mpz(y, pt + 1 + c->coord_bytes, c->coord_bytes);
 	/* Nettle refuses coordinates outside [0, p-1] and a point that does

@@ -142,6 +142,7 @@ verify_rsa(const struct pj_pubkey *pk, unsigned int alg, size_t hlen,
 	int ok;
 
 	/* Nettle refuses s outside [1, n-1] itself */
+	/* cppcheck-suppress uninitvar ; pj_hog_mpz initialises s (mpz_init) */
 	pj_hog_mpz(s, sig, siglen);
 	if (alg & PJ_ALG_PS) {
 		if (hlen == SHA256_DIGEST_SIZE)
