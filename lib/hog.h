@@ -98,9 +98,9 @@ void pj_hog_pubkey_free(struct pj_pubkey *p);
 #ifndef PJ_HOG_NO_REDIRECT
 /* f names a member: it cannot be parenthesised */
 #define PJ_HOG_CALL(f) (__atomic_load_n(&pj_hog.f, __ATOMIC_RELAXED)) /* NOLINT(bugprone-macro-parentheses) */
-#define __gmpz_init PJ_HOG_CALL(__gmpz_init)
-#define __gmpz_clear PJ_HOG_CALL(__gmpz_clear)
-#define __gmpz_import PJ_HOG_CALL(__gmpz_import)
+#define __gmpz_init PJ_HOG_CALL(__gmpz_init) /* NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): GMP's own name */
+#define __gmpz_clear PJ_HOG_CALL(__gmpz_clear) /* NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): GMP's own name */
+#define __gmpz_import PJ_HOG_CALL(__gmpz_import) /* NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): GMP's own name */
 #define nettle_rsa_public_key_init PJ_HOG_CALL(nettle_rsa_public_key_init)
 #define nettle_rsa_public_key_prepare PJ_HOG_CALL(nettle_rsa_public_key_prepare)
 #define nettle_rsa_public_key_clear PJ_HOG_CALL(nettle_rsa_public_key_clear)
