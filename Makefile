@@ -12,7 +12,7 @@ DESTDIR ?=
 BUILD   ?= build
 SAN     ?=
 CC      ?= cc
-PKGS    := pam libsodium libjwt jansson openssl libcurl hiredis libmicrohttpd libqrencode
+PKGS    := pam libsodium libjwt jansson openssl libcurl hiredis libmicrohttpd libqrencode hogweed
 # PKGS_OMIT=...: packages a build may go without (debian/rules omits
 # libjwt, which only the attack suite uses)
 PKGS    := $(filter-out $(PKGS_OMIT),$(PKGS))
@@ -48,8 +48,9 @@ endif
 # /usr/include, and no hiredis structure we use holds an off_t.
 PKG_CFLAGS := $(call pkg_flags,--cflags,$(filter-out hiredis,$(PKGS)))
 PKG_LIBS   := $(call pkg_flags,--libs,libsodium jansson libcrypto hiredis)
-# The module opens libcrypto itself when an RSA, EC or HS384 key needs it
-# (lib/ossl.h): HS256/512 and EdDSA logins never load it.
+# The module opens Nettle's libhogweed itself when an RSA, EC or HS384 key
+# needs it (lib/hog.h): HS256/512 and EdDSA logins never load it; it never
+# uses libcrypto (the tool does, tools/).
 MODULE_LIBS := $(call pkg_flags,--libs,libsodium jansson hiredis)
 
 WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wconversion -Werror

@@ -18,8 +18,8 @@ Rows (issues 7 and 14):
    module; targets 1.5 (HS256, EdDSA) and 1.75 (RS256, PS256, ES256).
    Beside it, floor modules that only do the raw signature primitive there
    (bench/floor_module.c) with the library each would load: libsodium,
-   OpenSSL's libcrypto (what pam_jwt loads today for RSA and EC) and
-   Nettle's libhogweed (the candidate of issue 14);
+   OpenSSL's libcrypto (what pam_jwt loaded for RSA and EC before issue 14)
+   and Nettle's libhogweed (what it loads since);
  3 the library's validation (key file read, verify, claims) vs PyJWT and
    node jose / jsonwebtoken doing the same work on the same tokens;
  4 scale: JWK Sets of 1, 10, 100 keys; single_use store of 0, 10k, 100k live

@@ -16,6 +16,10 @@ struct pj_curve {
 	size_t coord_bytes;         /* one coordinate, one field element */
 	size_t sig_bytes;           /* a JWS signature: r || s (RFC 7518 3.4) */
 	unsigned int alg;           /* the one enum pj_alg bit it serves */
+	const unsigned char *order; /* the group order n, big-endian, of
+	                             * coord_bytes bytes: r and s of a signature
+	                             * must be in [1, n-1] (lib/sig.c) */
+	unsigned int bits;          /* 256, 384, 521: Nettle's secp_<bits>r1 */
 };
 
 /* For messages: the curves accepted, in words. */

@@ -10,7 +10,7 @@
 #include "logval.h"
 #include "rsa.h"
 
-#include "ossl.h" /* pj_ossl_load: no OpenSSL call is made here */
+#include "hog.h" /* pj_hog_load: no Nettle call is made here */
 
 #include <pthread.h>
 #include <sodium.h>
@@ -355,9 +355,9 @@ pj_jwk_ready(struct pj_key *k, char *reason, size_t rlen)
 
 	if (k->pending == NULL)
 		return PJ_OK;
-	/* without libcrypto the key is not at fault: it stays usable for the
+	/* without libhogweed the key is not at fault: it stays usable for the
 	 * next try, and the reason says what is missing (PAM_AUTHINFO_UNAVAIL) */
-	if ((r = pj_ossl_load(reason, rlen)) != PJ_OK)
+	if ((r = pj_hog_load(reason, rlen)) != PJ_OK)
 		return r;
 	r = jwk_to_key(k->pending, 1, NULL, &built, reason, rlen);
 	if (r == PJ_OK && (built.pkey == NULL || built.algs == 0 ||
@@ -381,7 +381,7 @@ pj_jwk_ready(struct pj_key *k, char *reason, size_t rlen)
 
 
 /* For a set: RSA and EC keys get their members checked and their
- * algorithms, size and notes now, and their EVP_PKEY only when a token
+ * algorithms, size and notes now, and their Nettle key only when a token
  * selects them (pj_jwk_ready).  Other key types are built at once. */
 static int
 jwk_to_key_lazy(json_t *jwk, const struct jwk_k *real, struct pj_key *out,
@@ -630,7 +630,7 @@ json_wipe_strings(json_t *v)
  * holds no secret (no kty "oct"), keyed by its exact bytes: what
  * pj_jwks_parse worked out for each key - kid, type, algorithms, note,
  * signature length, the Ed25519 key, and for an RSA or EC key the members
- * its EVP_PKEY is built from - as our own plain data, never a jansson tree.
+ * its Nettle key is built from - as our own plain data, never a jansson tree.
  * A hit copies that into the caller's set under the lock, giving each
  * pending key a small JSON object of its own: no two authentications share
  * anything jansson counts references of or changes.

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ossl.h" /* last: OpenSSL calls go through its table */
+#include "hog.h" /* last: Nettle and GMP calls go through its table */
 
 /* A secret with fewer distinct byte values than this is refused as weak
  * ("aaaa...", "0000...", "abababab..."). */
@@ -70,135 +70,96 @@ int
 pj_key_from_rsa(const unsigned char *n, size_t nlen, const unsigned char *e,
     size_t elen, struct pj_key *out, char *reason, size_t rlen)
 {
-	BIGNUM *bn_n = NULL, *bn_e = NULL;
-	OSSL_PARAM_BLD *bld = NULL;
-	OSSL_PARAM *params = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
-	EVP_PKEY *pkey = NULL;
+	struct pj_pubkey *pk = NULL;
 	int r = PJ_E_INTERNAL;
 
-	/* the one rule (rsa.h), on the numbers, before libcrypto sees them */
+	/* the one rule (rsa.h), on the numbers, before Nettle sees them */
 	if ((r = pj_rsa_check(n, nlen, e, elen, reason, rlen)) != PJ_OK)
 		return r;
-	if ((r = pj_ossl_load(reason, rlen)) != PJ_OK)
+	if ((r = pj_hog_load(reason, rlen)) != PJ_OK)
 		return r;
-	/* Each failing libcrypto call is named (a provider that cannot build
-	 * RSA keys makes the key unavailable, PAM_AUTHINFO_UNAVAIL); out of
-	 * memory only for the calls that can fail only by allocating, or when
-	 * libcrypto queued an allocation failure (pj_ossl_fail). */
-	bn_n = BN_bin2bn(n, (int)nlen, NULL);
-	bn_e = BN_bin2bn(e, (int)elen, NULL);
-	if (bn_n == NULL || bn_e == NULL) {
-		r = pj_ossl_fail(PJ_E_NOMEM, reason, rlen, "BN_bin2bn",
-		    "building an RSA key");
-		goto out;
-	}
-	if ((bld = OSSL_PARAM_BLD_new()) == NULL) {
-		r = pj_ossl_fail(PJ_E_NOMEM, reason, rlen, "OSSL_PARAM_BLD_new",
-		    "building an RSA key");
-		goto out;
-	}
-	if (!OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn_e)) {
-		r = pj_ossl_fail(PJ_E_KEY, reason, rlen, "OSSL_PARAM_BLD_push_BN",
-		    "building an RSA key");
-		goto out;
-	}
-	if ((params = OSSL_PARAM_BLD_to_param(bld)) == NULL) {
-		r = pj_ossl_fail(PJ_E_KEY, reason, rlen, "OSSL_PARAM_BLD_to_param",
-		    "building an RSA key");
-		goto out;
-	}
-	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL) {
-		r = pj_ossl_fail(PJ_E_KEY, reason, rlen,
-		    "EVP_PKEY_CTX_new_from_name", "building an RSA key");
-		goto out;
-	}
-	if (EVP_PKEY_fromdata_init(ctx) != 1) {
-		r = pj_ossl_fail(PJ_E_KEY, reason, rlen, "EVP_PKEY_fromdata_init",
-		    "building an RSA key");
-		goto out;
-	}
-	/* takes any n and e (checked above): a failure is libcrypto's, not
-	 * the key's */
-	if (EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1) {
-		r = pj_ossl_fail(PJ_E_KEY, reason, rlen, "EVP_PKEY_fromdata",
-		    "building an RSA key");
+	if ((pk = calloc(1, sizeof(*pk))) == NULL)
+		return PJ_E_NOMEM;
+	rsa_public_key_init(&pk->rsa);
+	mpz_import(pk->rsa.n, nlen, 1, 1, 1, 0, n);
+	mpz_import(pk->rsa.e, elen, 1, 1, 1, 0, e);
+	/* takes any n and e that passed the rule above: a refusal is a
+	 * disagreement between the two, reported as the key's */
+	if (!rsa_public_key_prepare(&pk->rsa) ||
+	    pk->rsa.size != (pj_rsa_bits(n, nlen) + 7) / 8) {
+		r = pj_reason(PJ_E_KEY, reason, rlen,
+		    "Nettle refuses the RSA key (rsa_public_key_prepare)");
 		goto out;
 	}
 	out->type = PJ_KEY_RSA;
 	out->algs = PJ_ALG_RSA;
-	out->sig_len = (pj_rsa_bits(n, nlen) + 7) / 8;
-	out->pkey = pkey; /* transferred */
-	pkey = NULL;
+	out->sig_len = pk->rsa.size;
+	out->pkey = pk; /* transferred */
+	pk = NULL;
 	r = PJ_OK;
 out:
-	EVP_PKEY_free(pkey);
-	BN_free(bn_n);
-	BN_free(bn_e);
-	OSSL_PARAM_free(params);
-	OSSL_PARAM_BLD_free(bld);
-	EVP_PKEY_CTX_free(ctx);
+	pj_hog_pubkey_free(pk);
 	return r;
+}
+
+static const struct ecc_curve *
+nettle_curve(const struct pj_curve *c)
+{
+	switch (c->bits) {
+	case 256: return nettle_get_secp_256r1();
+	case 384: return nettle_get_secp_384r1();
+	case 521: return nettle_get_secp_521r1();
+	default: return NULL;
+	}
 }
 
 int
 pj_key_from_ec_point(const char *group, const unsigned char *pt, size_t ptlen,
     struct pj_key *out, char *reason, size_t rlen)
 {
-	OSSL_PARAM params[3];
-	EVP_PKEY_CTX *ctx = NULL;
-	EVP_PKEY *pkey = NULL;
+	struct pj_pubkey *pk = NULL;
 	const struct pj_curve *c = pj_curve_by_group(group);
-	int r = PJ_E_INTERNAL;
+	const struct ecc_curve *ec;
+	mpz_t x, y;
+	int set, r = PJ_E_INTERNAL;
 
-	/* only an uncompressed point: OpenSSL would also take the point at
-	 * infinity (one 0x00 byte), a key that "verifies" forged signatures */
+	/* only an uncompressed point (one 0x00 byte, the point at infinity,
+	 * would be a key that "verifies" forged signatures) */
 	if (c == NULL || ptlen != 1 + 2 * c->coord_bytes || pt[0] != 0x04)
 		return pj_reason(PJ_E_KEY, reason, rlen,
 		    "EC public key is not an uncompressed point on %s", group);
-	if ((r = pj_ossl_load(reason, rlen)) != PJ_OK)
+	if ((r = pj_hog_load(reason, rlen)) != PJ_OK)
 		return r;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-	    (char *)(uintptr_t)c->group, 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
-	    (void *)pt, ptlen);
-	params[2] = OSSL_PARAM_construct_end();
-	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL) {
-		r = pj_ossl_fail(PJ_E_KEY, reason, rlen,
-		    "EVP_PKEY_CTX_new_from_name", "building an EC key on %s", group);
-		goto out;
-	}
-	if (EVP_PKEY_fromdata_init(ctx) != 1) {
-		r = pj_ossl_fail(PJ_E_KEY, reason, rlen, "EVP_PKEY_fromdata_init",
-		    "building an EC key on %s", group);
-		goto out;
-	}
-	/* OpenSSL decodes the point and refuses one that is not on the curve:
-	 * that is the key's fault; any other failure is libcrypto's */
-	if (EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1) {
-		unsigned long e = ERR_peek_error();
-
-		if (ERR_GET_LIB(e) == ERR_LIB_EC &&
-		    ERR_GET_REASON(e) == EC_R_POINT_IS_NOT_ON_CURVE) {
-			ERR_clear_error();
-			r = pj_reason(PJ_E_KEY, reason, rlen,
-			    "EC public key is not a point on %s", group);
-		} else {
-			r = pj_ossl_fail(PJ_E_KEY, reason, rlen, "EVP_PKEY_fromdata",
-			    "building an EC key on %s", group);
-		}
+	if ((ec = nettle_curve(c)) == NULL)
+		return pj_reason(PJ_E_INTERNAL, reason, rlen,
+		    "no Nettle curve for %s", group);
+	if ((pk = calloc(1, sizeof(*pk))) == NULL)
+		return PJ_E_NOMEM;
+	pk->is_ec = 1;
+	pk->curve = c;
+	ecc_point_init(&pk->ec, ec);
+	memset(x, 0, sizeof(x)); /* pj_hog_mpz initialises them */
+	memset(y, 0, sizeof(y));
+	pj_hog_mpz(x, pt + 1, c->coord_bytes);
+	pj_hog_mpz(y, pt + 1 + c->coord_bytes, c->coord_bytes);
+	/* Nettle refuses coordinates outside [0, p-1] and a point that does
+	 * not satisfy the curve equation: the key's fault */
+	set = ecc_point_set(&pk->ec, x, y);
+	mpz_clear(x);
+	mpz_clear(y);
+	if (!set) {
+		r = pj_reason(PJ_E_KEY, reason, rlen,
+		    "EC public key is not a point on %s", group);
 		goto out;
 	}
 	out->type = PJ_KEY_EC;
 	out->algs = c->alg;
 	out->sig_len = c->sig_bytes;
-	out->pkey = pkey; /* transferred */
-	pkey = NULL;
+	out->pkey = pk; /* transferred */
+	pk = NULL;
 	r = PJ_OK;
 out:
-	EVP_PKEY_free(pkey);
-	EVP_PKEY_CTX_free(ctx);
+	pj_hog_pubkey_free(pk);
 	return r;
 }
 
@@ -304,7 +265,7 @@ pj_key_clear(struct pj_key *k)
 		free(k->secret);
 	}
 	if (k->pkey != NULL) /* only after a load */
-		EVP_PKEY_free(k->pkey);
+		pj_hog_pubkey_free(k->pkey);
 	json_decref(k->pending);
 	free(k->kid);
 	free(k->note);

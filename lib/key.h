@@ -5,7 +5,6 @@
 
 #include <stddef.h>
 #include <jansson.h>
-#include <openssl/evp.h>
 
 #include "rsa.h" /* PJ_RSA_MIN_BITS, PJ_RSA_MAX_BITS */
 
@@ -28,6 +27,8 @@ enum pj_key_type {
  * they all follow algs != 0). */
 #define PJ_KEY_NONE ((enum pj_key_type)0)
 
+struct pj_pubkey;
+
 struct pj_key {
 	enum pj_key_type type;
 	unsigned int algs;        /* what this key may verify; 0 = unusable */
@@ -36,10 +37,10 @@ struct pj_key {
 	size_t secret_len;
 	int secret_guarded;       /* secret is sodium_malloc'd, read-only */
 	unsigned char ed25519[32];
-	EVP_PKEY *pkey;           /* RSA, EC */
+	struct pj_pubkey *pkey;   /* RSA, EC: Nettle's (lib/hog.h) */
 	size_t sig_len;           /* RSA: modulus bytes; EC: 2 * order bytes */
 	char *note;               /* why a key is unusable, if algs == 0 */
-	json_t *pending;          /* RSA/EC JWK whose EVP_PKEY is built on first
+	json_t *pending;          /* RSA/EC JWK whose Nettle key is built on first
 	                           * use (pj_jwk_ready): a set of 100 keys costs
 	                           * one build per authentication, not 100 */
 };

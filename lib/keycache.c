@@ -4,7 +4,7 @@
  * A deliberate exception to "no mutable static state" (STYLE.md 5;
  * NOTES-design.md, "The key cache", has the measurements).  Reading and
  * building the keys was most of the module's own work in a long-lived host
- * (sshd, a PAM server): the files' text, the PEM/JWK parse, the EVP_PKEY.
+ * (sshd, a PAM server): the files' text, the PEM/JWK parse, the Nettle key.
  *
  * What is kept: per configuration (the three paths), the identity of each
  * file (pj_file_id: device, inode, size, mtime and ctime to the
@@ -168,9 +168,8 @@ pj_keycache_clear(void)
 }
 
 /* At unload (the module is -z nodelete: at exit) or exit: wipe the kept
- * secrets.  Only wiped, not freed: libcrypto's own exit handler may have
- * run already (it registered after the module was loaded), so an EVP_PKEY
- * must not be touched.  A thread still verifying with a wiped secret fails
+ * secrets.  Only wiped, not freed: nothing else needs freeing at exit, and
+ * a library's own exit handler may have run already.  A thread still verifying with a wiped secret fails
  * (closed).  The lock is only tried: a thread killed holding it (exit from
  * another thread) must not hang the exit. */
 __attribute__((destructor)) static void

@@ -21,7 +21,7 @@
 /* as PJ_REASON_MAX (verify.h), which this file does not include */
 #define PJ_REASON_MAX_KEYSET 256
 
-#include "ossl.h" /* pj_ossl_load */
+#include "hog.h" /* pj_hog_load */
 
 /* Build the one key of a secret or PEM file's text. */
 static int
@@ -98,7 +98,7 @@ out:
 
 /* Make a set just read fit to keep and share: every pending key built now
  * (no authentication may change a shared key).  PJ_OK, or the reason not
- * to keep the set (a key that cannot be built, libcrypto missing, no
+ * to keep the set (a key that cannot be built, libhogweed missing, no
  * memory): then it stays this authentication's own, and a key that failed
  * is left exactly as it was, pending, so that choosing it gives the reason
  * that building it then gives, as without the cache.  A set with a key
@@ -206,8 +206,8 @@ out:
 	return r;
 }
 
-/* The chosen key, ready to verify alg: its EVP_PKEY built if pending, and
- * libcrypto loaded for HS384 (libsodium has no SHA-384), with the reason
+/* The chosen key, ready to verify alg: its Nettle key built if pending, and
+ * libhogweed loaded for HS384 (libsodium has no SHA-384), with the reason
  * logged here rather than as a bad signature. */
 static int
 key_use(struct pj_key *k, unsigned int alg, char *reason, size_t rlen)
@@ -217,7 +217,7 @@ key_use(struct pj_key *k, unsigned int alg, char *reason, size_t rlen)
 	if ((r = pj_jwk_ready(k, reason, rlen)) != PJ_OK)
 		return r;
 	if (alg == PJ_ALG_HS384)
-		return pj_ossl_load(reason, rlen);
+		return pj_hog_load(reason, rlen);
 	return PJ_OK;
 }
 

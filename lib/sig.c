@@ -1,4 +1,5 @@
-/* sig.c - HMAC, RSASSA-PKCS1-v1_5, RSASSA-PSS, ECDSA (P1363) and Ed25519 */
+/* sig.c - HMAC, RSASSA-PKCS1-v1_5, RSASSA-PSS, ECDSA (P1363) and Ed25519:
+ * libsodium for HS256/512 and Ed25519, Nettle (lib/hog.h) for the rest */
 #include "sig.h"
 #include "alg.h"
 #include "err.h"
@@ -8,108 +9,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ossl.h" /* last: OpenSSL calls go through its table */
+#include "curve.h"
+#include "hog.h" /* last: Nettle and GMP calls go through its table */
 
-const EVP_MD *
-pj_sig_md(unsigned int alg)
-{
-	if (pj_ossl_load(NULL, 0) != PJ_OK)
-		return NULL;
-	switch (pj_alg_hash_len(alg)) {
-	case 32: return EVP_sha256();
-	case 48: return EVP_sha384();
-	case 64: return EVP_sha512();
-	default: return NULL;
-	}
-}
-
-/* One SHA-384 of a || b into out, for HMAC-SHA-384 below. */
-static int
-sha384_two(EVP_MD_CTX *ctx, const EVP_MD *md, const unsigned char *a,
-    size_t alen, const unsigned char *b, size_t blen, unsigned char *out,
-    char *reason, size_t rlen)
-{
-	const char *call = NULL;
-	unsigned int len = 0;
-	int r = PJ_E_INTERNAL;
-
-	if (EVP_DigestInit_ex2(ctx, md, NULL) != 1)
-		call = "EVP_DigestInit_ex2";
-	else if (EVP_DigestUpdate(ctx, a, alen) != 1 ||
-	    (blen > 0 && EVP_DigestUpdate(ctx, b, blen) != 1))
-		call = "EVP_DigestUpdate";
-	else if (EVP_DigestFinal_ex(ctx, out, &len) != 1)
-		call = "EVP_DigestFinal_ex";
-	if (call != NULL) {
-		r = pj_ossl_fail(PJ_E_INTERNAL, reason, rlen, call,
-		    "computing HS384 (HMAC-SHA-384)");
-		goto out;
-	}
-	if (len != 48) {
-		r = pj_reason(PJ_E_INTERNAL, reason, rlen,
-		    "libcrypto: EVP_DigestFinal_ex gave %u bytes for SHA-384", len);
-		goto out;
-	}
-	r = PJ_OK;
-out:
-	return r;
-}
-
-/* HMAC-SHA-384 (RFC 2104) over one explicitly fetched digest: OpenSSL 3's
- * HMAC() fetches a MAC implementation at every call (about 77,000
- * instructions) and every EVP_DigestInit_ex of a legacy EVP_MD fetches again. */
+/* HMAC-SHA-384 (RFC 2104): libsodium has no SHA-384, Nettle's does it. */
 static int
 hmac_sha384(const unsigned char *key, size_t keylen, const unsigned char *msg,
     size_t msglen, unsigned char *out, char *reason, size_t rlen)
 {
-	enum { BLOCK = 128, HL = 48 };
-	unsigned char k0[BLOCK], pad[BLOCK], inner[HL];
-	EVP_MD *md = NULL;
-	EVP_MD_CTX *ctx = NULL;
-	size_t i;
-	int r = PJ_E_INTERNAL;
+	struct hmac_sha384_ctx ctx;
+	int r;
 
-	memset(k0, 0, sizeof(k0));
-	memset(pad, 0, sizeof(pad));
-	memset(inner, 0, sizeof(inner));
-	if ((r = pj_ossl_load(reason, rlen)) != PJ_OK)
-		return r; /* libsodium has no SHA-384 */
-	/* a provider without SHA-384 is libcrypto's failure, not memory's */
-	if ((md = EVP_MD_fetch(NULL, "SHA384", NULL)) == NULL) {
-		r = pj_ossl_fail(PJ_E_INTERNAL, reason, rlen, "EVP_MD_fetch",
-		    "fetching SHA-384 for HS384");
-		goto out;
-	}
-	if ((ctx = EVP_MD_CTX_new()) == NULL) {
-		r = pj_ossl_fail(PJ_E_NOMEM, reason, rlen, "EVP_MD_CTX_new",
-		    "computing HS384 (HMAC-SHA-384)");
-		goto out;
-	}
-	if (keylen > BLOCK) {
-		if ((r = sha384_two(ctx, md, key, keylen, NULL, 0, k0, reason,
-		    rlen)) != PJ_OK)
-			goto out;
-	} else {
-		memcpy(k0, key, keylen);
-	}
-	for (i = 0; i < BLOCK; i++)
-		pad[i] = k0[i] ^ 0x36;
-	if ((r = sha384_two(ctx, md, pad, BLOCK, msg, msglen, inner, reason,
-	    rlen)) != PJ_OK)
-		goto out;
-	for (i = 0; i < BLOCK; i++)
-		pad[i] = k0[i] ^ 0x5c;
-	if ((r = sha384_two(ctx, md, pad, BLOCK, inner, HL, out, reason,
-	    rlen)) != PJ_OK)
-		goto out;
-	r = PJ_OK;
-out:
-	sodium_memzero(k0, sizeof(k0));
-	sodium_memzero(pad, sizeof(pad));
-	sodium_memzero(inner, sizeof(inner));
-	EVP_MD_CTX_free(ctx);
-	EVP_MD_free(md);
-	return r;
+	if ((r = pj_hog_load(reason, rlen)) != PJ_OK)
+		return r;
+	hmac_sha384_set_key(&ctx, keylen, key);
+	hmac_sha384_update(&ctx, msglen, msg);
+	hmac_sha384_digest(&ctx, SHA384_DIGEST_SIZE, out);
+	sodium_memzero(&ctx, sizeof(ctx)); /* holds the key's pads */
+	return PJ_OK;
 }
 
 int
@@ -164,7 +81,7 @@ verify_hmac(const struct pj_key *k, unsigned int alg, const unsigned char *msg,
 	r = pj_hmac(alg, k->secret, k->secret_len, msg, msglen, mac, &maclen,
 	    reason, rlen);
 	if (r != PJ_OK)
-		goto out; /* not a verdict on the signature: no memory, no libcrypto */
+		goto out; /* not a verdict on the signature: no libhogweed */
 	r = PJ_E_SIGNATURE;
 	if (siglen != maclen)
 		goto out;
@@ -175,132 +92,143 @@ out:
 	return r;
 }
 
-/* ECDSA as JWS sends it: r || s, each exactly half of the length. */
-static int
-ecdsa_to_der(const unsigned char *sig, size_t siglen, unsigned char **der,
-    int *derlen, char *reason, size_t rlen)
+/* SHA-256, -384 or -512 (hlen bytes) of msg into out. */
+static void
+digest(size_t hlen, const unsigned char *msg, size_t msglen,
+    unsigned char *out)
 {
-	ECDSA_SIG *es = NULL;
-	BIGNUM *br = NULL, *bs = NULL;
+	struct sha256_ctx c256;
+	struct sha512_ctx c512;
+
+	if (hlen == SHA256_DIGEST_SIZE) {
+		sha256_init(&c256);
+		sha256_update(&c256, msglen, msg);
+		sha256_digest(&c256, SHA256_DIGEST_SIZE, out);
+	} else if (hlen == SHA384_DIGEST_SIZE) {
+		sha384_init(&c512);
+		sha384_update(&c512, msglen, msg);
+		sha384_digest(&c512, SHA384_DIGEST_SIZE, out);
+	} else {
+		sha512_init(&c512);
+		sha512_update(&c512, msglen, msg);
+		sha512_digest(&c512, SHA512_DIGEST_SIZE, out);
+	}
+}
+
+/* The DER DigestInfo prefix of EMSA-PKCS1-v1_5 (RFC 8017 9.2, note 1):
+ * SEQUENCE { SEQUENCE { OID, NULL }, OCTET STRING of the hash }. */
+#define DI_PREFIX_LEN 19
+static const unsigned char DI_SHA256[DI_PREFIX_LEN] = { 0x30, 0x31, 0x30,
+	0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
+	0x05, 0x00, 0x04, 0x20 };
+static const unsigned char DI_SHA384[DI_PREFIX_LEN] = { 0x30, 0x41, 0x30,
+	0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02,
+	0x05, 0x00, 0x04, 0x30 };
+static const unsigned char DI_SHA512[DI_PREFIX_LEN] = { 0x30, 0x51, 0x30,
+	0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03,
+	0x05, 0x00, 0x04, 0x40 };
+
+#define PJ_ALG_PS (PJ_ALG_PS256 | PJ_ALG_PS384 | PJ_ALG_PS512)
+
+/* RSASSA-PKCS1-v1_5 or RSASSA-PSS (MGF1 with the same hash, salt as long as
+ * it: RFC 7518 3.5).  sig is exactly the modulus size (checked). */
+static int
+verify_rsa(const struct pj_pubkey *pk, unsigned int alg, size_t hlen,
+    const unsigned char *dig, const unsigned char *sig, size_t siglen)
+{
+	unsigned char di[DI_PREFIX_LEN + SHA512_DIGEST_SIZE];
+	const unsigned char *prefix;
+	mpz_t s;
+	int ok;
+
+	/* Nettle refuses s outside [1, n-1] itself */
+	/* cppcheck-suppress uninitvar ; pj_hog_mpz initialises s (mpz_init) */
+	pj_hog_mpz(s, sig, siglen);
+	if (alg & PJ_ALG_PS) {
+		if (hlen == SHA256_DIGEST_SIZE)
+			ok = rsa_pss_sha256_verify_digest(&pk->rsa, hlen, dig, s);
+		else if (hlen == SHA384_DIGEST_SIZE)
+			ok = rsa_pss_sha384_verify_digest(&pk->rsa, hlen, dig, s);
+		else
+			ok = rsa_pss_sha512_verify_digest(&pk->rsa, hlen, dig, s);
+	} else {
+		/* Nettle 3.8 has no rsa_sha384_verify_digest: the generic form
+		 * for all three, with the DigestInfo it builds for the others */
+		prefix = hlen == SHA256_DIGEST_SIZE ? DI_SHA256 :
+		    hlen == SHA384_DIGEST_SIZE ? DI_SHA384 : DI_SHA512;
+		memcpy(di, prefix, DI_PREFIX_LEN);
+		memcpy(di + DI_PREFIX_LEN, dig, hlen);
+		ok = rsa_pkcs1_verify(&pk->rsa, DI_PREFIX_LEN + hlen, di, s);
+	}
+	mpz_clear(s);
+	return ok ? PJ_OK : PJ_E_SIGNATURE;
+}
+
+/* 1 when the big-endian x (len bytes, len = the order's size) is in
+ * [1, n-1]: memcmp orders equal-length big-endian numbers. */
+static int
+in_order_range(const unsigned char *x, const unsigned char *order, size_t len)
+{
+	size_t i;
+	unsigned char any = 0;
+
+	for (i = 0; i < len; i++)
+		any |= x[i];
+	return any != 0 && memcmp(x, order, len) < 0;
+}
+
+/* ECDSA as JWS sends it: r || s, each exactly half (the order's size,
+ * RFC 7518 3.4), both in [1, n-1] (Nettle checks that too). */
+static int
+verify_ecdsa(const struct pj_pubkey *pk, size_t hlen, const unsigned char *dig,
+    const unsigned char *sig, size_t siglen)
+{
+	const struct pj_curve *c = pk->curve;
+	struct dsa_signature ds;
 	size_t half = siglen / 2;
-	int r = PJ_E_INTERNAL;
+	int ok;
 
-	*der = NULL;
-	es = ECDSA_SIG_new();
-	br = BN_bin2bn(sig, (int)half, NULL);
-	bs = BN_bin2bn(sig + half, (int)half, NULL);
-	if (es == NULL || br == NULL || bs == NULL) {
-		r = pj_ossl_fail(PJ_E_NOMEM, reason, rlen,
-		    es == NULL ? "ECDSA_SIG_new" : "BN_bin2bn",
-		    "reading an ECDSA signature");
-		goto out;
-	}
-	if (ECDSA_SIG_set0(es, br, bs) != 1) {
-		r = pj_ossl_fail(PJ_E_INTERNAL, reason, rlen, "ECDSA_SIG_set0",
-		    "reading an ECDSA signature");
-		goto out;
-	}
-	br = bs = NULL; /* transferred */
-	*derlen = i2d_ECDSA_SIG(es, der);
-	if (*derlen <= 0) {
-		*der = NULL;
-		r = pj_ossl_fail(PJ_E_INTERNAL, reason, rlen, "i2d_ECDSA_SIG",
-		    "encoding an ECDSA signature");
-		goto out;
-	}
-	r = PJ_OK;
-out:
-	BN_free(br);
-	BN_free(bs);
-	ECDSA_SIG_free(es);
-	return r;
-}
-
-int
-pj_sig_rsa_padding(EVP_PKEY_CTX *pctx, unsigned int alg, const EVP_MD *md,
-    char *reason, size_t rlen)
-{
-	const char *call = NULL;
-	int r = PJ_E_INTERNAL;
-
-	if (alg & (PJ_ALG_PS256 | PJ_ALG_PS384 | PJ_ALG_PS512)) {
-		/* RFC 7518 3.5: MGF1 with the same hash, salt as long as it */
-		if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1)
-			call = "EVP_PKEY_CTX_set_rsa_padding";
-		else if (EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx,
-		    RSA_PSS_SALTLEN_DIGEST) != 1)
-			call = "EVP_PKEY_CTX_set_rsa_pss_saltlen";
-		else if (EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) != 1)
-			call = "EVP_PKEY_CTX_set_rsa_mgf1_md";
-	} else if (alg & PJ_ALG_RSA) {
-		if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1)
-			call = "EVP_PKEY_CTX_set_rsa_padding";
-	}
-	if (call != NULL) {
-		r = pj_ossl_fail(PJ_E_INTERNAL, reason, rlen, call,
-		    "setting up %s", pj_alg_name(alg));
-		goto out;
-	}
-	r = PJ_OK;
-out:
-	return r;
+	if (c == NULL || half != c->coord_bytes ||
+	    !in_order_range(sig, c->order, half) ||
+	    !in_order_range(sig + half, c->order, half))
+		return PJ_E_SIGNATURE;
+	pj_hog_mpz(ds.r, sig, half);
+	pj_hog_mpz(ds.s, sig + half, half);
+	ok = ecdsa_verify(&pk->ec, hlen, dig, &ds);
+	mpz_clear(ds.r);
+	mpz_clear(ds.s);
+	return ok ? PJ_OK : PJ_E_SIGNATURE;
 }
 
 static int
-verify_pkey(const struct pj_key *k, unsigned int alg, const EVP_MD *md,
+verify_pkey(const struct pj_key *k, unsigned int alg,
     const unsigned char *msg, size_t msglen, const unsigned char *sig,
     size_t siglen, char *reason, size_t rlen)
 {
-	EVP_MD_CTX *mctx = NULL;
-	EVP_PKEY_CTX *pctx = NULL;
-	unsigned char *der = NULL;
-	int derlen = 0, v, r = PJ_E_SIGNATURE;
+	unsigned char dig[SHA512_DIGEST_SIZE];
+	size_t hlen = pj_alg_hash_len(alg);
+	int r = PJ_E_SIGNATURE;
 
 	if (siglen != k->sig_len)
 		goto out;
-	if (!pj_ossl_loaded() || k->pkey == NULL) { /* cannot be: k->pkey came from it */
+	if (!pj_hog_loaded() || k->pkey == NULL ||
+	    k->pkey->is_ec != (k->type == PJ_KEY_EC)) { /* cannot be */
 		r = pj_reason(PJ_E_INTERNAL, reason, rlen,
 		    "%s key has not been built", pj_alg_name(alg));
 		goto out;
 	}
-	/* A library failure on the way is named and is PAM_SYSTEM_ERR (or
-	 * out of memory); only a signature that libcrypto checked and found
-	 * wrong is a bad signature. */
-	if ((mctx = EVP_MD_CTX_new()) == NULL) {
-		r = pj_ossl_fail(PJ_E_NOMEM, reason, rlen, "EVP_MD_CTX_new",
-		    "verifying %s", pj_alg_name(alg));
+	if (hlen != SHA256_DIGEST_SIZE && hlen != SHA384_DIGEST_SIZE &&
+	    hlen != SHA512_DIGEST_SIZE) {
+		r = pj_reason(PJ_E_INTERNAL, reason, rlen, "no digest for %s",
+		    pj_alg_name(alg));
 		goto out;
 	}
-	if (EVP_DigestVerifyInit(mctx, &pctx, md, NULL, k->pkey) != 1) {
-		r = pj_ossl_fail(PJ_E_INTERNAL, reason, rlen, "EVP_DigestVerifyInit",
-		    "verifying %s", pj_alg_name(alg));
-		goto out;
-	}
-	if ((r = pj_sig_rsa_padding(pctx, alg, md, reason, rlen)) != PJ_OK)
-		goto out;
-	if (k->type == PJ_KEY_EC) {
-		if ((r = ecdsa_to_der(sig, siglen, &der, &derlen, reason, rlen)) !=
-		    PJ_OK)
-			goto out;
-		v = EVP_DigestVerify(mctx, der, (size_t)derlen, msg, msglen);
-	} else {
-		v = EVP_DigestVerify(mctx, sig, siglen, msg, msglen);
-	}
-	/* 1 verifies, 0 does not; below 0 libcrypto could not tell.  OpenSSL
-	 * also returns 0 when an allocation failed on the way: that is out of
-	 * memory (no token can make libcrypto queue it), not a bad signature */
-	if (v == 1)
-		r = PJ_OK;
-	else if (v == 0 && ERR_GET_REASON(ERR_peek_error()) != ERR_R_MALLOC_FAILURE)
-		r = PJ_E_SIGNATURE;
+	digest(hlen, msg, msglen, dig);
+	if (k->type == PJ_KEY_EC)
+		r = verify_ecdsa(k->pkey, hlen, dig, sig, siglen);
 	else
-		r = pj_ossl_fail(PJ_E_INTERNAL, reason, rlen, "EVP_DigestVerify",
-		    "verifying %s", pj_alg_name(alg));
+		r = verify_rsa(k->pkey, alg, hlen, dig, sig, siglen);
 out:
-	if (der != NULL)
-		OPENSSL_free(der);
-	if (mctx != NULL)
-		EVP_MD_CTX_free(mctx);
 	return r;
 }
 
@@ -309,7 +237,6 @@ pj_sig_verify_reason(const struct pj_key *k, unsigned int alg,
     const unsigned char *msg, size_t msglen, const unsigned char *sig,
     size_t siglen, char *reason, size_t rlen)
 {
-	const EVP_MD *md;
 	int r = PJ_E_SIGNATURE;
 
 	/* exactly one algorithm, and one the key allows */
@@ -325,14 +252,9 @@ pj_sig_verify_reason(const struct pj_key *k, unsigned int alg,
 	case PJ_KEY_EC:
 		if ((alg & (k->type == PJ_KEY_RSA ? PJ_ALG_RSA : PJ_ALG_EC)) == 0)
 			goto out;
-		if ((r = pj_ossl_load(reason, rlen)) != PJ_OK)
+		if ((r = pj_hog_load(reason, rlen)) != PJ_OK)
 			goto out;
-		if ((md = pj_sig_md(alg)) == NULL) {
-			r = pj_reason(PJ_E_INTERNAL, reason, rlen,
-			    "no digest for %s", pj_alg_name(alg));
-			goto out;
-		}
-		r = verify_pkey(k, alg, md, msg, msglen, sig, siglen, reason, rlen);
+		r = verify_pkey(k, alg, msg, msglen, sig, siglen, reason, rlen);
 		break;
 	case PJ_KEY_ED25519:
 		if (alg != PJ_ALG_EDDSA || siglen != crypto_sign_BYTES)

@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ossl.h" /* last: OpenSSL calls go through its table */
 
 static void
 note_str(char *dst, size_t dstlen, json_t *obj, const char *name, size_t max)
@@ -174,9 +173,6 @@ pj_verify_peeked(const struct pj_options *o, const struct pj_keyset *ks,
 	}
 	r = PJ_OK;
 out:
-	/* leave no OpenSSL errors queued in the host process (sshd, sudo) */
-	if (pj_ossl_loaded())
-		ERR_clear_error();
 	if (r != PJ_OK) {
 		free(res->user);
 		res->user = NULL;

@@ -9,7 +9,7 @@
 #   ... ONLY=REGEX                    only the cases whose names match
 
 INTEG_HELPER := $(BUILD)/integration/pam_set_authtok.so
-INTEG_NOCRYPTO := $(BUILD)/integration/no_libcrypto.so
+INTEG_NOCRYPTO := $(BUILD)/integration/no_hogweed.so
 INTEG_DEPS   := $(MODULE) $(TOOL) $(BUILD)/pam_driver $(INTEG_HELPER) $(INTEG_NOCRYPTO)
 INTEG_RUN     = $(TEST_PYTHON) tests/integration/test_pam.py --build $(BUILD) \
                 $(if $(filter 1,$(SAN)),--san) $(ONLY_OPT)
@@ -20,8 +20,8 @@ $(INTEG_HELPER): tests/integration/set_authtok.c $(SUPPORT_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -shared -o $@ $< $(SUPPORT_CONV) $(LDFLAGS) -lpam -ldl
 
-# Preloaded to play a host where libcrypto.so.3 cannot be loaded.
-$(INTEG_NOCRYPTO): tests/integration/no_libcrypto.c
+# Preloaded to play a host where libhogweed.so.6 cannot be loaded.
+$(INTEG_NOCRYPTO): tests/integration/no_hogweed.c
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -shared -o $@ $< $(LDFLAGS)
 

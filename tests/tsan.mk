@@ -8,7 +8,7 @@
 # same JWK Set texts (the cache shares what it keeps between them) while one
 # empties the cache.  halt_on_error=1 with its own exit code: any race
 # ThreadSanitizer sees fails the suite.  libjansson and libcrypto are not
-# instrumented; what matters is seen all the same, because jansson's
+# instrumented (nor libhogweed); what matters is seen all the same, because jansson's
 # reference counting (json_incref/json_decref) is inline in jansson.h and
 # so compiled into lib/ with the instrumentation.
 

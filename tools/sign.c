@@ -28,6 +28,55 @@
 #define PJ_OSSL_NO_REDIRECT
 #include "lib/ossl.h"
 
+/* The digest behind alg (SHA-256/384/512), NULL for EdDSA or unknown. */
+static const EVP_MD *
+pj_sig_md(unsigned int alg)
+{
+	if (pj_ossl_load(NULL, 0) != PJ_OK)
+		return NULL;
+	switch (pj_alg_hash_len(alg)) {
+	case 32: return EVP_sha256();
+	case 48: return EVP_sha384();
+	case 64: return EVP_sha512();
+	default: return NULL;
+	}
+}
+
+/* RSASSA-PKCS1-v1_5 or RSASSA-PSS (MGF1 with the same hash, salt as long as
+ * it, RFC 7518 3.5) on a DigestSign context for an RS or PS alg; nothing for
+ * other algs.  PJ_OK, or PJ_E_INTERNAL naming the libcrypto call that
+ * failed.  (The module verifies with Nettle, lib/sig.c.) */
+static int
+pj_sig_rsa_padding(EVP_PKEY_CTX *pctx, unsigned int alg, const EVP_MD *md,
+    char *reason, size_t rlen)
+{
+	const char *call = NULL;
+	int r = PJ_E_INTERNAL;
+
+	if (alg & (PJ_ALG_PS256 | PJ_ALG_PS384 | PJ_ALG_PS512)) {
+		/* RFC 7518 3.5: MGF1 with the same hash, salt as long as it */
+		if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1)
+			call = "EVP_PKEY_CTX_set_rsa_padding";
+		else if (EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx,
+		    RSA_PSS_SALTLEN_DIGEST) != 1)
+			call = "EVP_PKEY_CTX_set_rsa_pss_saltlen";
+		else if (EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) != 1)
+			call = "EVP_PKEY_CTX_set_rsa_mgf1_md";
+	} else if (alg & PJ_ALG_RSA) {
+		if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1)
+			call = "EVP_PKEY_CTX_set_rsa_padding";
+	}
+	if (call != NULL) {
+		r = pj_ossl_fail(PJ_E_INTERNAL, reason, rlen, call,
+		    "setting up %s", pj_alg_name(alg));
+		goto out;
+	}
+	r = PJ_OK;
+out:
+	return r;
+}
+
+
 #define PJ_PEM_PRIVATE_TAIL "PRIVATE KEY-----"
 #define BEGIN "-----BEGIN "
 #define BEGIN_LEN (sizeof(BEGIN) - 1)

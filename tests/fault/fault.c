@@ -5,8 +5,10 @@
  * Linked with -Wl,--wrap=SYMBOL for every allocation, file, directory,
  * account and PAM call that lib/ and pam_jwt.c make (tests/fault.mk lists
  * them and checks with nm that nothing failable is left unwrapped), plus
- * jansson's (json_set_alloc_funcs) and OpenSSL's (CRYPTO_set_mem_functions)
- * allocators and the conversation function.  For each scenario (a
+ * jansson's allocator (json_set_alloc_funcs) and the conversation function.
+ * The module verifies RSA and EC with Nettle (lib/hog.h): GMP, under it,
+ * aborts when an allocation fails, so its allocations are not failed here
+ * (LeakSanitizer still sees them; the key objects lib/ allocates are).  For each scenario (a
  * directory written by fixtures.py) it
  *   1. runs one authentication counting the N failable calls (it must
  *      succeed),
@@ -18,9 +20,9 @@
  *      before the prompt that is repeated after it, the continuation check,
  *      handing the typed token on as PAM_AUTHTOK, reading PAM_RHOST for the
  *      log line, keeping a parsed JWK Set or the keys read from files
- *      for the next authentication, and allocations inside OpenSSL that it
- *      recovers from).  Each child starts as a process in which the module
- *      has not yet opened libcrypto nor kept a JWK Set, so that dlopen and
+ *      for the next authentication).  Each child starts as a process in
+ *      which the module has not yet opened libhogweed nor kept a JWK Set,
+ *      so that dlopen and
  *      the JSON parse are failed too.
  * Prints per scenario the number of failable calls, the injected faults,
  * and the histogram of results; exits 1 on any failure.
@@ -32,8 +34,6 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <jansson.h>
-#include <openssl/crypto.h>
-#include <openssl/err.h>
 #include <pwd.h>
 #include <sanitizer/common_interface_defs.h>
 #include <sanitizer/lsan_interface.h>
@@ -50,8 +50,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define PJ_OSSL_NO_REDIRECT /* this file calls OpenSSL directly */
-#include "lib/ossl.h"
+#define PJ_HOG_NO_REDIRECT /* this file resets the table */
+#include "lib/hog.h"
 #include "lib/jwk.h"
 #include "lib/keycache.h"
 #include "tests/support/pamconv.h"
@@ -431,7 +431,7 @@ __wrap_pam_prompt(pam_handle_t *pamh, int style, char **resp,
 	return __real_pam_prompt(pamh, style, resp, "%s", buf);
 }
 
-/* lib/ossl.c opens libcrypto when a key first needs it */
+/* lib/hog.c opens libhogweed when a key first needs it */
 void *
 __wrap_dlopen(const char *file, int mode)
 {
@@ -458,41 +458,13 @@ __wrap_sodium_malloc(size_t n)
 	return __real_sodium_malloc(n);
 }
 
-/* jansson and OpenSSL allocate through these */
+/* jansson allocates through this */
 static void *
 json_alloc(size_t n)
 {
 	if (hit("json_malloc", -1))
 		return NULL;
 	return __real_malloc(n);
-}
-
-static void *
-crypto_alloc(size_t n, const char *file, int line)
-{
-	(void)file;
-	(void)line;
-	if (hit("CRYPTO_malloc", -1))
-		return NULL;
-	return __real_malloc(n);
-}
-
-static void *
-crypto_realloc(void *p, size_t n, const char *file, int line)
-{
-	(void)file;
-	(void)line;
-	if (hit("CRYPTO_realloc", -1))
-		return NULL;
-	return __real_realloc(p, n);
-}
-
-static void
-crypto_free(void *p, const char *file, int line)
-{
-	(void)file;
-	(void)line;
-	free(p);
 }
 
 /* Log lines stay out of the system log (kept for a failure report). */
@@ -687,7 +659,7 @@ authenticate(struct scenario *s, const char *replay)
 /* Faults whose loss the module tolerates by design (see the top): the
  * reason (an index into tol_names), or 0. */
 static const char *const tol_names[] = { "", "PAM_AUTHTOK not handed on",
-	"OpenSSL-internal", "replay prune/index/cursor", "continuation check",
+	"(unused)", "replay prune/index/cursor", "continuation check",
 	"early key load", "JWK Set cache", "PAM_RHOST for the log line",
 	"key cache" };
 #define NTOL ((int)(sizeof(tol_names) / sizeof(tol_names[0])))
@@ -703,11 +675,6 @@ tolerated(void)
 	/* the client's address only decorates the log line (rhost=) */
 	if (strcmp(fault_site, "pam_get_item") == 0 && fault_item == PAM_RHOST)
 		return 7;
-	/* OpenSSL recovers from some of its own allocation failures (a method
-	 * cache entry, a name lookup) and still verifies; the scenarios that
-	 * must be rejected prove such a failure never turns into a success */
-	if (strncmp(fault_site, "CRYPTO_", 7) == 0)
-		return 2;
 	for (i = 0; i < fault_bt_n; i++)
 		__sanitizer_symbolize_pc(fault_bt[i], "%f", fn[i], sizeof(fn[i]));
 	for (i = 0; i < fault_bt_n; i++) {
@@ -815,9 +782,6 @@ start_child(struct scenario *s, long at, struct child *ch)
 		fault_at = at;
 		c.pam = authenticate(s, replay);
 		c.count = fault_count;
-		/* OpenSSL keeps the errors of a failed verification queued (with
-		 * allocated strings) until someone clears them; not a leak */
-		ERR_clear_error();
 		if (selftest_leak) {
 			lose_block();
 			(void)dup2(open("/dev/null", O_WRONLY), 2); /* expected report */
@@ -1005,12 +969,6 @@ main(int argc, char **argv)
 	void *warm[2];
 	int i, fails = 0;
 
-	/* before OpenSSL allocates anything */
-	if (CRYPTO_set_mem_functions(crypto_alloc, crypto_realloc,
-	    crypto_free) != 1) {
-		fprintf(stderr, "fault: CRYPTO_set_mem_functions refused\n");
-		return 2;
-	}
 	json_set_alloc_funcs(json_alloc, free);
 	(void)backtrace(warm, 2); /* load the unwinder now, not mid-fault */
 	if (getenv("FAULT_NO_SYM") == NULL) {
@@ -1042,8 +1000,8 @@ main(int argc, char **argv)
 		}
 		free(line[0]);
 	}
-	/* warm up: OpenSSL's one-time initialisation happens here, as it has
-	 * in sshd before any PAM module runs */
+	/* warm up: the one-time initialisations happen here, as they have in
+	 * sshd before any PAM module runs */
 	if (argc - 2 > (int)(sizeof(scen) / sizeof(scen[0]))) {
 		fprintf(stderr, "fault: too many scenarios\n");
 		return 2;
@@ -1056,18 +1014,17 @@ main(int argc, char **argv)
 		    argv[i]);
 		(void)authenticate(&scen[i - 2], replay);
 		(void)nftw(replay, rm_one, 8, FTW_DEPTH | FTW_PHYS);
-		ERR_clear_error();
 	}
 	/* every child reads its key files and parses its JWK Set (faults
 	 * there), then keeps them; emptied first, while the keys it frees can
-	 * still reach libcrypto */
+	 * still reach libhogweed */
 	pj_jwks_cache_clear();
 	pj_keycache_clear();
-	/* OpenSSL stays initialised, as in sshd; the module's libcrypto table
-	 * goes back to never-opened, so every child opens it (and a call that
-	 * skips pj_ossl_load would crash on the empty table) */
-	memset(&pj_ossl, 0, sizeof(pj_ossl));
-	__atomic_store_n(&pj_ossl_ready, 0, __ATOMIC_RELEASE);
+	/* the module's libhogweed table goes back to never-opened, so every
+	 * child opens it (dlopen fails in turn, and a call that skips
+	 * pj_hog_load would crash on the empty table) */
+	memset(&pj_hog, 0, sizeof(pj_hog));
+	__atomic_store_n(&pj_hog_ready, 0, __ATOMIC_RELEASE);
 	for (i = 2; i < argc; i++)
 		fails += run_scenario(&scen[i - 2]);
 	return fails ? 1 : 0;

@@ -8,8 +8,8 @@
 #include "lib/jwk.h"
 #include "lib/options.h"
 #include "lib/rsa.h"
-#define PJ_OSSL_NO_REDIRECT /* the test swaps members of the table */
-#include "lib/ossl.h"
+#define PJ_HOG_NO_REDIRECT /* the test swaps members of the table */
+#include "lib/hog.h"
 
 #include <jansson.h>
 #include <openssl/bn.h>
@@ -899,91 +899,31 @@ unverified_kid_is_not_quoted(void **state)
 	pj_keyset_free(&ks);
 }
 
-/* --- libcrypto failing, through the ossl table ------------------------- */
-
-static int stub_queue;   /* what a stub queues: 0 nothing, 1 an error, 2 ENOMEM */
-
-static void
-stub_raise(void)
-{
-	if (stub_queue == 1)
-		ERR_raise(ERR_LIB_EVP, EVP_R_OPERATION_NOT_SUPPORTED_FOR_THIS_KEYTYPE);
-	else if (stub_queue == 2)
-		ERR_raise(ERR_LIB_EVP, ERR_R_MALLOC_FAILURE);
-}
+/* --- Nettle refusing, through the hog table ---------------------------- */
 
 static int
-stub_fromdata(EVP_PKEY_CTX *ctx, EVP_PKEY **ppkey, int selection,
-    OSSL_PARAM params[])
+stub_prepare(struct rsa_public_key *key)
 {
-	(void)ctx;
-	(void)ppkey;
-	(void)selection;
-	(void)params;
-	stub_raise();
+	(void)key;
 	return 0;
 }
 
-static EVP_PKEY_CTX *
-stub_ctx_new(OSSL_LIB_CTX *libctx, const char *name, const char *propquery)
-{
-	(void)libctx;
-	(void)name;
-	(void)propquery;
-	stub_raise();
-	return NULL;
-}
-
-static OSSL_PARAM *
-stub_to_param(OSSL_PARAM_BLD *bld)
-{
-	(void)bld;
-	stub_raise();
-	return NULL;
-}
-
 static int
-stub_get_bn_param(const EVP_PKEY *pkey, const char *key_name, BIGNUM **bn)
+stub_point_set(struct ecc_point *p, const mpz_t x, const mpz_t y)
 {
-	(void)pkey;
-	(void)key_name;
-	(void)bn;
-	stub_raise();
+	(void)p;
+	(void)x;
+	(void)y;
 	return 0;
 }
 
-/* Build the fixture key name with one table member failing; the key must
- * be unavailable (PAM_AUTHINFO_UNAVAIL), with a reason naming the call and
- * what it was building, never "out of memory" or a fault of the key. */
+/* A key Nettle refuses is the key's fault (PAM_AUTHINFO_UNAVAIL), in one
+ * line naming what refused it; a JWK key chosen by a token is unusable,
+ * saying why; a point off the curve keeps its words. */
 static void
-named_failure(const char *name, const char *call, const char *doing,
-    const char *detail)
+nettle_refusals_are_named(void **state)
 {
-	struct pj_key k;
-	char reason[256] = "";
-
-	assert_err(fx_pem_key(name, &k, reason, sizeof(reason)), PJ_E_KEY);
-	assert_class(PJ_E_KEY, PJ_CLASS_UNAVAIL);
-	if (strstr(reason, "libcrypto: ") != reason ||
-	    strstr(reason, call) == NULL || strstr(reason, doing) == NULL ||
-	    strstr(reason, detail) == NULL || strstr(reason, "memory") != NULL ||
-	    strstr(reason, "malformed") != NULL || strstr(reason, "unsafe") != NULL)
-		fail_msg("%s failing: reason '%s'", call, reason);
-	pj_key_clear(&k);
-	/* the reason took the queued error: none is left for the host */
-	assert_int_equal(ERR_peek_error(), 0);
-}
-
-/* Issue 11.6: a provider or libcrypto failure while building a key is
- * named, and is a key problem; it was "out of memory" with no reason
- * (EVP_PKEY_CTX_new_from_name, OSSL_PARAM_BLD_to_param), "RSA key is
- * malformed" (EVP_PKEY_fromdata) or "RSA public exponent is unsafe"
- * (EVP_PKEY_get_bn_param).  Out of memory stays for an allocation failure
- * that libcrypto reports as one. */
-static void
-libcrypto_failures_are_named(void **state)
-{
-	struct pj_ossl_table saved;
+	struct pj_hog_table saved;
 	struct pj_keyset ks = { 0 };
 	const struct pj_key *sel = NULL;
 	struct pj_key k;
@@ -991,18 +931,17 @@ libcrypto_failures_are_named(void **state)
 	size_t len = 0;
 
 	(void)state;
-	assert_err(pj_ossl_load(reason, sizeof(reason)), PJ_OK);
-	ERR_clear_error();
-	saved = pj_ossl;
+	assert_err(pj_hog_load(reason, sizeof(reason)), PJ_OK);
+	saved = pj_hog;
 
-	stub_queue = 1;
-	pj_ossl.EVP_PKEY_fromdata = stub_fromdata;
-	named_failure("rsa2048.pub.pem", "EVP_PKEY_fromdata", "building an RSA key",
-	    ": operation not supported for this keytype");
-	named_failure("ec256.pub.pem", "EVP_PKEY_fromdata",
-	    "building an EC key on prime256v1",
-	    ": operation not supported for this keytype");
-	/* a JWK key, built when a token selects it: unusable, saying why */
+	pj_hog.nettle_rsa_public_key_prepare = stub_prepare;
+	memset(&k, 0, sizeof(k));
+	assert_err(fx_pem_key("rsa2048.pub.pem", &k, reason, sizeof(reason)),
+	    PJ_E_KEY);
+	assert_class(PJ_E_KEY, PJ_CLASS_UNAVAIL);
+	assert_string_equal(reason,
+	    "Nettle refuses the RSA key (rsa_public_key_prepare)");
+	pj_key_clear(&k);
 	text = fx_slurp("jwks.json", &len);
 	pj_jwks_cache_clear();
 	assert_err(pj_jwks_parse(text, len, &ks, reason, sizeof(reason)), PJ_OK);
@@ -1010,52 +949,22 @@ libcrypto_failures_are_named(void **state)
 	reason[0] = '\0';
 	assert_err(pj_keyset_select(&ks, PJ_ALG_RS256, "rsa1", &sel, reason,
 	    sizeof(reason)), PJ_E_KEY);
-	if (strstr(reason, "libcrypto: EVP_PKEY_fromdata failed building an "
-	    "RSA key") == NULL)
+	if (strstr(reason, "Nettle refuses the RSA key") == NULL)
 		fail_msg("JWK: reason '%s'", reason);
 	pj_keyset_free(&ks);
 	pj_jwks_cache_clear();
-	ERR_clear_error();
-	pj_ossl = saved;
+	pj_hog = saved;
 
-	stub_queue = 0;
-	pj_ossl.EVP_PKEY_CTX_new_from_name = stub_ctx_new;
-	named_failure("rsa2048.pub.pem", "EVP_PKEY_CTX_new_from_name",
-	    "building an RSA key", "(no error queued)");
-	named_failure("ec384.pub.pem", "EVP_PKEY_CTX_new_from_name",
-	    "building an EC key on secp384r1", "(no error queued)");
-	pj_ossl = saved;
-
-	stub_queue = 1;
-	pj_ossl.OSSL_PARAM_BLD_to_param = stub_to_param;
-	named_failure("rsa2048.pub.pem", "OSSL_PARAM_BLD_to_param",
-	    "building an RSA key", "not supported");
-	/* out of memory inside libcrypto is still out of memory, and named */
-	stub_queue = 2;
+	pj_hog.nettle_ecc_point_set = stub_point_set;
+	memset(&k, 0, sizeof(k));
 	reason[0] = '\0';
-	assert_err(fx_pem_key("rsa2048.pub.pem", &k, reason, sizeof(reason)),
-	    PJ_E_NOMEM);
-	if (strstr(reason, "libcrypto: OSSL_PARAM_BLD_to_param failed building "
-	    "an RSA key") == NULL)
-		fail_msg("ENOMEM: reason '%s'", reason);
+	assert_err(fx_pem_key("ec384.pub.pem", &k, reason, sizeof(reason)),
+	    PJ_E_KEY);
+	assert_string_equal(reason, "EC public key is not a point on secp384r1");
 	pj_key_clear(&k);
-	pj_ossl = saved;
+	pj_hog = saved;
 
-	stub_queue = 1;
-	/* the RSA rule reads the numbers from the DER (rsa.h): the module
-	 * never asks libcrypto for them back, so its failing to answer does
-	 * not matter (issue 13; "reading the exponent of an RSA key" before) */
-	stub_queue = 1;
-	pj_ossl.EVP_PKEY_get_bn_param = stub_get_bn_param;
-	reason[0] = '\0';
-	assert_err(fx_pem_key("rsa2048.pub.pem", &k, reason, sizeof(reason)),
-	    PJ_OK);
-	pj_key_clear(&k);
-	assert_int_equal(ERR_peek_error(), 0);
-	pj_ossl = saved;
-
-	/* and a point off the curve is still the key's fault, in its words */
-	stub_queue = 0;
+	/* and a real point off the curve, refused by Nettle itself */
 	{
 		unsigned char pt[65];
 
@@ -1067,7 +976,24 @@ libcrypto_failures_are_named(void **state)
 		    reason, sizeof(reason)), PJ_E_KEY);
 		assert_string_equal(reason,
 		    "EC public key is not a point on prime256v1");
-		assert_int_equal(ERR_peek_error(), 0);
+		pj_key_clear(&k);
+	}
+	/* a coordinate equal to p (not reduced): refused */
+	{
+		static const unsigned char p256[32] = { 0xff, 0xff, 0xff, 0xff,
+			0x00, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+			0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+			0xff, 0xff };
+		unsigned char pt[65];
+
+		memset(pt, 0, sizeof(pt));
+		pt[0] = 0x04;
+		memcpy(pt + 1, p256, 32);
+		memset(&k, 0, sizeof(k));
+		reason[0] = '\0';
+		assert_err(pj_key_from_ec_point("P-256", pt, sizeof(pt), &k,
+		    reason, sizeof(reason)), PJ_E_KEY);
+		assert_string_equal(reason, "EC public key is not a point on P-256");
 		pj_key_clear(&k);
 	}
 }
@@ -1091,7 +1017,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(keyset_load_files),
 		cmocka_unit_test(keyset_load_jwks_with_secret),
 		cmocka_unit_test(unverified_kid_is_not_quoted),
-		cmocka_unit_test(libcrypto_failures_are_named),
+		cmocka_unit_test(nettle_refusals_are_named),
 	};
 
 	fx_init(argc, argv);

@@ -1,4 +1,4 @@
-/* test_ossl.c - libcrypto is opened only when a key needs it (lib/ossl.c):
+/* test_ossl.c - libhogweed is opened only when a key needs it (lib/hog.c):
  * never for HMAC-SHA-256/512 or Ed25519 keys, once for RSA, EC and HS384,
  * with a clear reason when it cannot be opened, again at the next try; many
  * threads asking at the same moment all get the complete table; and a child
@@ -12,8 +12,8 @@
 
 #include "lib/alg.h"
 #include "lib/jwk.h"
-#define PJ_OSSL_NO_REDIRECT
-#include "lib/ossl.h"
+#define PJ_HOG_NO_REDIRECT
+#include "lib/hog.h"
 #include "lib/sig.h"
 
 #include <dlfcn.h>
@@ -62,9 +62,9 @@ table_complete(void)
 
 	/* f names a member and a function: it cannot be parenthesised */
 #define CHECK_MEMBER(f) \
-	if (__atomic_load_n(&pj_ossl.f, __ATOMIC_RELAXED) != &f) /* NOLINT(bugprone-macro-parentheses) */ \
+	if (__atomic_load_n(&pj_hog.f, __ATOMIC_RELAXED) != &f) /* NOLINT(bugprone-macro-parentheses) */ \
 		bad++;
-	PJ_OSSL_FUNCS(CHECK_MEMBER)
+	PJ_HOG_FUNCS(CHECK_MEMBER)
 #undef CHECK_MEMBER
 	return bad == 0;
 }
@@ -76,8 +76,8 @@ static const unsigned char secret[] =
 static void
 forget(void)
 {
-	memset(&pj_ossl, 0, sizeof(pj_ossl));
-	__atomic_store_n(&pj_ossl_ready, 0, __ATOMIC_RELEASE);
+	memset(&pj_hog, 0, sizeof(pj_hog));
+	__atomic_store_n(&pj_hog_ready, 0, __ATOMIC_RELEASE);
 	dlopen_calls = 0;
 }
 
@@ -104,13 +104,13 @@ sodium_keys_do_not_open_it(void **state)
 	assert_err(pj_hmac(PJ_ALG_HS512, secret, 64, secret, 10, mac, &maclen, NULL, 0),
 	    PJ_OK);
 	assert_int_equal(dlopen_calls, 0);
-	assert_int_equal(pj_ossl_loaded(), 0);
+	assert_int_equal(pj_hog_loaded(), 0);
 	/* HS384 does (libsodium has no SHA-384) */
 	assert_err(pj_hmac(PJ_ALG_HS384, secret, 64, secret, 10, mac, &maclen, NULL, 0),
 	    PJ_OK);
 	assert_int_equal(maclen, 48);
 	assert_int_equal(dlopen_calls, 1);
-	assert_int_equal(pj_ossl_loaded(), 1);
+	assert_int_equal(pj_hog_loaded(), 1);
 }
 
 static void
@@ -130,12 +130,12 @@ cannot_open_then_can(void **state)
 	/* RSA and EC keys: unusable, and the reason says why */
 	assert_err(fx_pem_key("rsa2048.pub.pem", &k, reason, sizeof(reason)),
 	    PJ_E_KEY);
-	assert_non_null(strstr(reason, "cannot load libcrypto.so.3"));
+	assert_non_null(strstr(reason, "cannot load libhogweed.so.6"));
 	pj_key_clear(&k);
 	reason[0] = '\0';
 	assert_err(fx_pem_key("ec256.pub.pem", &k, reason, sizeof(reason)),
 	    PJ_E_KEY);
-	assert_non_null(strstr(reason, "cannot load libcrypto.so.3"));
+	assert_non_null(strstr(reason, "cannot load libhogweed.so.6"));
 	pj_key_clear(&k);
 	/* HS384 fails as "no key material", not as a bad signature */
 	assert_err(pj_hmac(PJ_ALG_HS384, secret, 64, secret, 10, mac, &maclen, NULL, 0),
@@ -147,7 +147,7 @@ cannot_open_then_can(void **state)
 	reason[0] = '\0';
 	assert_err(pj_keyset_select(&ks, PJ_ALG_HS384, NULL, &sel, reason,
 	    sizeof(reason)), PJ_E_KEY);
-	assert_non_null(strstr(reason, "cannot load libcrypto.so.3"));
+	assert_non_null(strstr(reason, "cannot load libhogweed.so.6"));
 	assert_err(pj_keyset_select(&ks, PJ_ALG_HS256, NULL, &sel, reason,
 	    sizeof(reason)), PJ_OK);
 	pj_keyset_free(&ks);
@@ -163,11 +163,11 @@ cannot_open_then_can(void **state)
 	reason[0] = '\0';
 	assert_err(pj_keyset_select(&ks, PJ_ALG_RS256, "rsa1", &sel, reason,
 	    sizeof(reason)), PJ_E_KEY);
-	assert_non_null(strstr(reason, "cannot load libcrypto.so.3"));
+	assert_non_null(strstr(reason, "cannot load libhogweed.so.6"));
 	reason[0] = '\0';
 	assert_err(pj_keyset_select(&ks, PJ_ALG_ES256, "ec256", &sel, reason,
 	    sizeof(reason)), PJ_E_KEY);
-	assert_non_null(strstr(reason, "cannot load libcrypto.so.3"));
+	assert_non_null(strstr(reason, "cannot load libhogweed.so.6"));
 	assert_err(pj_keyset_select(&ks, PJ_ALG_EDDSA, "ed1", &sel, reason,
 	    sizeof(reason)), PJ_OK);
 	for (i = 0; i < ks.n; i++) {
@@ -180,8 +180,8 @@ cannot_open_then_can(void **state)
 	}
 	assert_non_null(rsa);
 	assert_non_null(ed);
-	assert_int_equal(pj_ossl_loaded(), 0);
-	/* the next try, with libcrypto there, builds it */
+	assert_int_equal(pj_hog_loaded(), 0);
+	/* the next try, with libhogweed there, builds it */
 	dlopen_fail = 0;
 	assert_err(pj_keyset_select(&ks, PJ_ALG_RS256, "rsa1", &sel, reason,
 	    sizeof(reason)), PJ_OK);
@@ -196,7 +196,7 @@ cannot_open_then_can(void **state)
 	assert_err(fx_pem_key("rsa2048.pub.pem", &k, reason, sizeof(reason)), PJ_OK);
 	assert_int_equal(k.type, PJ_KEY_RSA);
 	pj_key_clear(&k);
-	assert_int_equal(pj_ossl_loaded(), 1);
+	assert_int_equal(pj_hog_loaded(), 1);
 	assert_int_equal((size_t)dlopen_calls, i + 1);
 	/* and keeps it */
 	assert_err(fx_pem_key("ec256.pub.pem", &k, reason, sizeof(reason)), PJ_OK);
@@ -219,12 +219,12 @@ load_thread(void *arg)
 	char reason[128] = "";
 
 	(void)pthread_barrier_wait(&barrier);
-	res->r = pj_ossl_load(reason, sizeof(reason));
+	res->r = pj_hog_load(reason, sizeof(reason));
 	res->complete = table_complete();
 	return NULL;
 }
 
-/* No lock: each thread that finds the table empty opens libcrypto and looks
+/* No lock: each thread that finds the table empty opens libhogweed and looks
  * its symbols up itself, so as many dlopen calls as threads raced (not one,
  * as under the mutex this replaced); what matters is that every thread,
  * the moment its load returns, sees the complete table. */
@@ -251,11 +251,11 @@ threads_all_see_the_table(void **state)
 	}
 	(void)pthread_barrier_destroy(&barrier);
 	assert_in_range(dlopen_calls, 1, THREADS);
-	assert_int_equal(pj_ossl_loaded(), 1);
+	assert_int_equal(pj_hog_loaded(), 1);
 	assert_true(table_complete());
 	/* and once there, nobody opens it again */
 	i = dlopen_calls;
-	assert_err(pj_ossl_load(NULL, 0), PJ_OK);
+	assert_err(pj_hog_load(NULL, 0), PJ_OK);
 	assert_int_equal(dlopen_calls, i);
 }
 
@@ -264,7 +264,7 @@ held_load_thread(void *arg)
 {
 	char reason[128] = "";
 
-	*(int *)arg = pj_ossl_load(reason, sizeof(reason));
+	*(int *)arg = pj_hog_load(reason, sizeof(reason));
 	return NULL;
 }
 
@@ -300,8 +300,8 @@ fork_during_a_load(void **state)
 		/* the holding thread is not in this process */
 		__atomic_store_n(&dlopen_hold, 0, __ATOMIC_SEQ_CST);
 		(void)alarm(FORK_WAIT_MS / 1000 * 2); /* backstop: the parent waits */
-		r = pj_ossl_load(reason, sizeof(reason));
-		_exit(r == PJ_OK && pj_ossl_loaded() && table_complete() ? 0 : 1);
+		r = pj_hog_load(reason, sizeof(reason));
+		_exit(r == PJ_OK && pj_hog_loaded() && table_complete() ? 0 : 1);
 	}
 	for (waited = 0; waited < FORK_WAIT_MS; waited += 5) {
 		w = waitpid(pid, &status, WNOHANG);
@@ -317,13 +317,13 @@ fork_during_a_load(void **state)
 	__atomic_store_n(&dlopen_hold, 0, __ATOMIC_SEQ_CST);
 	assert_int_equal(pthread_join(t, NULL), 0);
 	if (w == 0)
-		fail_msg("the child forked during a load hung in pj_ossl_load "
+		fail_msg("the child forked during a load hung in pj_hog_load "
 		    "(killed after %d ms)", FORK_WAIT_MS);
 	assert_int_equal(w, pid);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_err(res, PJ_OK);
-	assert_int_equal(pj_ossl_loaded(), 1);
+	assert_int_equal(pj_hog_loaded(), 1);
 	assert_true(table_complete());
 }
 
