@@ -1121,6 +1121,49 @@ class Suite:
             self.ok("config: %s: exit 2 naming the problem" % name,
                     r.returncode == 2 and want in r.stderr,
                     (r.returncode, r.stderr))
+        # STARTTLS: the mailed link is a credential (F7)
+        far = base.replace("smtp_url = smtp://127.0.0.1:%d" % self.smtp_port,
+                           "smtp_url = smtp://192.0.2.25:25")
+        pwf = pjtest.write(self.p("smtp.password"), "pw\n", 0o600)
+        user = "smtp_user = linkd\nsmtp_password_file = %s\n" % pwf
+        for name, text, rc, want in (
+                ("a far relay, no smtp_starttls: required",
+                 far.replace("smtp_starttls = no\n", ""), 0,
+                 "smtp: STARTTLS required"),
+                ("a loopback relay, no smtp_starttls: try",
+                 base.replace("smtp_starttls = no\n", ""), 0,
+                 "smtp: STARTTLS try"),
+                ("localhost relay, no smtp_starttls: try",
+                 base.replace("smtp_starttls = no\n", "").replace(
+                     "smtp://127.0.0.1:", "smtp://LocalHost:"), 0,
+                 "smtp: STARTTLS try"),
+                ("a [::1] relay with smtp_user and try: accepted",
+                 base.replace("smtp_starttls = no\n",
+                              "smtp_starttls = try\n" + user).replace(
+                     "smtp://127.0.0.1:", "smtp://[::1]:"), 0,
+                 "smtp: STARTTLS try"),
+                ("a far relay with smtp_user and try: refused",
+                 far.replace("smtp_starttls = no\n",
+                             "smtp_starttls = try\n" + user), 2,
+                 "smtp_starttls = try with smtp_user"),
+                ("a far relay with smtp_user and no: refused",
+                 far.replace("smtp_starttls = no\n",
+                             "smtp_starttls = no\n" + user), 2,
+                 "smtp_starttls = no with smtp_user"),
+                ("a relay named 127.0.0.1.example.com is not loopback",
+                 base.replace("smtp_starttls = no\n", "").replace(
+                     "smtp://127.0.0.1:", "smtp://127.0.0.1.example.com:"), 0,
+                 "smtp: STARTTLS required"),
+                ("smtps:// with smtp_user: accepted",
+                 far.replace("smtp_starttls = no\n", user).replace(
+                     "smtp://192.0.2.25:25", "smtps://192.0.2.25:465"), 0,
+                 "smtp: TLS (smtps)")):
+            f = pjtest.write(self.p("cfg.conf"), text, 0o644)
+            r = subprocess.run([self.linkd, "--config", f, "check"],
+                               capture_output=True, text=True)
+            self.ok("config: starttls: %s" % name, r.returncode == rc and
+                    want in r.stdout + r.stderr, (r.returncode, r.stdout,
+                                                  r.stderr))
         pjtest.write(self.p("cfg.conf"), base, 0o666)
         os.chmod(self.p("cfg.conf"), 0o666)
         r = subprocess.run([self.linkd, "--config", self.p("cfg.conf"),

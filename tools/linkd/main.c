@@ -62,6 +62,9 @@ check(const struct lf_conf *c)
 		return EXIT_FAIL;
 	}
 	lf_minter_free(&m);
+	printf("pamjwt-linkd: smtp: %s\n", strncmp(c->smtp_url, "smtps://", 8) == 0 ?
+	    "TLS (smtps)" : c->smtp_starttls == 2 ? "STARTTLS required" :
+	    c->smtp_starttls == 1 ? "STARTTLS try" : "no STARTTLS");
 	printf("pamjwt-linkd: %s: configuration, directory and key are usable\n",
 	    c->path);
 	return EXIT_OK;
