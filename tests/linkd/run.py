@@ -48,6 +48,10 @@ Cases (ONLY=REGEX picks them by name):
                unaffected, idle connections past the per-client limit do
                not lock out other clients, and after a flood the service
                answers
+  ratefull     a table of rate counters full of live windows refuses (429)
+               instead of resetting a counter: an account's limit survives a
+               flood of other names; rate_mails caps the service's mails
+               with the same page as for an unknown account
   kinds        a kind kept off the web form (web = no) cannot be asked for
                there; the form offers the one web kind
   limits       oversized bodies and headers, wrong method, path, type
@@ -974,6 +978,56 @@ class Suite:
                 alive == 0 and r[0] == 200, (alive, r[0]))
         self.ok("flood: the service is still running", b["proc"].poll() is None)
 
+    def t_ratefull(self):
+        b = self.service("ratefull", extra=(
+            "rate_slots = 16\nrate_per_account = 2\nrate_per_client = 1000\n"
+            "rate_per_input = 1000\n"))
+        c = Client(b["port"])
+        st = [c.ask("alice")[0] for _ in range(3)]
+        mails = self.mailbox.settle()
+        for m in mails:
+            if link_of(m):
+                self.ids.append(link_of(m).rsplit("/", 1)[1])
+        self.ok("ratefull: alice three times: 200 each, two mails "
+                "(rate_per_account = 2)", st == [200] * 3 and len(mails) == 2,
+                (st, len(mails)))
+        time.sleep(1.1)     # the windows above begin earlier than the next
+        st = [c.ask("nobody%d" % i)[0] for i in range(16)]
+        self.ok("ratefull: 16 other names fill the table of 16 counters: "
+                "200 until it is full, then 429 (no counter is evicted)",
+                st[0] == 200 and st[-1] == 429 and
+                set(st) == {200, 429}, st)
+        r = c.ask("alice")
+        got = self.mailbox.settle()
+        self.ok("ratefull: alice again: no mail (her counter was not reset "
+                "by the flood)", r[0] in (200, 429) and not got,
+                (r[0], len(got)))
+        other = Client(b["port"], source="127.0.0.2")
+        r = other.ask("bob")
+        got = self.mailbox.settle()
+        self.ok("ratefull: a new client while the table is full: 429, no mail",
+                r[0] == 429 and not got, (r[0], len(got)))
+        m = self.service("mailcap", extra=(
+            "rate_mails = 3\nrate_per_account = 100\nrate_per_client = 100\n"
+            "rate_per_input = 100\n"))
+        c = Client(m["port"])
+        st = [c.ask(w)[0] for w in ("alice", "bob", "alice", "bob", "nobody")]
+        pages = [c.ask(w)[2] for w in ("bob", "nobody")]
+        mails = self.mailbox.settle()
+        for msg in mails:
+            if link_of(msg):
+                self.ids.append(link_of(msg).rsplit("/", 1)[1])
+        self.ok("ratefull: rate_mails = 3: five requests and two more, all "
+                "200, three mails", st == [200] * 5 and len(mails) == 3,
+                (st, len(mails)))
+        strip = [re.sub(r"<strong>[^<]*</strong>|name=\"csrf\"[^>]*", "", p)
+                 for p in pages]
+        log = "\n".join(self.log_lines(m))
+        self.ok("ratefull: over the service cap, a known account gets the "
+                "page an unknown one gets (audit service-rate-limited)",
+                strip[0] == strip[1] and
+                "outcome=service-rate-limited" in log, strip)
+
     def t_kinds(self):
         k = self.service("kinds", kinds=(
             "[kind sudo]\nscope = sudo\nshow = sudo\nweb = no\n"
@@ -1277,6 +1331,7 @@ class Suite:
                  ("http-flow", self.t_http_flow), ("expired", self.t_expired),
                  ("forged", self.t_forged), ("csrf", self.t_csrf),
                  ("escaping", self.t_escaping), ("flood", self.t_flood),
+                 ("ratefull", self.t_ratefull),
                  ("kinds", self.t_kinds), ("limits", self.t_limits), ("tls", self.t_tls),
                  ("config", self.t_config), ("audit", self.t_audit)]
         chosen = [(n, f) for n, f in cases if self.t.wants(n)]

@@ -67,6 +67,7 @@ static const struct key keys[] = {
 	{ "rate_per_input", K_NUM, S(rate_per_input), 1, 100000 },
 	{ "max_links", K_NUM, S(max_links), 1, 1000000 },
 	{ "rate_slots", K_NUM, S(rate_slots), 16, 1000000 },
+	{ "rate_mails", K_NUM, S(rate_mails), 1, 10000000 },
 	{ "admin_secret_file", K_PATH, S(admin_secret_file), 0, 0 },
 	{ "admin_url", K_URL, S(admin_url), 0, 0 },
 	{ "admin_ca_file", K_PATH, S(admin_ca_file), 0, 0 },
@@ -87,7 +88,8 @@ is_uint(size_t off)
 	    off == offsetof(struct lf_conf, rate_per_client) ||
 	    off == offsetof(struct lf_conf, rate_per_input) ||
 	    off == offsetof(struct lf_conf, max_links) ||
-	    off == offsetof(struct lf_conf, rate_slots);
+	    off == offsetof(struct lf_conf, rate_slots) ||
+	    off == offsetof(struct lf_conf, rate_mails);
 }
 
 static void
@@ -112,6 +114,7 @@ defaults(struct lf_conf *c)
 	c->rate_per_input = 5;
 	c->max_links = 10000;
 	c->rate_slots = 8192;
+	c->rate_mails = 1000;
 }
 
 static int

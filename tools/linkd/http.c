@@ -426,6 +426,10 @@ issue(struct lf_server *s, const struct lf_kind *k, int found,
 		outcome = "mail-unfit";
 		goto out;
 	}
+	if (!lf_rate_global(&s->store, s->c->rate_mails, 1, now)) {
+		outcome = "service-rate-limited";
+		goto out;
+	}
 	if (lf_store_add(&s->store, hash, account, (size_t)(k - s->c->kinds),
 	    now, s->c->link_ttl) != 0) {
 		outcome = "store-full";
@@ -441,6 +445,25 @@ issue(struct lf_server *s, const struct lf_kind *k, int found,
 out:
 	lf_mail_clear(&m);
 	return outcome;
+}
+
+/* The rate-limit key of a client: its IPv4 address, or the /64 of its IPv6
+ * address (one host usually has a whole /64 to pick addresses from). */
+static void
+client_key(const char *client, char *key, size_t len)
+{
+	struct in6_addr a6;
+	char net[INET6_ADDRSTRLEN];
+
+	if (inet_pton(AF_INET6, client, &a6) == 1 &&
+	    !IN6_IS_ADDR_V4MAPPED(&a6)) {
+		memset(a6.s6_addr + 8, 0, 8);
+		if (inet_ntop(AF_INET6, &a6, net, sizeof(net)) != NULL) {
+			(void)snprintf(key, len, "client:%s/64", net);
+			return;
+		}
+	}
+	(void)snprintf(key, len, "client:%s", client);
 }
 
 /* The kind the form means when it names none: the first it offers. */
@@ -497,7 +520,7 @@ request_post(struct lf_server *s, struct MHD_Connection *conn,
 		return simple_page(s, conn, a->status, "", "Bad request",
 		    "Enter an account name or an e-mail address.", NULL, NULL);
 	}
-	(void)snprintf(key, sizeof(key), "client:%s", a->client);
+	client_key(a->client, key, sizeof(key));
 	if (!lf_rate_allow(&s->store, key, s->c->rate_per_client, now)) {
 		a->outcome = "client-rate-limited";
 		a->status = MHD_HTTP_TOO_MANY_REQUESTS;

@@ -77,7 +77,7 @@ struct lf_conf {
 	/* limits */
 	long long rate_window;
 	unsigned int rate_per_account, rate_per_client, rate_per_input;
-	unsigned int max_links, rate_slots;
+	unsigned int max_links, rate_slots, rate_mails;
 	/* administration */
 	char *admin_secret_file;
 	char *admin_url;        /* what `send` talks to; default from listen */
@@ -207,6 +207,8 @@ struct lf_store {
 	struct lf_rate *rates;
 	size_t nrates;
 	long long window;
+	time_t mail_start;      /* lf_rate_global: one window for all */
+	unsigned int mail_count;
 };
 
 int lf_store_init(struct lf_store *s, size_t maxlinks, size_t rate_slots,
@@ -232,6 +234,11 @@ void lf_store_untake(struct lf_store *s, const unsigned char hash[LF_HASH_BYTES]
 /* Count one event for key (any bytes; "client:" / "account:" prefixes keep
  * the families apart) in the current window: 1 if it is within limit. */
 int lf_rate_allow(struct lf_store *s, const char *key, unsigned int limit,
+    time_t now);
+/* The cap on mails of the whole service in the current window (rate_mails):
+ * 1 if one more is within limit, counted only if count is non-zero (an
+ * unknown account makes the same call without counting). */
+int lf_rate_global(struct lf_store *s, unsigned int limit, int count,
     time_t now);
 
 /* ------------------------------------------------------------ mail.c */
