@@ -11,7 +11,8 @@
 #   make check-linkd ONLY=REGEX      the cases whose names match (e2e-login,
 #                                    e2e-sudo, admin, unknown, http-flow,
 #                                    expired, forged, csrf, escaping, flood,
-#                                    ratefull, kinds, limits, tls, config,
+#                                    ratefull, samework, kinds, limits,
+#                                    tls, config,
 #                                    audit)
 #
 # Packages: libmicrohttpd-dev libcurl4-openssl-dev python3-aiosmtpd chromium

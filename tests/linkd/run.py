@@ -52,6 +52,10 @@ Cases (ONLY=REGEX picks them by name):
                instead of resetting a counter: an account's limit survives a
                flood of other names; rate_mails caps the service's mails
                with the same page as for an unknown account
+  samework     (F8, no enumeration by timing) under valgrind's callgrind:
+               a lookup of a known and of unknown addresses cost the same
+               directory passes; a known and an unknown name both go through
+               the store and the mail queue (the unknown one keeps nothing)
   kinds        a kind kept off the web form (web = no) cannot be asked for
                there; the form offers the one web kind
   limits       oversized bodies and headers, wrong method, path, type
@@ -1028,6 +1032,83 @@ class Suite:
                 strip[0] == strip[1] and
                 "outcome=service-rate-limited" in log, strip)
 
+    def callgrind(self, argv, collect):
+        """Run argv under callgrind, counting only inside the functions in
+        collect (instructions, deterministic): the total, or None."""
+        out = self.p("callgrind.out")
+        if os.path.exists(out):
+            os.unlink(out)
+        cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out] + \
+            ["--toggle-collect=" + f for f in collect] + argv
+        subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        if not os.path.exists(out):
+            return None
+        with open(out) as f:
+            m = re.search(r"(?m)^(?:summary|totals): (\d+)", f.read())
+        return int(m.group(1)) if m else None
+
+    def t_samework(self):
+        if self.args.san or not shutil.which("valgrind"):
+            print("SKIP samework: needs valgrind and a build without ASan")
+            return
+        # a large directory; the known address is on its last line
+        lines = ["user%d  user%d@big.example.com" % (i, i) for i in range(3000)]
+        big = pjtest.write(self.p("bigdir"), "\n".join(lines) + "\n", 0o644)
+        conf = pjtest.write(self.p("samework.conf"), self.conf_text(
+            "samework", free_port()).replace(self.directory, big), 0o644)
+        ir = {}
+        for who in ("user2999@big.example.com", "nouser@big.example.com",
+                    "user2999@elsewhere.example.com"):
+            ir[who] = self.callgrind([self.linkd, "--config", conf, "lookup",
+                                      who], ["lf_dir_lookup"])
+        k = ir["user2999@big.example.com"]
+        self.ok("samework: lookup of a known address and of two unknown ones "
+                "in 3000 lines: the same directory passes (instructions "
+                "within 10%)", k and all(
+                    v and abs(v - k) < k * 0.10 for v in ir.values()), ir)
+
+        # issue(): a known and an unknown account both reach the store and
+        # the mail queue (an unknown one's calls keep nothing)
+        def serve(who):
+            port = free_port()
+            c = pjtest.write(self.p("samework.conf"),
+                             self.conf_text("samework", port), 0o644)
+
+            cmd = ["valgrind", "--tool=callgrind",
+                   "--callgrind-out-file=" + self.p("callgrind.serve"),
+                   "--toggle-collect=lf_store_add",
+                   "--toggle-collect=lf_mailer_push",
+                   self.linkd, "--config", c, "serve"]
+            log = open(self.p("samework.log"), "a")
+            proc = subprocess.Popen(cmd, stdout=log, stderr=log)
+            try:
+                if not wait_port(port, proc, timeout=120):
+                    return None
+                st = Client(port).ask(who)[0]
+            finally:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=120)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+                log.close()
+            with open(self.p("callgrind.serve")) as f:
+                m = re.search(r"(?m)^(?:summary|totals): (\d+)", f.read())
+            return (st, int(m.group(1)) if m else None)
+        known = serve("alice")
+        unknown = serve("nobody-here")
+        got = self.mailbox.settle()
+        for msg in got:
+            if link_of(msg):
+                self.ids.append(link_of(msg).rsplit("/", 1)[1])
+        self.ok("samework: a known and an unknown name both pass through "
+                "lf_store_add and lf_mailer_push (instructions there > 0; one "
+                "mail, for the known one)",
+                known and unknown and known[0] == 200 and unknown[0] == 200
+                and known[1] and unknown[1] and len(got) == 1,
+                (known, unknown, len(got)))
+
     def t_kinds(self):
         k = self.service("kinds", kinds=(
             "[kind sudo]\nscope = sudo\nshow = sudo\nweb = no\n"
@@ -1331,7 +1412,7 @@ class Suite:
                  ("http-flow", self.t_http_flow), ("expired", self.t_expired),
                  ("forged", self.t_forged), ("csrf", self.t_csrf),
                  ("escaping", self.t_escaping), ("flood", self.t_flood),
-                 ("ratefull", self.t_ratefull),
+                 ("ratefull", self.t_ratefull), ("samework", self.t_samework),
                  ("kinds", self.t_kinds), ("limits", self.t_limits), ("tls", self.t_tls),
                  ("config", self.t_config), ("audit", self.t_audit)]
         chosen = [(n, f) for n, f in cases if self.t.wants(n)]

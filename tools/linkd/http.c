@@ -391,18 +391,19 @@ link_url(const struct lf_conf *c, const char *id, char *out, size_t len)
 }
 
 /* A link for account (found in the directory at addr): kept and mailed.
- * The same calls are made for an unknown account (found = 0), with their
- * results thrown away, so that both answers take the same work.
+ * The same calls are made for an unknown account (found = 0) and for every
+ * refusal below, with keep = 0 so that nothing is kept or sent: the
+ * answer takes the same work whether or not the account is known.
  * Returns the outcome word for the audit line. */
 static const char *
 issue(struct lf_server *s, const struct lf_kind *k, int found,
     const char *account, const char *addr, struct audit *a)
 {
-	char id[LF_ID_LEN + 1], url[2048], key[LF_ACCOUNT_MAX + 16];
+	char id[LF_ID_LEN + 1], url[2048], key[LF_ACCOUNT_MAX + 16], h8[17];
 	unsigned char hash[LF_HASH_BYTES];
 	struct lf_mail m;
 	time_t now = time(NULL);
-	int allowed, built;
+	int allowed, built, global, stored, pushed, keep;
 	const char *outcome;
 
 	lf_id_new(id, hash);
@@ -414,36 +415,31 @@ issue(struct lf_server *s, const struct lf_kind *k, int found,
 	    &m) == 0;
 	sodium_memzero(id, sizeof(id));
 	sodium_memzero(url, sizeof(url));
-	if (!found) {
+	keep = found && allowed && built;
+	global = lf_rate_global(&s->store, s->c->rate_mails, keep, now);
+	keep = keep && global;
+	stored = lf_store_add(&s->store, hash, found ? account : "nobody",
+	    (size_t)(k - s->c->kinds), now, s->c->link_ttl, keep) == 0;
+	keep = keep && stored;
+	hash8(hash, h8);
+	memcpy(m.link_hash8, h8, sizeof(m.link_hash8));
+	pushed = lf_mailer_push(&s->mailer, &m, keep) == 0;
+	if (!found)
 		outcome = "unknown";
-		goto out;
-	}
-	if (!allowed) {
+	else if (!allowed)
 		outcome = "account-rate-limited";
-		goto out;
-	}
-	if (!built) {
+	else if (!built)
 		outcome = "mail-unfit";
-		goto out;
-	}
-	if (!lf_rate_global(&s->store, s->c->rate_mails, 1, now)) {
+	else if (!global)
 		outcome = "service-rate-limited";
-		goto out;
-	}
-	if (lf_store_add(&s->store, hash, account, (size_t)(k - s->c->kinds),
-	    now, s->c->link_ttl) != 0) {
+	else if (!stored)
 		outcome = "store-full";
-		goto out;
+	else {
+		memcpy(a->link, h8, sizeof(h8));
+		outcome = pushed ? "queued" : "mail-queue-full";
 	}
-	hash8(hash, a->link);
-	memcpy(m.link_hash8, a->link, sizeof(m.link_hash8));
-	if (lf_mailer_push(&s->mailer, &m) != 0) {
-		outcome = "mail-queue-full";
-		goto out;
-	}
-	outcome = "queued";
-out:
 	lf_mail_clear(&m);
+	sodium_memzero(h8, sizeof(h8));
 	return outcome;
 }
 

@@ -97,9 +97,9 @@ prune(struct lf_store *s, time_t now)
 
 int
 lf_store_add(struct lf_store *s, const unsigned char hash[LF_HASH_BYTES],
-    const char *account, size_t kind, time_t now, long long ttl)
+    const char *account, size_t kind, time_t now, long long ttl, int keep)
 {
-	struct lf_link *l;
+	struct lf_link *l, scratch;
 	int r = -1;
 
 	pthread_mutex_lock(&s->lock);
@@ -107,13 +107,15 @@ lf_store_add(struct lf_store *s, const unsigned char hash[LF_HASH_BYTES],
 		prune(s, now);
 	if (s->nlinks == s->maxlinks)
 		goto out;
-	l = &s->links[s->nlinks++];
+	l = keep ? &s->links[s->nlinks++] : &scratch;
 	memset(l, 0, sizeof(*l));
 	memcpy(l->hash, hash, LF_HASH_BYTES);
 	(void)snprintf(l->account, sizeof(l->account), "%s", account);
 	l->kind = kind;
 	l->created = now;
 	l->expires = now + (time_t)ttl;
+	if (!keep)
+		sodium_memzero(&scratch, sizeof(scratch));
 	r = 0;
 out:
 	pthread_mutex_unlock(&s->lock);
