@@ -11,7 +11,7 @@
 #   make check-linkd ONLY=REGEX      the cases whose names match (e2e-login,
 #                                    e2e-sudo, admin, unknown, http-flow,
 #                                    expired, forged, csrf, escaping, flood,
-#                                    ratefull, samework, kinds, limits,
+#                                    ratefull, samework, wipe, kinds, limits,
 #                                    tls, config,
 #                                    audit)
 #

@@ -56,6 +56,9 @@ Cases (ONLY=REGEX picks them by name):
                a lookup of a known and of unknown addresses cost the same
                directory passes; a known and an unknown name both go through
                the store and the mail queue (the unknown one keeps nothing)
+  wipe         after the token page is sent, the token is nowhere in the
+               service's memory (/proc/PID/mem; the copy libmicrohttpd sent
+               from is wiped)
   kinds        a kind kept off the web form (web = no) cannot be asked for
                there; the form offers the one web kind
   limits       oversized bodies and headers, wrong method, path, type
@@ -1109,6 +1112,51 @@ class Suite:
                 and known[1] and unknown[1] and len(got) == 1,
                 (known, unknown, len(got)))
 
+    def mem_holds(self, pid, needles):
+        """Which of needles (bytes) are anywhere in the process's writable
+        memory (/proc/PID/mem; the test's own child)."""
+        found = set()
+        with open("/proc/%d/maps" % pid) as maps, \
+                open("/proc/%d/mem" % pid, "rb", 0) as mem:
+            for ln in maps:
+                f = ln.split()
+                lo, hi = (int(x, 16) for x in f[0].split("-"))
+                if "w" not in f[1] or (len(f) > 5 and f[5].startswith("[v")):
+                    continue
+                try:
+                    mem.seek(lo)
+                    data = mem.read(hi - lo)
+                except (OSError, ValueError, OverflowError):
+                    continue
+                for n in needles:
+                    if n in data:
+                        found.add(n)
+        return found
+
+    def t_wipe(self):
+        w = self.service("wipe")
+        c = Client(w["port"])
+        c.ask("alice")
+        msg = self.mail_for("alice@example.com")
+        link = link_of(msg) if msg else None
+        if not self.ok("wipe: mail with a link", link is not None):
+            return
+        self.ids.append(link.rsplit("/", 1)[1])
+        r = c.get(self.path_of(link))
+        tp = c.post(self.path_of(link), {"csrf": c.csrf(r[2])})
+        m = re.search(r'<textarea id="token"[^>]*>([^<]*)</textarea>', tp[2])
+        if not self.ok("wipe: the token page", tp[0] == 200 and m, tp[0]):
+            return
+        tok = m.group(1)
+        self.tokens.append(tok)
+        time.sleep(0.5)     # the answer is sent and its connection closed
+        parts = tok.split(".")
+        # the signature part: in no other string the service keeps
+        held = self.mem_holds(w["proc"].pid, [parts[2].encode()])
+        self.ok("wipe: once the token page is sent, the token's signature is "
+                "nowhere in the service's memory (the page copy is wiped)",
+                not held, held)
+
     def t_kinds(self):
         k = self.service("kinds", kinds=(
             "[kind sudo]\nscope = sudo\nshow = sudo\nweb = no\n"
@@ -1413,6 +1461,7 @@ class Suite:
                  ("forged", self.t_forged), ("csrf", self.t_csrf),
                  ("escaping", self.t_escaping), ("flood", self.t_flood),
                  ("ratefull", self.t_ratefull), ("samework", self.t_samework),
+                 ("wipe", self.t_wipe),
                  ("kinds", self.t_kinds), ("limits", self.t_limits), ("tls", self.t_tls),
                  ("config", self.t_config), ("audit", self.t_audit)]
         chosen = [(n, f) for n, f in cases if self.t.wants(n)]

@@ -152,19 +152,44 @@ hash8(const unsigned char hash[LF_HASH_BYTES], char out[17])
 
 /* ------------------------------------------------------------ answers */
 
+/* The copy of a body that libmicrohttpd sends: wiped when it is done with
+ * it (a token page holds a token). */
+struct wiped {
+	size_t len;
+	char data[];
+};
+
+static void
+wiped_free(void *cls)
+{
+	struct wiped *w = cls;
+
+	sodium_memzero(w->data, w->len);
+	free(w);
+}
+
 static enum MHD_Result
 send_answer(struct lf_server *s, struct MHD_Connection *conn,
     unsigned int status, const char *type, const char *body, size_t len,
     const char *set_cookie)
 {
 	struct MHD_Response *resp;
+	struct wiped *w;
 	enum MHD_Result ret;
 	char hsts[64];
 
-	resp = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body,
-	    MHD_RESPMEM_MUST_COPY);
-	if (resp == NULL)
+	w = malloc(sizeof(*w) + len + 1);
+	if (w == NULL)
 		return MHD_NO;
+	w->len = len;
+	memcpy(w->data, body, len);
+	/* available since libmicrohttpd 0.9.73 (Debian 12: 0.9.75) */
+	resp = MHD_create_response_from_buffer_with_free_callback_cls(len,
+	    w->data, wiped_free, w);
+	if (resp == NULL) {
+		wiped_free(w);
+		return MHD_NO;
+	}
 	if (MHD_add_response_header(resp, "Content-Type", type) != MHD_YES ||
 	    MHD_add_response_header(resp, "Content-Security-Policy", csp) != MHD_YES ||
 	    MHD_add_response_header(resp, "X-Frame-Options", "DENY") != MHD_YES ||
