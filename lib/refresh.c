@@ -15,8 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define ISS_MAX 1024
-
 /* The directory of path, opened without following a link there, checked:
  * owned by root or by us, writable by nobody else (whoever can write it can
  * put a link or a file of theirs in the request's place).  The descriptor,
@@ -128,7 +126,7 @@ pj_refresh_maybe(const struct pj_options *o, const char *tok, size_t len,
 	const struct pj_options *c = NULL;
 	struct pj_keyset ks;
 	struct pj_jws peek;
-	char iss[ISS_MAX], dummy[8] = "";
+	char iss[PJ_ISS_MAX], dummy[8] = "";
 	size_t i;
 	int r = PJ_OK, known = 0;
 
