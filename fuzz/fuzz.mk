@@ -61,7 +61,7 @@ $(FUZZ_BUILD)/fuzz_linkd_form: FUZZ_EXTRA = tools/linkd/form.c tools/linkd/store
 $(FUZZ_BUILD)/fuzz_linkd_dir: tools/linkd/dir.c tools/linkd/linkd.h
 $(FUZZ_BUILD)/fuzz_linkd_dir: FUZZ_EXTRA = tools/linkd/dir.c
 $(FUZZ_BUILD)/fuzz_linkd_conf: tools/linkd/conf.c tools/linkd/dir.c tools/linkd/linkd.h
-$(FUZZ_BUILD)/fuzz_linkd_conf: FUZZ_EXTRA = tools/linkd/conf.c tools/linkd/dir.c
+$(FUZZ_BUILD)/fuzz_linkd_conf: FUZZ_EXTRA = tools/linkd/conf.c tools/linkd/dir.c -lcurl
 
 # jwks-fetch's discovery parser and HTTP answer headers live in tools/ too
 $(FUZZ_BUILD)/fuzz_oidc: tools/oidc.c tools/oidc.h tools/http.c tools/http.h

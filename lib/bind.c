@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ISS_MAX 1024
-
 int
 pj_token_peek_iss(const char *tok, size_t len, char *iss, size_t isslen)
 {
@@ -46,7 +44,7 @@ int
 pj_bind_choose(const struct pj_options *o, const char *tok, size_t len,
     const struct pj_options **out, char *reason, size_t rlen)
 {
-	char iss[ISS_MAX];
+	char iss[PJ_ISS_MAX];
 	size_t i;
 
 	*out = o;

@@ -16,6 +16,11 @@
 
 struct pj_options;
 
+/* The buffer pj_bind_choose peeks a token's iss into: an iss (and so an
+ * [issuer URL]) of PJ_ISS_MAX bytes or more can never be matched, and the
+ * config parser refuses such a section. */
+#define PJ_ISS_MAX 1024
+
 /* The iss claim of a compact JWS, unverified: copied into iss (capacity
  * isslen, NUL-terminated) and 1 returned when the payload is a JSON object
  * (duplicates refused) with a string iss without NUL that fits; else 0. */

@@ -1,5 +1,6 @@
 /* options.c - one setter for config lines and module arguments */
 #include "options.h"
+#include "bind.h"
 #include "text.h"
 #include "logval.h"
 #include "alg.h"
@@ -406,6 +407,13 @@ pj_options_parse_config(struct pj_options *o, const char *text, size_t len,
 			    "[issuer URL]", name, lineno);
 			goto out;
 		}
+		if (is_issuer && snl >= PJ_ISS_MAX) {
+			r = pj_reason(PJ_E_CONFIG, reason, rlen,
+			    "%s:%u: an [issuer URL] of %zu bytes: at most %d, "
+			    "as no token's iss longer than that is matched",
+			    name, lineno, snl, PJ_ISS_MAX - 1);
+			goto out;
+		}
 		memcpy(sect, sname, snl);
 		sect[snl] = '\0';
 		/* one section per service (or issuer): a second one would be
@@ -472,6 +480,17 @@ pj_options_check(const struct pj_options *o, char *reason, size_t rlen)
 	    o->jwks_file == NULL && o->issuer_sections.n == 0)
 		return pj_reason(PJ_E_CONFIG, reason, rlen,
 		    "no key source: set secret_file, public_key_file or jwks_file");
+	/* a token whose iss matches no section (a trailing slash, another
+	 * case) would otherwise be judged by the global keys and rules
+	 * whatever issuer it claims */
+	if (o->issuer_sections.n > 0 && o->issuer.n == 0 &&
+	    (o->secret_file != NULL || o->public_key_file != NULL ||
+	    o->jwks_file != NULL))
+		return pj_reason(PJ_E_CONFIG, reason, rlen,
+		    "[issuer URL] sections together with a global key source "
+		    "need a global issuer: without it a token whose iss merely "
+		    "resembles a section's URL would be checked by the global "
+		    "keys");
 	if (o->refresh_request != NULL && o->issuer.n == 0 &&
 	    o->issuer_sections.n == 0)
 		return pj_reason(PJ_E_CONFIG, reason, rlen,

@@ -10,11 +10,57 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define ISS_MAX 1024
+/* The directory of path, opened without following a link there, checked:
+ * owned by root or by us, writable by nobody else (whoever can write it can
+ * put a link or a file of theirs in the request's place).  The descriptor,
+ * or -1 with the reason; *base is the file's name in it. */
+static int
+open_parent(const char *path, const char **base, char *reason, size_t rlen)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+	size_t n;
+	int dfd;
+
+	if (slash == NULL || slash[1] == '\0') {
+		(void)pj_reason(PJ_E_CONFIG, reason, rlen,
+		    "refresh_request %s is not an absolute file name", path);
+		return -1;
+	}
+	n = slash == path ? 1 : (size_t)(slash - path);
+	if (n >= sizeof(dir)) {
+		(void)pj_reason(PJ_E_CONFIG, reason, rlen,
+		    "refresh_request %s: name too long", path);
+		return -1;
+	}
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	*base = slash + 1;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0) {
+		(void)pj_reason(PJ_E_CONFIG, reason, rlen,
+		    "refresh_request %s: %s: %s%s", path, dir, strerror(errno),
+		    errno == ENOENT ? " (its directory is missing: is "
+		    "pam_jwt-jwks-refresh.path enabled?)" : errno == ELOOP ||
+		    errno == ENOTDIR ? " (a symbolic link is not followed)" : "");
+		return -1;
+	}
+	if (fstat(dfd, &st) != 0 || (st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		(void)pj_reason(PJ_E_CONFIG, reason, rlen,
+		    "refresh_request %s: its directory %s is not owned by root "
+		    "or writable by others (no refresh requested)", path, dir);
+		(void)close(dfd);
+		return -1;
+	}
+	return dfd;
+}
 
 /* Touch path unless its mtime is less than interval seconds before now. */
 static int
@@ -22,27 +68,34 @@ touch(const char *path, long long interval, long long now,
     enum pj_refresh_state *state, char *reason, size_t rlen)
 {
 	struct stat st;
-	int fd, r = PJ_E_INTERNAL;
+	const char *base = NULL;
+	int dfd, fd = -1, r = PJ_E_CONFIG;
 
-	if (lstat(path, &st) == 0) {
-		if (!S_ISREG(st.st_mode))
-			return pj_reason(PJ_E_CONFIG, reason, rlen,
+	dfd = open_parent(path, &base, reason, rlen);
+	if (dfd < 0)
+		return PJ_E_CONFIG;
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!S_ISREG(st.st_mode)) {
+			r = pj_reason(PJ_E_CONFIG, reason, rlen,
 			    "refresh_request %s is not a regular file", path);
+			goto out;
+		}
 		/* a time in the future (clock set back) does not hold
 		 * requests off for ever */
 		if ((long long)st.st_mtime <= now &&
 		    now - (long long)st.st_mtime < interval) {
 			*state = PJ_REFRESH_RECENT;
-			return PJ_OK;
+			r = PJ_OK;
+			goto out;
 		}
 	}
-	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
-	    O_NONBLOCK, 0644);
-	if (fd < 0)
-		return pj_reason(PJ_E_CONFIG, reason, rlen,
-		    "refresh_request %s: %s%s", path, strerror(errno),
-		    errno == ENOENT ? " (its directory is missing: is "
-		    "pam_jwt-jwks-refresh.path enabled?)" : "");
+	fd = openat(dfd, base, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC |
+	    O_NOCTTY | O_NONBLOCK, 0644);
+	if (fd < 0) {
+		r = pj_reason(PJ_E_CONFIG, reason, rlen,
+		    "refresh_request %s: %s", path, strerror(errno));
+		goto out;
+	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    (st.st_uid != 0 && st.st_uid != geteuid())) {
 		r = pj_reason(PJ_E_CONFIG, reason, rlen,
@@ -59,7 +112,9 @@ touch(const char *path, long long interval, long long now,
 	*state = PJ_REFRESH_REQUESTED;
 	r = PJ_OK;
 out:
-	(void)close(fd);
+	if (fd >= 0)
+		(void)close(fd);
+	(void)close(dfd);
 	return r;
 }
 
@@ -71,7 +126,7 @@ pj_refresh_maybe(const struct pj_options *o, const char *tok, size_t len,
 	const struct pj_options *c = NULL;
 	struct pj_keyset ks;
 	struct pj_jws peek;
-	char iss[ISS_MAX], dummy[8] = "";
+	char iss[PJ_ISS_MAX], dummy[8] = "";
 	size_t i;
 	int r = PJ_OK, known = 0;
 

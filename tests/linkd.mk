@@ -11,7 +11,9 @@
 #   make check-linkd ONLY=REGEX      the cases whose names match (e2e-login,
 #                                    e2e-sudo, admin, unknown, http-flow,
 #                                    expired, forged, csrf, escaping, flood,
-#                                    kinds, limits, tls, config, audit)
+#                                    ratefull, samework, wipe, kinds, limits,
+#                                    tls, config,
+#                                    audit)
 #
 # Packages: libmicrohttpd-dev libcurl4-openssl-dev python3-aiosmtpd chromium
 # nodejs npm (.ci/packages).  BROWSER_NODE / BROWSER_NPM name other node/npm

@@ -48,6 +48,17 @@ Cases (ONLY=REGEX picks them by name):
                unaffected, idle connections past the per-client limit do
                not lock out other clients, and after a flood the service
                answers
+  ratefull     a table of rate counters full of live windows refuses (429)
+               instead of resetting a counter: an account's limit survives a
+               flood of other names; rate_mails caps the service's mails
+               with the same page as for an unknown account
+  samework     (F8, no enumeration by timing) under valgrind's callgrind:
+               a lookup of a known and of unknown addresses cost the same
+               directory passes; a known and an unknown name both go through
+               the store and the mail queue (the unknown one keeps nothing)
+  wipe         after the token page is sent, the token is nowhere in the
+               service's memory (/proc/PID/mem; the copy libmicrohttpd sent
+               from is wiped)
   kinds        a kind kept off the web form (web = no) cannot be asked for
                there; the form offers the one web kind
   limits       oversized bodies and headers, wrong method, path, type
@@ -974,6 +985,178 @@ class Suite:
                 alive == 0 and r[0] == 200, (alive, r[0]))
         self.ok("flood: the service is still running", b["proc"].poll() is None)
 
+    def t_ratefull(self):
+        b = self.service("ratefull", extra=(
+            "rate_slots = 16\nrate_per_account = 2\nrate_per_client = 1000\n"
+            "rate_per_input = 1000\n"))
+        c = Client(b["port"])
+        st = [c.ask("alice")[0] for _ in range(3)]
+        mails = self.mailbox.settle()
+        for m in mails:
+            if link_of(m):
+                self.ids.append(link_of(m).rsplit("/", 1)[1])
+        self.ok("ratefull: alice three times: 200 each, two mails "
+                "(rate_per_account = 2)", st == [200] * 3 and len(mails) == 2,
+                (st, len(mails)))
+        time.sleep(1.1)     # the windows above begin earlier than the next
+        st = [c.ask("nobody%d" % i)[0] for i in range(16)]
+        self.ok("ratefull: 16 other names fill the table of 16 counters: "
+                "200 until it is full, then 429 (no counter is evicted)",
+                st[0] == 200 and st[-1] == 429 and
+                set(st) == {200, 429}, st)
+        r = c.ask("alice")
+        got = self.mailbox.settle()
+        self.ok("ratefull: alice again: no mail (her counter was not reset "
+                "by the flood)", r[0] in (200, 429) and not got,
+                (r[0], len(got)))
+        other = Client(b["port"], source="127.0.0.2")
+        r = other.ask("bob")
+        got = self.mailbox.settle()
+        self.ok("ratefull: a new client while the table is full: 429, no mail",
+                r[0] == 429 and not got, (r[0], len(got)))
+        m = self.service("mailcap", extra=(
+            "rate_mails = 3\nrate_per_account = 100\nrate_per_client = 100\n"
+            "rate_per_input = 100\n"))
+        c = Client(m["port"])
+        st = [c.ask(w)[0] for w in ("alice", "bob", "alice", "bob", "nobody")]
+        pages = [c.ask(w)[2] for w in ("bob", "nobody")]
+        mails = self.mailbox.settle()
+        for msg in mails:
+            if link_of(msg):
+                self.ids.append(link_of(msg).rsplit("/", 1)[1])
+        self.ok("ratefull: rate_mails = 3: five requests and two more, all "
+                "200, three mails", st == [200] * 5 and len(mails) == 3,
+                (st, len(mails)))
+        strip = [re.sub(r"<strong>[^<]*</strong>|name=\"csrf\"[^>]*", "", p)
+                 for p in pages]
+        log = "\n".join(self.log_lines(m))
+        self.ok("ratefull: over the service cap, a known account gets the "
+                "page an unknown one gets (audit service-rate-limited)",
+                strip[0] == strip[1] and
+                "outcome=service-rate-limited" in log, strip)
+
+    def callgrind(self, argv, collect):
+        """Run argv under callgrind, counting only inside the functions in
+        collect (instructions, deterministic): the total, or None."""
+        out = self.p("callgrind.out")
+        if os.path.exists(out):
+            os.unlink(out)
+        cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out] + \
+            ["--toggle-collect=" + f for f in collect] + argv
+        subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        if not os.path.exists(out):
+            return None
+        with open(out) as f:
+            m = re.search(r"(?m)^(?:summary|totals): (\d+)", f.read())
+        return int(m.group(1)) if m else None
+
+    def t_samework(self):
+        if self.args.san or not shutil.which("valgrind"):
+            print("SKIP samework: needs valgrind and a build without ASan")
+            return
+        # a large directory; the known address is on its last line
+        lines = ["user%d  user%d@big.example.com" % (i, i) for i in range(3000)]
+        big = pjtest.write(self.p("bigdir"), "\n".join(lines) + "\n", 0o644)
+        conf = pjtest.write(self.p("samework.conf"), self.conf_text(
+            "samework", free_port()).replace(self.directory, big), 0o644)
+        ir = {}
+        for who in ("user2999@big.example.com", "nouser@big.example.com",
+                    "user2999@elsewhere.example.com"):
+            ir[who] = self.callgrind([self.linkd, "--config", conf, "lookup",
+                                      who], ["lf_dir_lookup"])
+        k = ir["user2999@big.example.com"]
+        self.ok("samework: lookup of a known address and of two unknown ones "
+                "in 3000 lines: the same directory passes (instructions "
+                "within 10%)", k and all(
+                    v and abs(v - k) < k * 0.10 for v in ir.values()), ir)
+
+        # issue(): a known and an unknown account both reach the store and
+        # the mail queue (an unknown one's calls keep nothing)
+        def serve(who):
+            port = free_port()
+            c = pjtest.write(self.p("samework.conf"),
+                             self.conf_text("samework", port), 0o644)
+
+            cmd = ["valgrind", "--tool=callgrind",
+                   "--callgrind-out-file=" + self.p("callgrind.serve"),
+                   "--toggle-collect=lf_store_add",
+                   "--toggle-collect=lf_mailer_push",
+                   self.linkd, "--config", c, "serve"]
+            log = open(self.p("samework.log"), "a")
+            proc = subprocess.Popen(cmd, stdout=log, stderr=log)
+            try:
+                if not wait_port(port, proc, timeout=120):
+                    return None
+                st = Client(port).ask(who)[0]
+            finally:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=120)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+                log.close()
+            with open(self.p("callgrind.serve")) as f:
+                m = re.search(r"(?m)^(?:summary|totals): (\d+)", f.read())
+            return (st, int(m.group(1)) if m else None)
+        known = serve("alice")
+        unknown = serve("nobody-here")
+        got = self.mailbox.settle()
+        for msg in got:
+            if link_of(msg):
+                self.ids.append(link_of(msg).rsplit("/", 1)[1])
+        self.ok("samework: a known and an unknown name both pass through "
+                "lf_store_add and lf_mailer_push (instructions there > 0; one "
+                "mail, for the known one)",
+                known and unknown and known[0] == 200 and unknown[0] == 200
+                and known[1] and unknown[1] and len(got) == 1,
+                (known, unknown, len(got)))
+
+    def mem_holds(self, pid, needles):
+        """Which of needles (bytes) are anywhere in the process's writable
+        memory (/proc/PID/mem; the test's own child)."""
+        found = set()
+        with open("/proc/%d/maps" % pid) as maps, \
+                open("/proc/%d/mem" % pid, "rb", 0) as mem:
+            for ln in maps:
+                f = ln.split()
+                lo, hi = (int(x, 16) for x in f[0].split("-"))
+                if "w" not in f[1] or (len(f) > 5 and f[5].startswith("[v")):
+                    continue
+                try:
+                    mem.seek(lo)
+                    data = mem.read(hi - lo)
+                except (OSError, ValueError, OverflowError):
+                    continue
+                for n in needles:
+                    if n in data:
+                        found.add(n)
+        return found
+
+    def t_wipe(self):
+        w = self.service("wipe")
+        c = Client(w["port"])
+        c.ask("alice")
+        msg = self.mail_for("alice@example.com")
+        link = link_of(msg) if msg else None
+        if not self.ok("wipe: mail with a link", link is not None):
+            return
+        self.ids.append(link.rsplit("/", 1)[1])
+        r = c.get(self.path_of(link))
+        tp = c.post(self.path_of(link), {"csrf": c.csrf(r[2])})
+        m = re.search(r'<textarea id="token"[^>]*>([^<]*)</textarea>', tp[2])
+        if not self.ok("wipe: the token page", tp[0] == 200 and m, tp[0]):
+            return
+        tok = m.group(1)
+        self.tokens.append(tok)
+        time.sleep(0.5)     # the answer is sent and its connection closed
+        parts = tok.split(".")
+        # the signature part: in no other string the service keeps
+        held = self.mem_holds(w["proc"].pid, [parts[2].encode()])
+        self.ok("wipe: once the token page is sent, the token's signature is "
+                "nowhere in the service's memory (the page copy is wiped)",
+                not held, held)
+
     def t_kinds(self):
         k = self.service("kinds", kinds=(
             "[kind sudo]\nscope = sudo\nshow = sudo\nweb = no\n"
@@ -1121,6 +1304,49 @@ class Suite:
             self.ok("config: %s: exit 2 naming the problem" % name,
                     r.returncode == 2 and want in r.stderr,
                     (r.returncode, r.stderr))
+        # STARTTLS: the mailed link is a credential (F7)
+        far = base.replace("smtp_url = smtp://127.0.0.1:%d" % self.smtp_port,
+                           "smtp_url = smtp://192.0.2.25:25")
+        pwf = pjtest.write(self.p("smtp.password"), "pw\n", 0o600)
+        user = "smtp_user = linkd\nsmtp_password_file = %s\n" % pwf
+        for name, text, rc, want in (
+                ("a far relay, no smtp_starttls: required",
+                 far.replace("smtp_starttls = no\n", ""), 0,
+                 "smtp: STARTTLS required"),
+                ("a loopback relay, no smtp_starttls: try",
+                 base.replace("smtp_starttls = no\n", ""), 0,
+                 "smtp: STARTTLS try"),
+                ("localhost relay, no smtp_starttls: try",
+                 base.replace("smtp_starttls = no\n", "").replace(
+                     "smtp://127.0.0.1:", "smtp://LocalHost:"), 0,
+                 "smtp: STARTTLS try"),
+                ("a [::1] relay with smtp_user and try: accepted",
+                 base.replace("smtp_starttls = no\n",
+                              "smtp_starttls = try\n" + user).replace(
+                     "smtp://127.0.0.1:", "smtp://[::1]:"), 0,
+                 "smtp: STARTTLS try"),
+                ("a far relay with smtp_user and try: refused",
+                 far.replace("smtp_starttls = no\n",
+                             "smtp_starttls = try\n" + user), 2,
+                 "smtp_starttls = try with smtp_user"),
+                ("a far relay with smtp_user and no: refused",
+                 far.replace("smtp_starttls = no\n",
+                             "smtp_starttls = no\n" + user), 2,
+                 "smtp_starttls = no with smtp_user"),
+                ("a relay named 127.0.0.1.example.com is not loopback",
+                 base.replace("smtp_starttls = no\n", "").replace(
+                     "smtp://127.0.0.1:", "smtp://127.0.0.1.example.com:"), 0,
+                 "smtp: STARTTLS required"),
+                ("smtps:// with smtp_user: accepted",
+                 far.replace("smtp_starttls = no\n", user).replace(
+                     "smtp://192.0.2.25:25", "smtps://192.0.2.25:465"), 0,
+                 "smtp: TLS (smtps)")):
+            f = pjtest.write(self.p("cfg.conf"), text, 0o644)
+            r = subprocess.run([self.linkd, "--config", f, "check"],
+                               capture_output=True, text=True)
+            self.ok("config: starttls: %s" % name, r.returncode == rc and
+                    want in r.stdout + r.stderr, (r.returncode, r.stdout,
+                                                  r.stderr))
         pjtest.write(self.p("cfg.conf"), base, 0o666)
         os.chmod(self.p("cfg.conf"), 0o666)
         r = subprocess.run([self.linkd, "--config", self.p("cfg.conf"),
@@ -1234,6 +1460,8 @@ class Suite:
                  ("http-flow", self.t_http_flow), ("expired", self.t_expired),
                  ("forged", self.t_forged), ("csrf", self.t_csrf),
                  ("escaping", self.t_escaping), ("flood", self.t_flood),
+                 ("ratefull", self.t_ratefull), ("samework", self.t_samework),
+                 ("wipe", self.t_wipe),
                  ("kinds", self.t_kinds), ("limits", self.t_limits), ("tls", self.t_tls),
                  ("config", self.t_config), ("audit", self.t_audit)]
         chosen = [(n, f) for n, f in cases if self.t.wants(n)]

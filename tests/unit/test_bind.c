@@ -137,6 +137,35 @@ parse_errors(void **state)
 	}
 }
 
+/* An [issuer URL] no token's iss can match (pj_bind_choose peeks the iss
+ * into PJ_ISS_MAX bytes): refused when the file is read; one byte less is
+ * a section like any other. */
+static void
+parse_long_issuer(void **state)
+{
+	struct pj_options o;
+	char reason[256], text[PJ_ISS_MAX + 64];
+	size_t n;
+
+	(void)state;
+	for (n = PJ_ISS_MAX - 1; n <= PJ_ISS_MAX; n++) {
+		memcpy(text, "[issuer ", 8);
+		memcpy(text + 8, "https://a.example/", 18);
+		memset(text + 26, 'x', n - 18);
+		memcpy(text + 8 + n, "]\njwks_file = /k/a\n", 20);
+		reason[0] = '\0';
+		pj_options_init(&o);
+		assert_err(pj_options_parse_config(&o, text, strlen(text), "t",
+		    NULL, reason, sizeof(reason)),
+		    n < PJ_ISS_MAX ? PJ_OK : PJ_E_CONFIG);
+		if (n == PJ_ISS_MAX)
+			assert_non_null(strstr(reason, "at most 1023"));
+		else
+			assert_int_equal(strlen(o.issuer_sections.v[0]), n);
+		pj_options_free(&o);
+	}
+}
+
 static int
 load_text(const char *text, const char *service, struct pj_options *o,
     char *reason, size_t rlen)
@@ -198,7 +227,8 @@ load_binding_errors(void **state)
 
 	(void)state;
 	/* a section without its own key source */
-	assert_err(load_text("jwks_file = /k/g\n[issuer " A "]\naudience = x\n",
+	assert_err(load_text("jwks_file = /k/g\nissuer = https://g.example\n"
+	    "[issuer " A "]\naudience = x\n",
 	    NULL, &o, reason, sizeof(reason)), PJ_E_CONFIG);
 	assert_non_null(strstr(reason, "must name its key source"));
 	pj_options_free(&o);
@@ -213,9 +243,20 @@ load_binding_errors(void **state)
 	    "[service sshd]\nsecret_file = /k/s\n", "sudo", &o, reason,
 	    sizeof(reason)), PJ_OK);
 	pj_options_free(&o);
-	/* global keys and a section: another iss falls back to the global */
+	/* global keys and a section without a global issuer: a token whose
+	 * iss merely resembles A (a trailing slash, another case) would be
+	 * judged by the global keys: refused */
+	reason[0] = '\0';
 	assert_err(load_text("secret_file = /k/g\n[issuer " A "]\n"
-	    "jwks_file = /k/a\n", NULL, &o, reason, sizeof(reason)), PJ_OK);
+	    "jwks_file = /k/a\n", NULL, &o, reason, sizeof(reason)),
+	    PJ_E_CONFIG);
+	assert_non_null(strstr(reason, "need a global issuer"));
+	pj_options_free(&o);
+	/* global keys, a global issuer and a section: another iss falls back
+	 * to the global options, whose issuer then decides */
+	assert_err(load_text("secret_file = /k/g\nissuer = https://g.example\n"
+	    "[issuer " A "]\njwks_file = /k/a\n", NULL, &o, reason,
+	    sizeof(reason)), PJ_OK);
 	t = tok("{\"iss\":\"https://c.example\"}");
 	assert_err(pj_bind_choose(&o, t, strlen(t), &c, reason, sizeof(reason)),
 	    PJ_OK);
@@ -239,6 +280,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(peek_iss),
 		cmocka_unit_test(parse_sections),
 		cmocka_unit_test(parse_errors),
+		cmocka_unit_test(parse_long_issuer),
 		cmocka_unit_test(load_bindings),
 		cmocka_unit_test(load_binding_errors),
 	};

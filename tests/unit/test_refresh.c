@@ -189,6 +189,47 @@ unusable_request_file(void **state)
 	teardown(&f);
 }
 
+/* The directory of the request file: a link there is not followed, and a
+ * directory others can write is refused (they could put their own link or
+ * file in the request's place); nothing is created in either. */
+static void
+unsafe_parent(void **state)
+{
+	struct fx f;
+	enum pj_refresh_state st;
+	long long now = (long long)time(NULL);
+	char real[4200], link[4200];
+
+	(void)state;
+	setup(&f);
+	snprintf(real, sizeof(real), "%s", tpath(f.dir, "real"));
+	snprintf(link, sizeof(link), "%s", tpath(f.dir, "link"));
+	assert_int_equal(mkdir(real, 0755), 0);
+	assert_int_equal(symlink(real, link), 0);
+	/* the parent is a symbolic link */
+	free(f.o.refresh_request);
+	f.o.refresh_request = strdup(tpath(f.dir, "link/refresh-request"));
+	st = PJ_REFRESH_NONE;
+	assert_err(ask(&f, PJ_E_NO_KEY, "new-kid", ISS, now, &st), PJ_E_CONFIG);
+	assert_int_equal(st, PJ_REFRESH_NONE);
+	assert_int_equal(access(tpath(f.dir, "real/refresh-request"), F_OK), -1);
+	/* the parent is writable by the group, then by others */
+	free(f.o.refresh_request);
+	f.o.refresh_request = strdup(tpath(f.dir, "real/refresh-request"));
+	assert_int_equal(chmod(real, 0775), 0);
+	assert_err(ask(&f, PJ_E_NO_KEY, "new-kid", ISS, now, &st), PJ_E_CONFIG);
+	assert_int_equal(chmod(real, 0757), 0);
+	assert_err(ask(&f, PJ_E_NO_KEY, "new-kid", ISS, now, &st), PJ_E_CONFIG);
+	assert_int_equal(st, PJ_REFRESH_NONE);
+	assert_int_equal(access(tpath(f.dir, "real/refresh-request"), F_OK), -1);
+	/* the same directory made safe: the request is made */
+	assert_int_equal(chmod(real, 0755), 0);
+	assert_err(ask(&f, PJ_E_NO_KEY, "new-kid", ISS, now, &st), PJ_OK);
+	assert_int_equal(st, PJ_REFRESH_REQUESTED);
+	assert_int_equal(access(tpath(f.dir, "real/refresh-request"), F_OK), 0);
+	teardown(&f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -196,6 +237,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(requested_once_per_interval),
 		cmocka_unit_test(not_requested),
 		cmocka_unit_test(unusable_request_file),
+		cmocka_unit_test(unsafe_parent),
 	};
 
 	fx_init(argc, argv);

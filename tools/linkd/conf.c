@@ -12,6 +12,7 @@
 #include "lib/user.h"
 
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +67,7 @@ static const struct key keys[] = {
 	{ "rate_per_input", K_NUM, S(rate_per_input), 1, 100000 },
 	{ "max_links", K_NUM, S(max_links), 1, 1000000 },
 	{ "rate_slots", K_NUM, S(rate_slots), 16, 1000000 },
+	{ "rate_mails", K_NUM, S(rate_mails), 1, 10000000 },
 	{ "admin_secret_file", K_PATH, S(admin_secret_file), 0, 0 },
 	{ "admin_url", K_URL, S(admin_url), 0, 0 },
 	{ "admin_ca_file", K_PATH, S(admin_ca_file), 0, 0 },
@@ -86,7 +88,8 @@ is_uint(size_t off)
 	    off == offsetof(struct lf_conf, rate_per_client) ||
 	    off == offsetof(struct lf_conf, rate_per_input) ||
 	    off == offsetof(struct lf_conf, max_links) ||
-	    off == offsetof(struct lf_conf, rate_slots);
+	    off == offsetof(struct lf_conf, rate_slots) ||
+	    off == offsetof(struct lf_conf, rate_mails);
 }
 
 static void
@@ -102,7 +105,7 @@ defaults(struct lf_conf *c)
 	c->connection_timeout = 10;
 	c->token_ttl = 300;
 	c->link_ttl = 900;
-	c->smtp_starttls = 1;
+	c->smtp_starttls = -1;         /* by the relay, in finish() */
 	c->smtp_timeout = 30;
 	c->mail_queue = 256;
 	c->rate_window = 3600;
@@ -111,6 +114,7 @@ defaults(struct lf_conf *c)
 	c->rate_per_input = 5;
 	c->max_links = 10000;
 	c->rate_slots = 8192;
+	c->rate_mails = 1000;
 }
 
 static int
@@ -315,6 +319,71 @@ url_scheme(const char *u, const char *a, const char *b)
 	    strncmp(u, b, strlen(b)) == 0);
 }
 
+/* Whether the relay of smtp_url is this host: localhost, 127.0.0.0/8 or
+ * ::1.  The URL is taken apart by libcurl, the parser that will use it.
+ * 1 loopback, 0 not (or not parsable: the safe answer), -1 no memory. */
+static int
+relay_loopback(const char *url)
+{
+	CURLU *u;
+	char *host = NULL;
+	unsigned char a[16];
+	char v6[64];
+	size_t n;
+	int r = 0;
+
+	u = curl_url();
+	if (u == NULL)
+		return -1;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+		goto out;
+	n = strlen(host);
+	if (strcasecmp(host, "localhost") == 0)
+		r = 1;
+	else if (inet_pton(AF_INET, host, a) == 1)
+		r = a[0] == 127;
+	else if (n > 2 && n < sizeof(v6) + 2 && host[0] == '[' &&
+	    host[n - 1] == ']') {
+		memcpy(v6, host + 1, n - 2);
+		v6[n - 2] = '\0';
+		r = inet_pton(AF_INET6, v6, a) == 1 &&
+		    memcmp(a, in6addr_loopback.s6_addr, 16) == 0;
+	}
+out:
+	curl_free(host);
+	curl_url_cleanup(u);
+	return r;
+}
+
+/* STARTTLS on smtp://: the mailed link is a credential, and with smtp_user
+ * libcurl would send the password in clear when "try" finds no STARTTLS.
+ * Default "required", or "try" towards a relay on this host; "no" or
+ * "try" with smtp_user only towards this host. */
+static int
+finish_starttls(struct lf_conf *c, char *reason, size_t rlen)
+{
+	int lo;
+
+	if (strncmp(c->smtp_url, "smtps://", 8) == 0) {
+		if (c->smtp_starttls < 0)
+			c->smtp_starttls = 2;
+		return PJ_OK;
+	}
+	lo = relay_loopback(c->smtp_url);
+	if (lo < 0)
+		return PJ_E_NOMEM;
+	if (c->smtp_starttls < 0)
+		c->smtp_starttls = lo ? 1 : 2;
+	if (!lo && c->smtp_starttls < 2 && c->smtp_user != NULL)
+		return pj_reason(PJ_E_CONFIG, reason, rlen,
+		    "smtp_starttls = %s with smtp_user towards a relay that is "
+		    "not this host would send the SMTP password in clear: use "
+		    "smtp_starttls = required or smtps://",
+		    c->smtp_starttls == 0 ? "no" : "try");
+	return PJ_OK;
+}
+
 /* What must hold once the whole file is read. */
 static int
 finish(struct lf_conf *c, char *reason, size_t rlen)
@@ -323,7 +392,7 @@ finish(struct lf_conf *c, char *reason, size_t rlen)
 	    "key_file", "smtp_url", "mail_from" };
 	const char *have[6];
 	size_t i, j;
-	int tls;
+	int tls, r;
 
 	have[0] = c->base_url;
 	have[1] = c->directory;
@@ -369,6 +438,8 @@ finish(struct lf_conf *c, char *reason, size_t rlen)
 	if ((c->smtp_user == NULL) != (c->smtp_password_file == NULL))
 		return pj_reason(PJ_E_CONFIG, reason, rlen,
 		    "smtp_user and smtp_password_file go together");
+	if ((r = finish_starttls(c, reason, rlen)) != PJ_OK)
+		return r;
 	tls = c->tls_cert_file != NULL;
 	if (c->hsts < 0)
 		c->hsts = tls;

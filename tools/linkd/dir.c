@@ -184,28 +184,37 @@ reverse(const char *tmpl, const char *addr, char account[LF_ACCOUNT_MAX + 1])
 	return pj_user_name_valid(account) ? 0 : -1;
 }
 
-/* The first line that matches account: 1 and its address, or 0. */
-static int
-forward(const char *text, size_t len, const char *account,
-    char out[LF_ADDR_MAX + 1])
+/* Candidates of an address lookup that get the forward check; further
+ * matching lines are not looked at (a directory that maps one address from
+ * more than this many lines is not a sensible one). */
+#define CAND_MAX 8
+
+/* For each of the n accounts, the first line that matches it decides:
+ * ok[i] 1 and out[i] its address, or 0.  One pass over every line whatever
+ * matches: the same work either way. */
+static void
+forward_many(const char *text, size_t len, char acc[][LF_ACCOUNT_MAX + 1],
+    size_t n, char out[][LF_ADDR_MAX + 1], int *ok)
 {
 	const char *p = text, *end = text + len, *line;
 	char pat[PATTERN_MAX + 1], addr[LF_ADDR_MAX + 1];
-	int found = 0;
-	size_t n;
+	int decided[CAND_MAX] = { 0 };
+	size_t ln, i;
 
-	/* every line is read, also after a match: the same work either way */
-	while (pj_next_line(&p, end, &line, &n)) {
-		if (n == 0 || line[0] == '#' || split(line, n, pat, addr) != 0)
-			continue;
-		if (found || !pj_user_glob(pat, account))
-			continue;
-		if (expand(addr, account, out) == 0)
-			found = 1;
-		else
-			break;  /* the first matching line decides */
+	for (i = 0; i < n; i++) {
+		ok[i] = 0;
+		out[i][0] = '\0';
 	}
-	return found;
+	while (pj_next_line(&p, end, &line, &ln)) {
+		if (ln == 0 || line[0] == '#' || split(line, ln, pat, addr) != 0)
+			continue;
+		for (i = 0; i < n; i++) {
+			if (decided[i] || !pj_user_glob(pat, acc[i]))
+				continue;
+			decided[i] = 1;  /* the first matching line decides */
+			ok[i] = expand(addr, acc[i], out[i]) == 0;
+		}
+	}
 }
 
 int
@@ -214,46 +223,58 @@ lf_dir_lookup(const char *text, size_t len, const char *who,
 {
 	const char *p = text, *end = text + len, *line;
 	char pat[PATTERN_MAX + 1], tmpl[LF_ADDR_MAX + 1];
-	char cand[LF_ACCOUNT_MAX + 1], got[LF_ADDR_MAX + 1];
-	int found = 0;
-	size_t n;
+	char cand[CAND_MAX][LF_ACCOUNT_MAX + 1], got[CAND_MAX][LF_ADDR_MAX + 1];
+	int ok[CAND_MAX], found = 0;
+	size_t n, i, nc = 0;
 
 	account[0] = '\0';
 	addr[0] = '\0';
+	memset(cand, 0, sizeof(cand));
 	if (strchr(who, '@') == NULL) {
-		if (!pj_user_name_valid(who))
-			who = "";       /* still read the file */
-		found = forward(text, len, who, got) && who[0] != '\0';
+		if (pj_user_name_valid(who))
+			memcpy(cand[0], who, strlen(who) + 1);
+		/* else "": still read the file */
+		forward_many(text, len, cand, 1, got, ok);
+		found = ok[0] && cand[0][0] != '\0';
 		if (found) {
-			memcpy(account, who, strlen(who) + 1);
-			memcpy(addr, got, strlen(got) + 1);
+			memcpy(account, cand[0], strlen(cand[0]) + 1);
+			memcpy(addr, got[0], strlen(got[0]) + 1);
 		}
-		return found;
+		goto out;
 	}
 	if (!lf_addr_valid(who))
 		who = "";
+	/* every line is read, then one forward pass for the candidates (at
+	 * least one, "" when none): a known and an unknown address cost the
+	 * same passes over the directory */
 	while (pj_next_line(&p, end, &line, &n)) {
 		if (n == 0 || line[0] == '#' || split(line, n, pat, tmpl) != 0)
 			continue;
-		if (found || who[0] == '\0')
+		if (nc == CAND_MAX || who[0] == '\0')
 			continue;
 		if (strstr(tmpl, "%s") == NULL) {
 			/* a literal address: the pattern must be a plain name */
 			if (strcasecmp(tmpl, who) != 0 || strpbrk(pat, "*?") != NULL ||
 			    !pj_user_name_valid(pat))
 				continue;
-			memcpy(cand, pat, strlen(pat) + 1);
-		} else if (reverse(tmpl, who, cand) != 0 ||
-		    !pj_user_glob(pat, cand))
+			memcpy(cand[nc], pat, strlen(pat) + 1);
+		} else if (reverse(tmpl, who, cand[nc]) != 0 ||
+		    !pj_user_glob(pat, cand[nc])) {
+			cand[nc][0] = '\0';
 			continue;
-		/* the address must be the one a link for cand goes to (an
-		 * earlier line may send cand's links elsewhere) */
-		if (forward(text, len, cand, got) && strcasecmp(got, who) == 0) {
-			memcpy(account, cand, strlen(cand) + 1);
-			memcpy(addr, got, strlen(got) + 1);
+		}
+		nc++;
+	}
+	forward_many(text, len, cand, nc > 0 ? nc : 1, got, ok);
+	/* the address must be the one a link for the candidate goes to (an
+	 * earlier line may send its links elsewhere); the first line wins */
+	for (i = 0; i < nc && !found; i++)
+		if (ok[i] && strcasecmp(got[i], who) == 0) {
+			memcpy(account, cand[i], strlen(cand[i]) + 1);
+			memcpy(addr, got[i], strlen(got[i]) + 1);
 			found = 1;
 		}
-	}
+out:
 	return found;
 }
 

@@ -152,19 +152,44 @@ hash8(const unsigned char hash[LF_HASH_BYTES], char out[17])
 
 /* ------------------------------------------------------------ answers */
 
+/* The copy of a body that libmicrohttpd sends: wiped when it is done with
+ * it (a token page holds a token). */
+struct wiped {
+	size_t len;
+	char data[];
+};
+
+static void
+wiped_free(void *cls)
+{
+	struct wiped *w = cls;
+
+	sodium_memzero(w->data, w->len);
+	free(w);
+}
+
 static enum MHD_Result
 send_answer(struct lf_server *s, struct MHD_Connection *conn,
     unsigned int status, const char *type, const char *body, size_t len,
     const char *set_cookie)
 {
 	struct MHD_Response *resp;
+	struct wiped *w;
 	enum MHD_Result ret;
 	char hsts[64];
 
-	resp = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body,
-	    MHD_RESPMEM_MUST_COPY);
-	if (resp == NULL)
+	w = malloc(sizeof(*w) + len + 1);
+	if (w == NULL)
 		return MHD_NO;
+	w->len = len;
+	memcpy(w->data, body, len);
+	/* available since libmicrohttpd 0.9.73 (Debian 12: 0.9.75) */
+	resp = MHD_create_response_from_buffer_with_free_callback_cls(len,
+	    w->data, wiped_free, w);
+	if (resp == NULL) {
+		wiped_free(w);
+		return MHD_NO;
+	}
 	if (MHD_add_response_header(resp, "Content-Type", type) != MHD_YES ||
 	    MHD_add_response_header(resp, "Content-Security-Policy", csp) != MHD_YES ||
 	    MHD_add_response_header(resp, "X-Frame-Options", "DENY") != MHD_YES ||
@@ -391,18 +416,19 @@ link_url(const struct lf_conf *c, const char *id, char *out, size_t len)
 }
 
 /* A link for account (found in the directory at addr): kept and mailed.
- * The same calls are made for an unknown account (found = 0), with their
- * results thrown away, so that both answers take the same work.
+ * The same calls are made for an unknown account (found = 0) and for every
+ * refusal below, with keep = 0 so that nothing is kept or sent: the
+ * answer takes the same work whether or not the account is known.
  * Returns the outcome word for the audit line. */
 static const char *
 issue(struct lf_server *s, const struct lf_kind *k, int found,
     const char *account, const char *addr, struct audit *a)
 {
-	char id[LF_ID_LEN + 1], url[2048], key[LF_ACCOUNT_MAX + 16];
+	char id[LF_ID_LEN + 1], url[2048], key[LF_ACCOUNT_MAX + 16], h8[17];
 	unsigned char hash[LF_HASH_BYTES];
 	struct lf_mail m;
 	time_t now = time(NULL);
-	int allowed, built;
+	int allowed, built, global, stored, pushed, keep;
 	const char *outcome;
 
 	lf_id_new(id, hash);
@@ -414,33 +440,51 @@ issue(struct lf_server *s, const struct lf_kind *k, int found,
 	    &m) == 0;
 	sodium_memzero(id, sizeof(id));
 	sodium_memzero(url, sizeof(url));
-	if (!found) {
+	keep = found && allowed && built;
+	global = lf_rate_global(&s->store, s->c->rate_mails, keep, now);
+	keep = keep && global;
+	stored = lf_store_add(&s->store, hash, found ? account : "nobody",
+	    (size_t)(k - s->c->kinds), now, s->c->link_ttl, keep) == 0;
+	keep = keep && stored;
+	hash8(hash, h8);
+	memcpy(m.link_hash8, h8, sizeof(m.link_hash8));
+	pushed = lf_mailer_push(&s->mailer, &m, keep) == 0;
+	if (!found)
 		outcome = "unknown";
-		goto out;
-	}
-	if (!allowed) {
+	else if (!allowed)
 		outcome = "account-rate-limited";
-		goto out;
-	}
-	if (!built) {
+	else if (!built)
 		outcome = "mail-unfit";
-		goto out;
-	}
-	if (lf_store_add(&s->store, hash, account, (size_t)(k - s->c->kinds),
-	    now, s->c->link_ttl) != 0) {
+	else if (!global)
+		outcome = "service-rate-limited";
+	else if (!stored)
 		outcome = "store-full";
-		goto out;
+	else {
+		memcpy(a->link, h8, sizeof(h8));
+		outcome = pushed ? "queued" : "mail-queue-full";
 	}
-	hash8(hash, a->link);
-	memcpy(m.link_hash8, a->link, sizeof(m.link_hash8));
-	if (lf_mailer_push(&s->mailer, &m) != 0) {
-		outcome = "mail-queue-full";
-		goto out;
-	}
-	outcome = "queued";
-out:
 	lf_mail_clear(&m);
+	sodium_memzero(h8, sizeof(h8));
 	return outcome;
+}
+
+/* The rate-limit key of a client: its IPv4 address, or the /64 of its IPv6
+ * address (one host usually has a whole /64 to pick addresses from). */
+static void
+client_key(const char *client, char *key, size_t len)
+{
+	struct in6_addr a6;
+	char net[INET6_ADDRSTRLEN];
+
+	if (inet_pton(AF_INET6, client, &a6) == 1 &&
+	    !IN6_IS_ADDR_V4MAPPED(&a6)) {
+		memset(a6.s6_addr + 8, 0, 8);
+		if (inet_ntop(AF_INET6, &a6, net, sizeof(net)) != NULL) {
+			(void)snprintf(key, len, "client:%s/64", net);
+			return;
+		}
+	}
+	(void)snprintf(key, len, "client:%s", client);
 }
 
 /* The kind the form means when it names none: the first it offers. */
@@ -497,7 +541,7 @@ request_post(struct lf_server *s, struct MHD_Connection *conn,
 		return simple_page(s, conn, a->status, "", "Bad request",
 		    "Enter an account name or an e-mail address.", NULL, NULL);
 	}
-	(void)snprintf(key, sizeof(key), "client:%s", a->client);
+	client_key(a->client, key, sizeof(key));
 	if (!lf_rate_allow(&s->store, key, s->c->rate_per_client, now)) {
 		a->outcome = "client-rate-limited";
 		a->status = MHD_HTTP_TOO_MANY_REQUESTS;

@@ -77,7 +77,7 @@ struct lf_conf {
 	/* limits */
 	long long rate_window;
 	unsigned int rate_per_account, rate_per_client, rate_per_input;
-	unsigned int max_links, rate_slots;
+	unsigned int max_links, rate_slots, rate_mails;
 	/* administration */
 	char *admin_secret_file;
 	char *admin_url;        /* what `send` talks to; default from listen */
@@ -207,6 +207,8 @@ struct lf_store {
 	struct lf_rate *rates;
 	size_t nrates;
 	long long window;
+	time_t mail_start;      /* lf_rate_global: one window for all */
+	unsigned int mail_count;
 };
 
 int lf_store_init(struct lf_store *s, size_t maxlinks, size_t rate_slots,
@@ -217,9 +219,10 @@ int lf_id_valid(const char *s);
 /* A new random id (NUL-terminated) and its hash. */
 void lf_id_new(char id[LF_ID_LEN + 1], unsigned char hash[LF_HASH_BYTES]);
 void lf_id_hash(const char *id, unsigned char hash[LF_HASH_BYTES]);
-/* Keep a link.  0, or -1 when the store is full of live links. */
+/* Keep a link.  0, or -1 when the store is full of live links.  keep = 0
+ * does the same work and keeps nothing (an unknown account's twin). */
 int lf_store_add(struct lf_store *s, const unsigned char hash[LF_HASH_BYTES],
-    const char *account, size_t kind, time_t now, long long ttl);
+    const char *account, size_t kind, time_t now, long long ttl, int keep);
 /* What the link is (a copy into *out when known). */
 enum lf_link_state lf_store_peek(struct lf_store *s,
     const unsigned char hash[LF_HASH_BYTES], time_t now, struct lf_link *out);
@@ -232,6 +235,11 @@ void lf_store_untake(struct lf_store *s, const unsigned char hash[LF_HASH_BYTES]
 /* Count one event for key (any bytes; "client:" / "account:" prefixes keep
  * the families apart) in the current window: 1 if it is within limit. */
 int lf_rate_allow(struct lf_store *s, const char *key, unsigned int limit,
+    time_t now);
+/* The cap on mails of the whole service in the current window (rate_mails):
+ * 1 if one more is within limit, counted only if count is non-zero (an
+ * unknown account makes the same call without counting). */
+int lf_rate_global(struct lf_store *s, unsigned int limit, int count,
     time_t now);
 
 /* ------------------------------------------------------------ mail.c */
@@ -269,8 +277,9 @@ struct lf_mailer {
 int lf_mailer_start(struct lf_mailer *q, const struct lf_conf *c)
 	__attribute__((warn_unused_result));
 /* Queue m (taken over: *m is emptied).  0, or -1 when the queue is full
- * (m is then cleared). */
-int lf_mailer_push(struct lf_mailer *q, struct lf_mail *m);
+ * (m is then cleared).  keep = 0 does the same work and queues nothing
+ * (m is cleared): the twin of a push for an unknown account. */
+int lf_mailer_push(struct lf_mailer *q, struct lf_mail *m, int keep);
 /* Send what is queued, then stop the thread. */
 void lf_mailer_stop(struct lf_mailer *q);
 

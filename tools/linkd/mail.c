@@ -286,21 +286,27 @@ lf_mailer_start(struct lf_mailer *q, const struct lf_conf *c)
 }
 
 int
-lf_mailer_push(struct lf_mailer *q, struct lf_mail *m)
+lf_mailer_push(struct lf_mailer *q, struct lf_mail *m, int keep)
 {
+	struct lf_mail scratch;
 	int r = -1;
 
+	memset(&scratch, 0, sizeof(scratch));
 	pthread_mutex_lock(&q->lock);
 	if (q->count < q->cap && !q->stop) {
-		q->queue[(q->head + q->count) % q->cap] = *m; /* transferred */
+		if (keep) {
+			q->queue[(q->head + q->count) % q->cap] = *m; /* transferred */
+			q->count++;
+			pthread_cond_signal(&q->cond);
+		} else
+			scratch = *m;   /* the same copy, then thrown away */
 		memset(m, 0, sizeof(*m));
-		q->count++;
-		pthread_cond_signal(&q->cond);
 		r = 0;
 	}
 	pthread_mutex_unlock(&q->lock);
 	if (r != 0)
 		lf_mail_clear(m);
+	lf_mail_clear(&scratch);
 	return r;
 }
 

@@ -62,6 +62,9 @@ check(const struct lf_conf *c)
 		return EXIT_FAIL;
 	}
 	lf_minter_free(&m);
+	printf("pamjwt-linkd: smtp: %s\n", strncmp(c->smtp_url, "smtps://", 8) == 0 ?
+	    "TLS (smtps)" : c->smtp_starttls == 2 ? "STARTTLS required" :
+	    c->smtp_starttls == 1 ? "STARTTLS try" : "no STARTTLS");
 	printf("pamjwt-linkd: %s: configuration, directory and key are usable\n",
 	    c->path);
 	return EXIT_OK;
@@ -115,7 +118,7 @@ send_link(const struct lf_conf *c, const char *account, const char *kind)
 {
 	char reason[LF_REASON_MAX] = "", url[1200], *secret = NULL;
 	char *auth = NULL, *body = NULL, *ea = NULL, *ek = NULL;
-	struct curl_slist *hdrs = NULL;
+	struct curl_slist *hdrs = NULL, *hp;
 	struct answer ans;
 	size_t slen = 0, n;
 	long status = 0;
@@ -200,6 +203,10 @@ out:
 	free(body);
 	curl_free(ea);
 	curl_free(ek);
+	/* curl_slist_append copied the bearer header: wipe that copy too */
+	for (hp = hdrs; hp != NULL; hp = hp->next)
+		if (hp->data != NULL)
+			sodium_memzero(hp->data, strlen(hp->data));
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(h);
 	pj_file_free(secret, slen);

@@ -97,9 +97,9 @@ prune(struct lf_store *s, time_t now)
 
 int
 lf_store_add(struct lf_store *s, const unsigned char hash[LF_HASH_BYTES],
-    const char *account, size_t kind, time_t now, long long ttl)
+    const char *account, size_t kind, time_t now, long long ttl, int keep)
 {
-	struct lf_link *l;
+	struct lf_link *l, scratch;
 	int r = -1;
 
 	pthread_mutex_lock(&s->lock);
@@ -107,13 +107,15 @@ lf_store_add(struct lf_store *s, const unsigned char hash[LF_HASH_BYTES],
 		prune(s, now);
 	if (s->nlinks == s->maxlinks)
 		goto out;
-	l = &s->links[s->nlinks++];
+	l = keep ? &s->links[s->nlinks++] : &scratch;
 	memset(l, 0, sizeof(*l));
 	memcpy(l->hash, hash, LF_HASH_BYTES);
 	(void)snprintf(l->account, sizeof(l->account), "%s", account);
 	l->kind = kind;
 	l->created = now;
 	l->expires = now + (time_t)ttl;
+	if (!keep)
+		sodium_memzero(&scratch, sizeof(scratch));
 	r = 0;
 out:
 	pthread_mutex_unlock(&s->lock);
@@ -192,12 +194,17 @@ lf_store_untake(struct lf_store *s, const unsigned char hash[LF_HASH_BYTES])
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* A table full of live windows refuses a new key instead of evicting one:
+ * evicting would reset that key's counter (the slot whose window began
+ * earliest is the one an attacker has just used up), so filling the table
+ * with other inputs would give a victim's account a fresh allowance.  Full
+ * means refuse until windows expire; the table is sized by rate_slots. */
 int
 lf_rate_allow(struct lf_store *s, const char *key, unsigned int limit,
     time_t now)
 {
 	unsigned char k[16];
-	struct lf_rate *slot = NULL, *oldest = NULL;
+	struct lf_rate *slot = NULL, *spare = NULL;
 	size_t i;
 	int ok;
 
@@ -207,31 +214,25 @@ lf_rate_allow(struct lf_store *s, const char *key, unsigned int limit,
 	pthread_mutex_lock(&s->lock);
 	for (i = 0; i < s->nrates; i++) {
 		struct lf_rate *r = &s->rates[i];
+		int live = r->count != 0 && now - r->start < s->window;
 
 		if (r->count != 0 && memcmp(r->key, k, sizeof(k)) == 0) {
 			slot = r;
 			break;
 		}
-		/* a free or stale slot first, else the oldest window */
-		if (r->count == 0 || now - r->start >= s->window) {
-			if (oldest == NULL || (oldest->count != 0 &&
-			    now - oldest->start < s->window))
-				oldest = r;
-		} else if (oldest == NULL || (oldest->count != 0 &&
-		    now - oldest->start < s->window && r->start < oldest->start))
-			oldest = r;
+		if (!live && spare == NULL)
+			spare = r;      /* free, or its window is over */
 	}
 	if (slot != NULL && now - slot->start >= s->window) {
 		slot->start = now;
 		slot->count = 0;
 	}
-	if (slot == NULL && oldest == NULL) {
+	if (slot == NULL && spare == NULL) {
 		pthread_mutex_unlock(&s->lock);
-		return 0;       /* no table at all: refuse */
+		return 0;       /* full of live windows: refuse */
 	}
 	if (slot == NULL) {
-		/* a free slot, or the one whose window began longest ago */
-		slot = oldest;
+		slot = spare;
 		memcpy(slot->key, k, sizeof(k));
 		slot->start = now;
 		slot->count = 0;
@@ -239,6 +240,23 @@ lf_rate_allow(struct lf_store *s, const char *key, unsigned int limit,
 	ok = slot->count < limit;
 	if (ok)
 		slot->count++;
+	pthread_mutex_unlock(&s->lock);
+	return ok;
+}
+
+int
+lf_rate_global(struct lf_store *s, unsigned int limit, int count, time_t now)
+{
+	int ok;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->mail_count == 0 || now - s->mail_start >= s->window) {
+		s->mail_start = now;
+		s->mail_count = 0;
+	}
+	ok = s->mail_count < limit;
+	if (ok && count)
+		s->mail_count++;
 	pthread_mutex_unlock(&s->lock);
 	return ok;
 }
