@@ -42,6 +42,11 @@ struct pj_revoke_token {
 	size_t iss_len, jti_len, sub_len, kid_len;
 	long long iat;
 	int has_iat;
+	/* the kid of the key that verified the signature (NULL: a key
+	 * without kid); a kid entry matches it as well as the header's kid,
+	 * since a token without kid may be verified by a keyed key */
+	const char *key_kid;
+	size_t key_kid_len;
 };
 
 /* Parse the whole text (len bytes); for each entry call cb(ctx, e) (e's
@@ -62,16 +67,20 @@ int pj_revoke_matches(const struct pj_revoke_entry *e,
 int pj_revoke_format(const struct pj_revoke_entry *e, char **line)
     __attribute__((warn_unused_result));
 
-/* The token's facts from verified claims and the header's kid (may be
- * NULL).  Pointers borrow from claims. */
+/* The token's facts from verified claims, the header's kid and the kid of
+ * the key that verified it (each may be NULL).  Pointers borrow from
+ * claims and the arguments. */
 void pj_revoke_token_from(json_t *claims, const char *kid,
-    struct pj_revoke_token *t);
+    const char *key_kid, struct pj_revoke_token *t);
 
 /* The module's check: revoked_file (if set), then Redis (if replay_cache
- * is a Redis URL).  PJ_OK (not revoked), PJ_E_REVOKED, PJ_E_KEY (file
+ * is a Redis URL).  kid is the header's, key_kid that of the key that
+ * verified the signature (pj_jws.key_kid); a kid entry naming either
+ * revokes.  PJ_OK (not revoked), PJ_E_REVOKED, PJ_E_KEY (file
  * missing, unsafe or malformed), PJ_E_STORE (Redis unusable). */
 int pj_revoke_check(const struct pj_options *o, json_t *claims,
-    const char *kid, long long now, char *reason, size_t rlen)
+    const char *kid, const char *key_kid, long long now, char *reason,
+    size_t rlen)
     __attribute__((warn_unused_result));
 
 #endif

@@ -48,6 +48,8 @@ What is covered:
              token right after (jti, sub before T, kid); unrevoke lets it
              in again; pamjwt verify --dry-run reads the revocations and
              records nothing
+  keykid     a JWKS whose one key has kid K: a token without kid that K
+             verifies is refused once K is revoked (file and Redis)
   sshd       (root) two hosts that are two network namespaces, each with
              its own sshd on 127.0.0.1:2222 and PAM service, in a private
              mount namespace (overlays on /etc, /var/log, /var/lib,
@@ -1024,6 +1026,51 @@ class Suite:
         self.ok("redisrev: pamjwt revoke with Redis down: exit 1", rc == 1,
                 out)
 
+    # ---- keykid: a kid revocation names the key that verified ----------
+    def t_keykid(self):
+        """Issue 18 F1: a token WITHOUT kid is verified by the set's one
+        key that fits its alg, even when that key has a kid; revoking that
+        kid must refuse it (revoked_file and Redis)."""
+        import base64
+        k = base64.urlsafe_b64encode(self.secret).rstrip(b"=").decode()
+        jwks = pjtest.write(self.p("kk.jwks"), (
+            '{"keys":[{"kty":"oct","kid":"k-jwks","alg":"HS256","k":"%s"}]}'
+            % k).encode(), 0o600)
+        d = self.p("kkdir")
+        os.mkdir(d, 0o755)
+        rf = pjtest.write(os.path.join(d, "revoked"), "", 0o644)
+
+        def jhost(name, lines):
+            conf = pjtest.write(self.p("%s.conf" % name), "jwks_file = %s\n%s\n"
+                                % (jwks, "\n".join(lines)), 0o644)
+            with open(os.path.join(self.pamd, name), "w") as f:
+                f.write("auth required %s config=%s\n" % (self.module, conf))
+            return name
+        h = jhost("kk-file", ["revoked_file = %s" % rf])
+        self.ok("keykid: a token without kid, verified by JWKS key k-jwks: "
+                "PAM_SUCCESS", self.auth(h, self.token()) == "PAM_SUCCESS")
+        rc, out = self.pamjwt("revoke", "--file", rf, "--kid", "k-jwks")
+        res, logs, _ = self.auth_logged(h, self.token())
+        self.ok("keykid: k-jwks revoked in revoked_file: a token without kid "
+                "signed by it PAM_AUTH_ERR ('its key id (kid) is revoked')",
+                rc == 0 and res == "PAM_AUTH_ERR" and len(logs) == 1 and
+                "kid) is revoked" in logs[0], out + repr(logs))
+        r = self.start_redis("keykid")
+        auth = pjtest.write(self.p("auth-kk-revoker"), "revoker %s\n" %
+                            r.revoker_password, 0o600)
+        url = "redis://127.0.0.1:%d/3" % r.port
+        h2 = jhost("kk-redis", [
+            "replay_cache = %s" % url,
+            "redis_auth_file = %s" % r.auth_file(self.p("auth-kk"))])
+        self.ok("keykid: Redis host, nothing revoked: PAM_SUCCESS",
+                self.auth(h2, self.token()) == "PAM_SUCCESS")
+        rc, out = self.pamjwt("revoke", "--redis", url, "--auth-file", auth,
+                              "--kid", "k-jwks")
+        self.ok("keykid: k-jwks revoked in Redis: a token without kid signed "
+                "by it PAM_AUTH_ERR", rc == 0 and self.auth(h2, self.token())
+                == "PAM_AUTH_ERR", out)
+        r.stop()
+
     # ---- sshd: two hosts, each a network namespace with its own sshd -----
     def t_sshd(self):
         need = ("/usr/sbin/sshd", "/usr/bin/ssh", "/usr/bin/ssh-keygen",
@@ -1195,7 +1242,7 @@ class Suite:
     def run(self):
         for part in ("store", "race", "down", "stall", "auth", "protocol",
                      "unix",
-                     "tunnel", "revoke", "redisrev", "sshd"):
+                     "tunnel", "revoke", "redisrev", "keykid", "sshd"):
             if self.filter is not None and not self.filter.search(part):
                 continue
             t0 = time.monotonic()

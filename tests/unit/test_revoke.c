@@ -135,7 +135,7 @@ matching(void **state)
 {
 	struct pj_revoke_entry e = { PJ_REVOKE_JTI, 0, "iss", 3, "j1", 2, 0, 1 };
 	struct pj_revoke_token t = { "iss", "j1", "alice", NULL, 3, 2, 5, 0, 0,
-		0 };
+		0, NULL, 0 };
 
 	(void)state;
 	assert_int_equal(pj_revoke_matches(&e, &t, 100), 1);
@@ -176,6 +176,18 @@ matching(void **state)
 	t.kid = "k1";
 	t.kid_len = 2;
 	assert_int_equal(pj_revoke_matches(&e, &t, 100), 1);
+	/* the key that verified counts, whatever the header says (issue 18
+	 * F1: a token without kid verified by the revoked key) */
+	t.kid = NULL;
+	t.kid_len = 0;
+	t.key_kid = "k1";
+	t.key_kid_len = 2;
+	assert_int_equal(pj_revoke_matches(&e, &t, 100), 1);
+	t.kid = "other";
+	t.kid_len = 5;
+	assert_int_equal(pj_revoke_matches(&e, &t, 100), 1);
+	t.key_kid = "k2";
+	assert_int_equal(pj_revoke_matches(&e, &t, 100), 0);
 }
 
 static void
@@ -219,14 +231,21 @@ check_file(void **state)
 	o.replay_cache = "/nonexistent";
 	claims = json_pack("{s:s, s:s, s:s, s:I}", "iss", "https://i", "jti", "j",
 	    "sub", "alice", "iat", (json_int_t)5);
-	assert_int_equal(pj_revoke_check(&o, claims, "fine", 10, reason,
+	assert_int_equal(pj_revoke_check(&o, claims, "fine", NULL, 10, reason,
 	    sizeof(reason)), PJ_OK);
-	assert_int_equal(pj_revoke_check(&o, claims, "leaked", 10, reason,
+	assert_int_equal(pj_revoke_check(&o, claims, "leaked", NULL, 10, reason,
 	    sizeof(reason)), PJ_E_REVOKED);
 	assert_non_null(strstr(reason, "line 1"));
+	/* no kid in the header, but verified by the revoked key */
+	reason[0] = '\0';
+	assert_int_equal(pj_revoke_check(&o, claims, NULL, "leaked", 10, reason,
+	    sizeof(reason)), PJ_E_REVOKED);
+	assert_non_null(strstr(reason, "line 1"));
+	assert_int_equal(pj_revoke_check(&o, claims, NULL, "fine", 10, reason,
+	    sizeof(reason)), PJ_OK);
 	json_object_set_new(claims, "jti", json_string("used"));
 	reason[0] = '\0';
-	assert_int_equal(pj_revoke_check(&o, claims, NULL, 10, reason,
+	assert_int_equal(pj_revoke_check(&o, claims, NULL, NULL, 10, reason,
 	    sizeof(reason)), PJ_E_REVOKED);
 	assert_non_null(strstr(reason, "line 2"));
 	/* a damaged line after the match still fails closed */
@@ -234,16 +253,16 @@ check_file(void **state)
 	fputs("garbage\n", f);
 	fclose(f);
 	reason[0] = '\0';
-	assert_int_equal(pj_revoke_check(&o, claims, NULL, 10, reason,
+	assert_int_equal(pj_revoke_check(&o, claims, NULL, NULL, 10, reason,
 	    sizeof(reason)), PJ_E_KEY);
 	/* group-writable, missing */
 	f = fopen(path, "w");
 	fclose(f);
 	chmod(path, 0664);
-	assert_int_equal(pj_revoke_check(&o, claims, NULL, 10, reason,
+	assert_int_equal(pj_revoke_check(&o, claims, NULL, NULL, 10, reason,
 	    sizeof(reason)), PJ_E_KEY);
 	unlink(path);
-	assert_int_equal(pj_revoke_check(&o, claims, NULL, 10, reason,
+	assert_int_equal(pj_revoke_check(&o, claims, NULL, NULL, 10, reason,
 	    sizeof(reason)), PJ_E_KEY);
 	rmdir(dir);
 	json_decref(claims);
