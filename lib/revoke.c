@@ -7,7 +7,8 @@
  *   kid UNTIL KID              every token verified by the key with that
  *                              kid, or whose header names it
  * UNTIL (seconds since the epoch, 0 for never) is when the entry stops
- * mattering: the module skips it after that and `pamjwt revoke` drops it.
+ * mattering: `pamjwt revoke` drops it after that; the module skips it
+ * after that only for a token whose exp + PJ_LEEWAY_MAX <= UNTIL.
  * Values are percent-encoded: a byte outside '!'..'~', and '%', is %XX.
  * Blank lines and lines beginning with '#' are comments.  Anything else is
  * an error, and so is a last line without its "\n" (a cut file): the
@@ -208,7 +209,11 @@ int
 pj_revoke_matches(const struct pj_revoke_entry *e,
     const struct pj_revoke_token *t, long long now)
 {
-	if (e->until != 0 && e->until < now)
+	/* a lapsed entry is skipped only for a token that has expired by
+	 * then (with the largest leeway): nothing ties UNTIL to the lifetime
+	 * of the tokens it names (issue 18 F2) */
+	if (e->until != 0 && e->until < now && t->has_exp &&
+	    t->exp <= e->until - PJ_LEEWAY_MAX)
 		return 0;
 	switch (e->type) {
 	case PJ_REVOKE_JTI:
@@ -298,6 +303,8 @@ pj_revoke_token_from(json_t *claims, const char *kid, const char *key_kid,
 	str_of(claims, "sub", &t->sub, &t->sub_len);
 	t->has_iat = pj_claims_numeric(json_object_get(claims, "iat"),
 	    &t->iat) == 0;
+	t->has_exp = pj_claims_numeric(json_object_get(claims, "exp"),
+	    &t->exp) == 0;
 	if (kid != NULL) {
 		t->kid = kid;
 		t->kid_len = strlen(kid);

@@ -12,9 +12,6 @@ struct pj_options;
 
 #define PJ_REVOKE_FILE_MAX (8 * 1024 * 1024)
 #define PJ_REVOKE_LINE_MAX 8192
-/* how long an entry is kept when the tool is not told: the longest token
- * lifetime a fleet is assumed to accept (pamjwt(1) revoke --max-ttl) */
-#define PJ_REVOKE_DEFAULT_MAX_TTL (366LL * 86400)
 
 enum pj_revoke_type {
 	PJ_REVOKE_JTI,   /* "jti UNTIL ISS JTI": one token */
@@ -24,7 +21,8 @@ enum pj_revoke_type {
 
 /* One entry.  a is ISS (jti, sub) or KID; b is JTI or SUB (NULL for kid).
  * Values are bytes (may hold any byte, NUL too): use the lengths.  until
- * is when the entry stops mattering (seconds since the epoch; 0 never). */
+ * is when the entry stops mattering (seconds since the epoch; 0 never):
+ * see pj_revoke_matches for what the module makes of it. */
 struct pj_revoke_entry {
 	enum pj_revoke_type type;
 	long long until;
@@ -47,6 +45,8 @@ struct pj_revoke_token {
 	 * since a token without kid may be verified by a keyed key */
 	const char *key_kid;
 	size_t key_kid_len;
+	long long exp;
+	int has_exp;
 };
 
 /* Parse the whole text (len bytes); for each entry call cb(ctx, e) (e's
@@ -58,7 +58,10 @@ int pj_revoke_parse(const char *text, size_t len, const char *name,
     int err_code, int (*cb)(void *ctx, const struct pj_revoke_entry *e),
     void *ctx, char *reason, size_t rlen) __attribute__((warn_unused_result));
 
-/* 1 if e revokes t (and has not expired at now), else 0. */
+/* 1 if e revokes t, else 0.  An entry whose UNTIL has passed at now still
+ * revokes, unless t has an exp with exp + PJ_LEEWAY_MAX <= UNTIL (then no
+ * host can accept t anyway): a lapsed entry never lets a token in again,
+ * whatever lifetime the issuer gave it. */
 int pj_revoke_matches(const struct pj_revoke_entry *e,
     const struct pj_revoke_token *t, long long now);
 

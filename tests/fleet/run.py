@@ -40,8 +40,9 @@ What is covered:
              Redis
   revoke     revoked_file: a revoked jti, a subject revoked before T (older
              refused, newer accepted, no iat refused), a revoked kid
-             (another kid accepted), unrevoke, expired entries dropped by
-             the tool, 16 concurrent revokes all kept, owner and mode
+             (another kid accepted), unrevoke, entries kept forever by
+             default, lapsed entries still refusing (a 3-year token revoked
+             by sub) and dropped by the tool, 16 concurrent revokes all kept, owner and mode
              kept; missing, corrupt (garbage, cut last line, bad
              encoding), unsafe (group-writable) file: PAM_AUTHINFO_UNAVAIL
   redisrev   `pamjwt revoke --redis` on host 1's side: host 2 refuses the
@@ -858,19 +859,34 @@ class Suite:
         self.ok("revoke: the file holds the jti and the sub entry, nothing "
                 "else", len(lines) == 2 and lines[0].startswith("jti ") and
                 lines[1].startswith("sub "), text)
-        # expired entries are dropped by the next rewrite
+        self.ok("revoke: without --exp, --max-ttl or --until both are kept "
+                "forever (UNTIL 0)", len(lines) == 2 and
+                lines[0].split(" ")[1] == "0" and
+                lines[1].split(" ")[1] == "0", text)
+        # lapsed entries still refuse every token that could be accepted
+        # (issue 18 F2); the next rewrite drops them
+        year = 366 * 86400
         with open(rf, "a") as f:
-            f.write("jti %d %s stale\nkid %d old-key\n" % (now - 10, ISS,
-                                                         now - 10))
-        self.ok("revoke: expired entries in the file are ignored",
-                self.auth(h, self.token(jti="stale")) == "PAM_SUCCESS" and
-                self.auth(h, self.token(kid="old-key")) == "PAM_SUCCESS")
+            f.write("jti %d %s stale\nkid %d old-key\nsub %d %s bob %d\n" %
+                    (now - 10, ISS, now - 10, now - 10, ISS, now - 20))
+        self.ok("revoke: lapsed entries still apply to tokens whose exp + "
+                "86400 is after them: PAM_AUTH_ERR",
+                self.auth(h, self.token(jti="stale")) == "PAM_AUTH_ERR" and
+                self.auth(h, self.token(kid="old-key")) == "PAM_AUTH_ERR")
+        self.ok("revoke: a 3-year token of a subject revoked by a lapsed sub "
+                "entry: PAM_AUTH_ERR", self.auth(h, self.token(
+                    sub="bob", iat=now - 100, exp=now + 3 * year), "bob") ==
+                "PAM_AUTH_ERR")
+        self.ok("revoke: ... a token of that subject issued after: "
+                "PAM_SUCCESS", self.auth(h, self.token(
+                    sub="bob", exp=now + 3 * year), "bob") == "PAM_SUCCESS")
         rc, out = self.pamjwt("revoke", "--file", rf, "--iss", ISS, "--jti",
                               "x1", "--exp", str(now + 60))
         text = open(rf).read()
-        self.ok("revoke: the next revoke drops them (2 expired dropped); "
+        self.ok("revoke: the next revoke drops them (3 expired dropped); "
                 "--exp sets UNTIL to exp + 86400",
-                rc == 0 and "stale" not in text and "old-key" not in text and
+                rc == 0 and "3 expired dropped" in out and
+                "stale" not in text and "old-key" not in text and
                 "jti %d %s x1\n" % (now + 60 + LEEWAY_MAX,
                                     ISS.replace("%", "%25")) in text, out)
         # owner and mode kept, concurrent revokes all kept
@@ -988,9 +1004,16 @@ class Suite:
                 "PAM_AUTH_ERR", out)
         key = redis_key("pam_jwt:", "s", ISS, "alice")
         pttl = int(r.cli("-n", "3", "PTTL", key) or -2)
-        self.ok("redisrev: the sub key expires (T + 366 days + 86400)",
-                pttl > 0 and r.cli("-n", "3", "GET", key) == str(now - 50),
+        self.ok("redisrev: the sub key never expires by default (PTTL -1)",
+                pttl == -1 and r.cli("-n", "3", "GET", key) == str(now - 50),
                 repr(pttl))
+        rc, out = revoke("--iss", ISS, "--sub", "bob", "--before",
+                         str(now), "--max-ttl", "3600")
+        key = redis_key("pam_jwt:", "s", ISS, "bob")
+        pttl = int(r.cli("-n", "3", "PTTL", key) or -2)
+        self.ok("redisrev: with --max-ttl 3600 the sub key expires at T + "
+                "3600 + 86400", rc == 0 and 0 < pttl <= (3600 + 86400) * 1000
+                and pttl > (3600 + 86400 - 120) * 1000, repr(pttl) + out)
         rc, out = revoke("--kid", "k-leaked")
         self.ok("redisrev: kid revoked: host 2 PAM_AUTH_ERR, another kid "
                 "PAM_SUCCESS", rc == 0 and self.auth(
