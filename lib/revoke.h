@@ -77,10 +77,12 @@ void pj_revoke_token_from(json_t *claims, const char *kid,
     const char *key_kid, struct pj_revoke_token *t);
 
 /* The module's check: revoked_file (if set), then Redis (if replay_cache
- * is a Redis URL).  kid is the header's, key_kid that of the key that
- * verified the signature (pj_jws.key_kid); a kid entry naming either
- * revokes.  PJ_OK (not revoked), PJ_E_REVOKED, PJ_E_KEY (file
- * missing, unsafe or malformed), PJ_E_STORE (Redis unusable). */
+ * is a Redis URL).  With either, a token without iss is refused
+ * (PJ_E_CLAIM): its jti and sub could not be revoked.  kid is the
+ * header's, key_kid that of the key that verified the signature
+ * (pj_jws.key_kid); a kid entry naming either revokes.  PJ_OK (not
+ * revoked), PJ_E_REVOKED, PJ_E_CLAIM, PJ_E_KEY (file missing, unsafe or
+ * malformed), PJ_E_STORE (Redis unusable). */
 int pj_revoke_check(const struct pj_options *o, json_t *claims,
     const char *kid, const char *key_kid, long long now, char *reason,
     size_t rlen)

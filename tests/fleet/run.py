@@ -814,6 +814,11 @@ class Suite:
         jti = jwt.decode(t, options={"verify_signature": False})["jti"]
         self.ok("revoke: an empty revocation file: PAM_SUCCESS",
                 self.auth(h, t) == "PAM_SUCCESS")
+        res, logs, _ = self.auth_logged(h, self.token(iss=None))
+        self.ok("revoke: a token without iss: PAM_AUTH_ERR, log line 'no "
+                "iss: revocation cannot be checked'", res == "PAM_AUTH_ERR"
+                and len(logs) == 1 and "no iss: revocation cannot be checked"
+                in logs[0], repr(logs))
         rc, out = self.pamjwt("revoke", "--file", rf, "--iss", ISS, "--jti",
                               jti)
         self.ok("revoke: pamjwt revoke --iss --jti: exit 0", rc == 0, out)

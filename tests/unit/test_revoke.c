@@ -327,6 +327,48 @@ lapsed_entry(void **state)
 	json_decref(claims);
 }
 
+/* Issue 18 F3: with revocation in force a token without iss is refused
+ * (its jti and sub cannot be revoked); without, it is not concerned. */
+static void
+no_iss(void **state)
+{
+	struct pj_options o;
+	char dir[] = "/tmp/pj-revoke-XXXXXX", path[64], reason[256] = "";
+	json_t *claims;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/revoked", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	chmod(path, 0644);
+	pj_options_init(&o);
+	claims = json_pack("{s:s, s:s}", "jti", "j", "sub", "alice");
+	assert_int_equal(pj_revoke_check(&o, claims, NULL, NULL, 10, reason,
+	    sizeof(reason)), PJ_OK);
+	o.revoked_file = path;
+	assert_int_equal(pj_revoke_check(&o, claims, NULL, NULL, 10, reason,
+	    sizeof(reason)), PJ_E_CLAIM);
+	assert_non_null(strstr(reason, "no iss: revocation cannot be checked"));
+	/* a Redis store checks revocations too (refused before connecting) */
+	o.revoked_file = NULL;
+	o.replay_cache = "redis://127.0.0.1:1";
+	reason[0] = '\0';
+	assert_int_equal(pj_revoke_check(&o, claims, NULL, NULL, 10, reason,
+	    sizeof(reason)), PJ_E_CLAIM);
+	assert_non_null(strstr(reason, "no iss"));
+	o.replay_cache = NULL;
+	o.revoked_file = path;
+	json_object_set_new(claims, "iss", json_string("https://i"));
+	assert_int_equal(pj_revoke_check(&o, claims, NULL, NULL, 10, reason,
+	    sizeof(reason)), PJ_OK);
+	unlink(path);
+	rmdir(dir);
+	json_decref(claims);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -337,6 +379,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(format_round_trip),
 		cmocka_unit_test(check_file),
 		cmocka_unit_test(lapsed_entry),
+		cmocka_unit_test(no_iss),
 	};
 
 	fx_init(argc, argv);
