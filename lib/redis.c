@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -127,6 +129,24 @@ bad:
 	return pj_reason(PJ_E_CONFIG, reason, rlen,
 	    "replay_cache: '%.160s' is not redis://HOST:PORT[/DB] (DB 0 to %d) "
 	    "or redis+unix:///PATH[?db=DB]", s, PJ_REDIS_DB_MAX);
+}
+
+enum pj_redis_host
+pj_redis_host_kind(const char *host)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (strcmp(host, "localhost") == 0)
+		return PJ_REDIS_HOST_LOOPBACK;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127 ? PJ_REDIS_HOST_LOOPBACK :
+		    PJ_REDIS_HOST_REMOTE;
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6) ||
+		    (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127) ?
+		    PJ_REDIS_HOST_LOOPBACK : PJ_REDIS_HOST_REMOTE;
+	return PJ_REDIS_HOST_NAME;
 }
 
 void
@@ -418,6 +438,13 @@ pj_redis_open(const struct pj_redis_conf *cf, struct pj_redis **out,
 	r0 = pj_redis_parse_url(cf->url, &u, reason, rlen);
 	if (r0 != PJ_OK)
 		goto out;
+	if (!u.unix_socket && pj_redis_host_kind(u.host) == PJ_REDIS_HOST_NAME) {
+		r0 = pj_reason(PJ_E_CONFIG, reason, rlen,
+		    "replay_cache: '%.160s' names a host: give a numeric address "
+		    "or localhost (a name lookup is not bounded by redis_timeout)",
+		    cf->url);
+		goto out;
+	}
 	r = calloc(1, sizeof(*r));
 	if (r == NULL) {
 		r0 = PJ_E_NOMEM;
@@ -442,7 +469,10 @@ pj_redis_open(const struct pj_redis_conf *cf, struct pj_redis **out,
 	if (u.unix_socket)
 		r->c = redisConnectUnixWithTimeout(u.path, ms_tv(ms));
 	else
-		r->c = redisConnectWithTimeout(u.host, u.port, ms_tv(ms));
+		/* numeric only: hiredis would resolve a name with a blocking
+		 * getaddrinfo that no time-out bounds */
+		r->c = redisConnectWithTimeout(strcmp(u.host, "localhost") == 0 ?
+		    "127.0.0.1" : u.host, u.port, ms_tv(ms));
 	if (r->c == NULL) {
 		r0 = PJ_E_NOMEM;
 		goto out;
