@@ -222,6 +222,45 @@ conn_error(struct pj_redis *r, const char *what, char *reason, size_t rlen)
 	    r->url, what, r->timeout_ms);
 }
 
+/* The reply to what was queued, against the one deadline.  hiredis's
+ * redisGetReply loops on blocking reads each bounded by SO_RCVTIMEO alone,
+ * so a server sending a byte at a time could hold a login far past
+ * redis_timeout (issue 18 F5); here every write and read gets what is left
+ * of the deadline, and none starts after it. */
+static redisReply *
+read_reply(struct pj_redis *r, const char *what, char *reason, size_t rlen)
+{
+	void *rep = NULL;
+	long long ms;
+	int done = 0;
+
+	for (;;) {
+		ms = left_ms(r);
+		if (ms <= 0) {
+			(void)pj_reason(PJ_E_STORE, reason, rlen,
+			    "replay_cache %s: %s: no answer within redis_timeout "
+			    "(%lld ms)", r->url, what, r->timeout_ms);
+			return NULL;
+		}
+		errno = 0;
+		if (redisSetTimeout(r->c, ms_tv(ms)) != REDIS_OK)
+			break;
+		if (!done) {
+			if (redisBufferWrite(r->c, &done) != REDIS_OK)
+				break;
+			continue;
+		}
+		if (redisGetReplyFromReader(r->c, &rep) != REDIS_OK)
+			break;
+		if (rep != NULL)
+			return rep;
+		if (redisBufferRead(r->c) != REDIS_OK)
+			break;
+	}
+	(void)conn_error(r, what, reason, rlen);
+	return NULL;
+}
+
 /* One command within what is left of the deadline.  The reply, or NULL
  * with the reason written. */
 static redisReply *
@@ -242,9 +281,11 @@ command(struct pj_redis *r, const char *what, int argc, const char **argv,
 		return NULL;
 	}
 	errno = 0;
-	rep = redisCommandArgv(r->c, argc, argv, lens);
-	if (rep == NULL)
+	if (redisAppendCommandArgv(r->c, argc, argv, lens) != REDIS_OK) {
 		(void)conn_error(r, what, reason, rlen);
+		return NULL;
+	}
+	rep = read_reply(r, what, reason, rlen);
 	return rep;
 }
 
@@ -319,11 +360,7 @@ auth_command(struct pj_redis *r, int argc, const char **argv,
 		}
 		off += (size_t)n;
 	}
-	errno = 0;
-	if (redisGetReply(r->c, (void **)&rep) != REDIS_OK || rep == NULL) {
-		(void)conn_error(r, "AUTH", reason, rlen);
-		rep = NULL;
-	}
+	rep = read_reply(r, "AUTH", reason, rlen);
 out:
 	sodium_memzero(cmd, (size_t)len);
 	redisFreeCommand(cmd);

@@ -31,7 +31,8 @@ What is covered:
              an unsafe credentials file; credentials in the URL refused
   protocol   a fake server (Python, 127.0.0.1) answering errors, replies
              of the wrong type or count, a value that is no number, another
-             protocol, or nothing: PAM_AUTHINFO_UNAVAIL with the reason in
+             protocol, nothing, or a reply a byte at a time (each within
+             redis_timeout, the whole not): PAM_AUTHINFO_UNAVAIL with the reason in
              one log line; answering as Redis does: PAM_SUCCESS
   unix       redis+unix:///PATH?db=N: once, then refused
   tunnel     stunnel4 (Debian's) as a local TLS tunnel: host -> client
@@ -654,7 +655,13 @@ class Suite:
                             if rep is None:
                                 break      # never answers
                             try:
-                                self.request.sendall(rep)
+                                if isinstance(rep, tuple):
+                                    # ("drip", bytes, gap): a byte at a time
+                                    for i in range(len(rep[1])):
+                                        time.sleep(rep[2])
+                                        self.request.sendall(rep[1][i:i + 1])
+                                else:
+                                    self.request.sendall(rep)
                             except OSError:
                                 return
                             break
@@ -705,6 +712,13 @@ class Suite:
                 "MGET": NIL2},
              "SET NX: no answer within redis_timeout (500 ms)"),
             ("nothing answered at all", {}, "AUTH"),
+            # issue 18 F5: each byte within redis_timeout (500 ms), the
+            # whole reply not (14 bytes, 200 ms apart): the deadline holds
+            # across reads (without it: MGET read, SET +OK, PAM_SUCCESS)
+            ("MGET answered a byte at a time", {
+                "AUTH": ok_, "SELECT": ok_, "MGET": ("drip", NIL2, 0.2),
+                "SET": ok_},
+             "MGET: no answer within redis_timeout (500 ms)"),
         ]
         try:
             for label, rep, words in cases:
@@ -722,6 +736,25 @@ class Suite:
             self.ok("protocol: the same server answering as Redis does: "
                     "PAM_SUCCESS", self.auth(h1, self.token()) ==
                     "PAM_SUCCESS")
+            # issue 18 F4, F5: localhost is 127.0.0.1 (no lookup); a name
+            # or a non-loopback address is a configuration error (nothing
+            # is connected to)
+            hl, _ = self.redis_hosts(None, url="redis://localhost:%d/2" % port,
+                                     auth=auth, tag="-localhost")
+            self.ok("protocol: redis://localhost:PORT: PAM_SUCCESS",
+                    self.auth(hl, self.token()) == "PAM_SUCCESS")
+            for label, url, extra, words in (
+                    ("a non-loopback address", "redis://10.255.255.1:6379",
+                     [], "not a loopback address"),
+                    ("a host name", "redis://redis.invalid:6379",
+                     ["redis_insecure_network"], "names a host")):
+                hb, _ = self.redis_hosts(None, url=url, auth=auth,
+                                         extra=extra, tag="-bad%d" % len(url))
+                res, logs, _ = self.auth_logged(hb, self.token())
+                self.ok("protocol: replay_cache at %s: PAM_SERVICE_ERR, log "
+                        "line saying %r" % (label, words),
+                        res == "PAM_SERVICE_ERR" and any(
+                            words in x for x in logs), "%s %r" % (res, logs))
         finally:
             srv.shutdown()
             srv.server_close()
