@@ -234,6 +234,8 @@ pj_jws_verify_peeked(const char *tok, size_t len, const struct pj_keyset *ks,
 	else if (r != PJ_OK) /* no memory, no libcrypto: not a verdict */
 		r = pj_reason(r, reason, rlen, "%s signature could not be checked",
 		    pj_alg_name(out->alg));
+	if (r == PJ_OK)
+		out->key_kid = key->kid;
 out:
 	/* the signature is the token's: whoever has it with the first two
 	 * parts holds a credential */

@@ -16,6 +16,12 @@ struct pj_jws {
 	unsigned int alg;         /* one enum pj_alg bit */
 	const char *kid;          /* inside header, or NULL */
 	const char *typ;          /* inside header, or NULL */
+	/* after pj_jws_verify: the kid of the key that verified the
+	 * signature (borrowed from the key set), or NULL for a key without
+	 * kid.  Not the header's kid: a token without kid may be verified by
+	 * a keyed key of the set (keyset.h), and revocation by kid must name
+	 * the key, not what the token says. */
+	const char *key_kid;
 };
 
 /* 1 if tok[0..len) is shaped like a compact JWS: exactly two dots, only

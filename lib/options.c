@@ -49,6 +49,7 @@ static const struct opt_def defs[] = {
 	{ "redis_auth_file", T_PATH, OFF(redis_auth_file), 0, 0 },
 	{ "redis_prefix", T_STR, OFF(redis_prefix), 0, 0 },
 	{ "redis_timeout", T_NUM, OFF(redis_timeout), 1, PJ_REDIS_TIMEOUT_MAX_MS },
+	{ "redis_insecure_network", T_FLAG, OFF(redis_insecure_network), 0, 0 },
 	{ "revoked_file", T_PATH, OFF(revoked_file), 0, 0 },
 	{ "prompt", T_STR, OFF(prompt), 0, 0 },
 	{ "use_first_pass", T_FLAG, OFF(use_first_pass), 0, 0 },
@@ -501,6 +502,30 @@ pj_options_check(const struct pj_options *o, char *reason, size_t rlen)
 		return pj_reason(PJ_E_CONFIG, reason, rlen,
 		    "redis_auth_file and redis_prefix need replay_cache = a Redis "
 		    "URL");
+	if (pj_redis_is_url(o->replay_cache)) {
+		/* issue 18 F4, F5: no TLS in hiredis 0.14, no unbounded name
+		 * lookup at login */
+		struct pj_redis_url u;
+		enum pj_redis_host kind;
+
+		if (pj_redis_parse_url(o->replay_cache, &u, reason, rlen) != PJ_OK)
+			return PJ_E_CONFIG;
+		kind = u.unix_socket ? PJ_REDIS_HOST_LOOPBACK :
+		    pj_redis_host_kind(u.host);
+		if (kind == PJ_REDIS_HOST_NAME)
+			return pj_reason(PJ_E_CONFIG, reason, rlen,
+			    "replay_cache: '%.128s' names a host: give a numeric "
+			    "address or localhost (a name lookup is not bounded by "
+			    "redis_timeout)", u.host);
+		if (kind == PJ_REDIS_HOST_REMOTE && !o->redis_insecure_network)
+			return pj_reason(PJ_E_CONFIG, reason, rlen,
+			    "replay_cache: %.128s is not a loopback address: Redis "
+			    "is spoken in clear, anyone on the path could answer "
+			    "for it; use a local TLS tunnel (stunnel) on 127.0.0.1, "
+			    "or set redis_insecure_network", u.host);
+	} else if (o->redis_insecure_network)
+		return pj_reason(PJ_E_CONFIG, reason, rlen,
+		    "redis_insecure_network needs replay_cache = a Redis URL");
 	if (o->redis_prefix != NULL && (strlen(o->redis_prefix) >
 	    PJ_REDIS_PREFIX_MAX || strchr(o->redis_prefix, ' ') != NULL))
 		return pj_reason(PJ_E_CONFIG, reason, rlen,

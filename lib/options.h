@@ -66,6 +66,7 @@ struct pj_options {
 	char *redis_auth_file;     /* Redis credentials, NULL none */
 	char *redis_prefix;        /* key prefix (default pam_jwt:) */
 	long long redis_timeout;   /* ms, the whole Redis exchange */
+	int redis_insecure_network; /* redis:// to a non-loopback address */
 	char *revoked_file;        /* revocation list, NULL none */
 	char *prompt;
 	int use_first_pass;

@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -129,6 +131,24 @@ bad:
 	    "or redis+unix:///PATH[?db=DB]", s, PJ_REDIS_DB_MAX);
 }
 
+enum pj_redis_host
+pj_redis_host_kind(const char *host)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (strcmp(host, "localhost") == 0)
+		return PJ_REDIS_HOST_LOOPBACK;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127 ? PJ_REDIS_HOST_LOOPBACK :
+		    PJ_REDIS_HOST_REMOTE;
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6) ||
+		    (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127) ?
+		    PJ_REDIS_HOST_LOOPBACK : PJ_REDIS_HOST_REMOTE;
+	return PJ_REDIS_HOST_NAME;
+}
+
 void
 pj_redis_key(const char *prefix, enum pj_redis_kind kind, const char *a,
     size_t alen, const char *b, size_t blen, char out[PJ_REDIS_KEY_MAX + 1])
@@ -202,6 +222,45 @@ conn_error(struct pj_redis *r, const char *what, char *reason, size_t rlen)
 	    r->url, what, r->timeout_ms);
 }
 
+/* The reply to what was queued, against the one deadline.  hiredis's
+ * redisGetReply loops on blocking reads each bounded by SO_RCVTIMEO alone,
+ * so a server sending a byte at a time could hold a login far past
+ * redis_timeout (issue 18 F5); here every write and read gets what is left
+ * of the deadline, and none starts after it. */
+static redisReply *
+read_reply(struct pj_redis *r, const char *what, char *reason, size_t rlen)
+{
+	void *rep = NULL;
+	long long ms;
+	int done = 0;
+
+	for (;;) {
+		ms = left_ms(r);
+		if (ms <= 0) {
+			(void)pj_reason(PJ_E_STORE, reason, rlen,
+			    "replay_cache %s: %s: no answer within redis_timeout "
+			    "(%lld ms)", r->url, what, r->timeout_ms);
+			return NULL;
+		}
+		errno = 0;
+		if (redisSetTimeout(r->c, ms_tv(ms)) != REDIS_OK)
+			break;
+		if (!done) {
+			if (redisBufferWrite(r->c, &done) != REDIS_OK)
+				break;
+			continue;
+		}
+		if (redisGetReplyFromReader(r->c, &rep) != REDIS_OK)
+			break;
+		if (rep != NULL)
+			return rep;
+		if (redisBufferRead(r->c) != REDIS_OK)
+			break;
+	}
+	(void)conn_error(r, what, reason, rlen);
+	return NULL;
+}
+
 /* One command within what is left of the deadline.  The reply, or NULL
  * with the reason written. */
 static redisReply *
@@ -222,9 +281,11 @@ command(struct pj_redis *r, const char *what, int argc, const char **argv,
 		return NULL;
 	}
 	errno = 0;
-	rep = redisCommandArgv(r->c, argc, argv, lens);
-	if (rep == NULL)
+	if (redisAppendCommandArgv(r->c, argc, argv, lens) != REDIS_OK) {
 		(void)conn_error(r, what, reason, rlen);
+		return NULL;
+	}
+	rep = read_reply(r, what, reason, rlen);
 	return rep;
 }
 
@@ -299,11 +360,7 @@ auth_command(struct pj_redis *r, int argc, const char **argv,
 		}
 		off += (size_t)n;
 	}
-	errno = 0;
-	if (redisGetReply(r->c, (void **)&rep) != REDIS_OK || rep == NULL) {
-		(void)conn_error(r, "AUTH", reason, rlen);
-		rep = NULL;
-	}
+	rep = read_reply(r, "AUTH", reason, rlen);
 out:
 	sodium_memzero(cmd, (size_t)len);
 	redisFreeCommand(cmd);
@@ -418,6 +475,13 @@ pj_redis_open(const struct pj_redis_conf *cf, struct pj_redis **out,
 	r0 = pj_redis_parse_url(cf->url, &u, reason, rlen);
 	if (r0 != PJ_OK)
 		goto out;
+	if (!u.unix_socket && pj_redis_host_kind(u.host) == PJ_REDIS_HOST_NAME) {
+		r0 = pj_reason(PJ_E_CONFIG, reason, rlen,
+		    "replay_cache: '%.160s' names a host: give a numeric address "
+		    "or localhost (a name lookup is not bounded by redis_timeout)",
+		    cf->url);
+		goto out;
+	}
 	r = calloc(1, sizeof(*r));
 	if (r == NULL) {
 		r0 = PJ_E_NOMEM;
@@ -442,7 +506,10 @@ pj_redis_open(const struct pj_redis_conf *cf, struct pj_redis **out,
 	if (u.unix_socket)
 		r->c = redisConnectUnixWithTimeout(u.path, ms_tv(ms));
 	else
-		r->c = redisConnectWithTimeout(u.host, u.port, ms_tv(ms));
+		/* numeric only: hiredis would resolve a name with a blocking
+		 * getaddrinfo that no time-out bounds */
+		r->c = redisConnectWithTimeout(strcmp(u.host, "localhost") == 0 ?
+		    "127.0.0.1" : u.host, u.port, ms_tv(ms));
 	if (r->c == NULL) {
 		r0 = PJ_E_NOMEM;
 		goto out;

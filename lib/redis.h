@@ -37,6 +37,18 @@ int pj_redis_is_url(const char *s);
 int pj_redis_parse_url(const char *s, struct pj_redis_url *u, char *reason,
     size_t rlen) __attribute__((warn_unused_result));
 
+/* What a URL's TCP host is (issue 18 F4, F5).  hiredis 0.14 speaks no
+ * TLS: only a loopback address keeps an attacker on the path from
+ * answering for Redis; and a host name would be resolved by a blocking
+ * call that redis_timeout does not bound.  "localhost" is taken as
+ * 127.0.0.1, without a lookup. */
+enum pj_redis_host {
+	PJ_REDIS_HOST_NAME,      /* a name: refused */
+	PJ_REDIS_HOST_LOOPBACK,  /* 127.0.0.0/8, ::1, localhost */
+	PJ_REDIS_HOST_REMOTE,    /* another numeric address */
+};
+enum pj_redis_host pj_redis_host_kind(const char *host);
+
 /* Where and how to connect. */
 struct pj_redis_conf {
 	const char *url;         /* replay_cache */

@@ -4,9 +4,11 @@
  *   jti UNTIL ISS JTI          one token
  *   sub UNTIL ISS SUB BEFORE   every token of that subject with iat < BEFORE
  *                              (and every one of them without iat)
- *   kid UNTIL KID              every token whose header names that key
+ *   kid UNTIL KID              every token verified by the key with that
+ *                              kid, or whose header names it
  * UNTIL (seconds since the epoch, 0 for never) is when the entry stops
- * mattering: the module skips it after that and `pamjwt revoke` drops it.
+ * mattering: `pamjwt revoke` drops it after that; the module skips it
+ * after that only for a token whose exp + PJ_LEEWAY_MAX <= UNTIL.
  * Values are percent-encoded: a byte outside '!'..'~', and '%', is %XX.
  * Blank lines and lines beginning with '#' are comments.  Anything else is
  * an error, and so is a last line without its "\n" (a cut file): the
@@ -207,7 +209,11 @@ int
 pj_revoke_matches(const struct pj_revoke_entry *e,
     const struct pj_revoke_token *t, long long now)
 {
-	if (e->until != 0 && e->until < now)
+	/* a lapsed entry is skipped only for a token that has expired by
+	 * then (with the largest leeway): nothing ties UNTIL to the lifetime
+	 * of the tokens it names (issue 18 F2) */
+	if (e->until != 0 && e->until < now && t->has_exp &&
+	    t->exp <= e->until - PJ_LEEWAY_MAX)
 		return 0;
 	switch (e->type) {
 	case PJ_REVOKE_JTI:
@@ -218,7 +224,9 @@ pj_revoke_matches(const struct pj_revoke_entry *e,
 		    same(e->b, e->blen, t->sub, t->sub_len) &&
 		    (!t->has_iat || t->iat < e->before);
 	case PJ_REVOKE_KID:
-		return same(e->a, e->alen, t->kid, t->kid_len);
+		/* the key that verified, and the kid the token names */
+		return same(e->a, e->alen, t->key_kid, t->key_kid_len) ||
+		    same(e->a, e->alen, t->kid, t->kid_len);
 	}
 	return 0;
 }
@@ -286,7 +294,8 @@ str_of(json_t *claims, const char *name, const char **s, size_t *n)
 }
 
 void
-pj_revoke_token_from(json_t *claims, const char *kid, struct pj_revoke_token *t)
+pj_revoke_token_from(json_t *claims, const char *kid, const char *key_kid,
+    struct pj_revoke_token *t)
 {
 	memset(t, 0, sizeof(*t));
 	str_of(claims, "iss", &t->iss, &t->iss_len);
@@ -294,9 +303,15 @@ pj_revoke_token_from(json_t *claims, const char *kid, struct pj_revoke_token *t)
 	str_of(claims, "sub", &t->sub, &t->sub_len);
 	t->has_iat = pj_claims_numeric(json_object_get(claims, "iat"),
 	    &t->iat) == 0;
+	t->has_exp = pj_claims_numeric(json_object_get(claims, "exp"),
+	    &t->exp) == 0;
 	if (kid != NULL) {
 		t->kid = kid;
 		t->kid_len = strlen(kid);
+	}
+	if (key_kid != NULL) {
+		t->key_kid = key_kid;
+		t->key_kid_len = strlen(key_kid);
 	}
 }
 
@@ -380,10 +395,10 @@ check_redis(const struct pj_options *o, const struct pj_revoke_token *t,
 {
 	struct pj_redis_conf cf;
 	struct pj_redis *rd = NULL;
-	char keys[3][PJ_REDIS_KEY_MAX + 1];
-	const char *kp[3];
-	enum pj_revoke_type types[3];
-	long long vals[3];
+	char keys[4][PJ_REDIS_KEY_MAX + 1];
+	const char *kp[4];
+	enum pj_revoke_type types[4];
+	long long vals[4];
 	size_t n = 0, i;
 	int r;
 
@@ -400,6 +415,14 @@ check_redis(const struct pj_options *o, const struct pj_revoke_token *t,
 	if (t->kid != NULL) {
 		pj_redis_key(o->redis_prefix, PJ_REDIS_REV_KID, t->kid, t->kid_len,
 		    NULL, 0, keys[n]);
+		types[n++] = PJ_REVOKE_KID;
+	}
+	/* the key that verified: a token without kid (or naming another) is
+	 * still one of that key's tokens */
+	if (t->key_kid != NULL && !same(t->key_kid, t->key_kid_len, t->kid,
+	    t->kid_len)) {
+		pj_redis_key(o->redis_prefix, PJ_REDIS_REV_KID, t->key_kid,
+		    t->key_kid_len, NULL, 0, keys[n]);
 		types[n++] = PJ_REVOKE_KID;
 	}
 	if (n == 0)
@@ -435,12 +458,19 @@ out:
 
 int
 pj_revoke_check(const struct pj_options *o, json_t *claims, const char *kid,
-    long long now, char *reason, size_t rlen)
+    const char *key_kid, long long now, char *reason, size_t rlen)
 {
 	struct pj_revoke_token t;
 	int r;
 
-	pj_revoke_token_from(claims, kid, &t);
+	pj_revoke_token_from(claims, kid, key_kid, &t);
+	/* jti and sub entries name the issuer too: a token without iss could
+	 * never be revoked but by its key (issue 18 F3) */
+	if (t.iss == NULL && (o->revoked_file != NULL ||
+	    pj_redis_is_url(o->replay_cache)))
+		return pj_reason(PJ_E_CLAIM, reason, rlen,
+		    "no iss: revocation cannot be checked (revoked_file or a "
+		    "Redis replay_cache is set)");
 	if (o->revoked_file != NULL &&
 	    (r = check_file(o, &t, now, reason, rlen)) != PJ_OK)
 		return r;

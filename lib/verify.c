@@ -160,7 +160,8 @@ pj_verify_peeked(const struct pj_options *o, const struct pj_keyset *ks,
 	r = pj_claims_check(o, claims, jws.typ, now, reason, rlen);
 	if (r != PJ_OK)
 		goto out;
-	r = pj_revoke_check(o, claims, jws.kid, now, reason, rlen);
+	r = pj_revoke_check(o, claims, jws.kid, jws.key_kid, now, reason,
+	    rlen);
 	if (r != PJ_OK)
 		goto out;
 	r = pj_user_resolve(o, claims, pam_user, &res->user, reason, rlen);

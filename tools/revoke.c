@@ -76,7 +76,7 @@ struct req {
 	long long timeout_ms;
 	const char *iss, *jti, *sub, *kid;
 	long long before, exp, max_ttl, until;
-	int has_before, has_exp, has_until;
+	int has_before, has_exp, has_until, has_max_ttl;
 	struct pj_revoke_entry e;  /* what is (un)revoked */
 	long long now;
 };
@@ -116,12 +116,12 @@ usage(FILE *f, const char *cmd)
 	    strcmp(cmd, "revoke") == 0 ?
 	    "  --exp EXP       the token's exp: the jti entry is kept until EXP plus\n"
 	    "                  the largest leeway (86400 s), then dropped\n"
-	    "  --max-ttl S     the longest token lifetime the fleet accepts (default\n"
-	    "                  366 days): without --exp a jti entry is kept S (plus\n"
-	    "                  86400) seconds from now, a sub entry S (plus 86400)\n"
-	    "                  seconds from TIME\n"
-	    "  --until TIME    keep the entry until TIME instead (0: forever; a kid\n"
-	    "                  entry is kept forever by default)\n" : "");
+	    "  --max-ttl S     you assert every host sets max_ttl <= S: without\n"
+	    "                  --exp a jti entry is kept S (plus 86400) seconds\n"
+	    "                  from now, a sub entry S (plus 86400) seconds from TIME\n"
+	    "  --until TIME    keep the entry until TIME instead (0: forever)\n"
+	    "                  Without --exp, --max-ttl or --until an entry is kept\n"
+	    "                  forever.\n" : "");
 }
 
 static int
@@ -161,7 +161,6 @@ parse(struct req *q, int argc, char **argv)
 
 	pjt_args_init(&a, argc, argv, q->cmd);
 	q->timeout_ms = PJ_REDIS_DEFAULT_TIMEOUT_MS;
-	q->max_ttl = PJ_REVOKE_DEFAULT_MAX_TTL;
 	while ((id = pjt_next(&a, opts, &v)) != PJT_END) {
 		switch (id) {
 		case PJT_ERROR:
@@ -225,6 +224,7 @@ parse(struct req *q, int argc, char **argv)
 			if (q->undo || num_arg(q->cmd, "max-ttl", v, 1, LLONG_MAX / 4,
 			    &q->max_ttl) != 0)
 				goto only_revoke;
+			q->has_max_ttl = 1;
 			break;
 		case O_UNTIL:
 			if (q->undo || num_arg(q->cmd, "until", v, 0, LLONG_MAX / 4,
@@ -287,14 +287,21 @@ build_entry(struct req *q)
 		e->type = PJ_REVOKE_JTI;
 		e->a = q->iss;
 		e->b = q->jti;
-		e->until = (q->has_exp ? q->exp : q->now + q->max_ttl) +
-		    PJ_LEEWAY_MAX;
+		/* kept forever unless told how long its token can live:
+		 * nothing else bounds a token's lifetime (issue 18 F2) */
+		if (q->has_exp)
+			e->until = q->exp + PJ_LEEWAY_MAX;
+		else if (q->has_max_ttl)
+			e->until = q->now + q->max_ttl + PJ_LEEWAY_MAX;
+		else
+			e->until = 0;
 	} else if (q->sub != NULL) {
 		e->type = PJ_REVOKE_SUB;
 		e->a = q->iss;
 		e->b = q->sub;
 		e->before = q->has_before ? q->before : q->now;
-		e->until = e->before + q->max_ttl + PJ_LEEWAY_MAX;
+		e->until = q->has_max_ttl ? e->before + q->max_ttl +
+		    PJ_LEEWAY_MAX : 0;
 	} else {
 		e->type = PJ_REVOKE_KID;
 		e->a = q->kid;

@@ -31,7 +31,8 @@ What is covered:
              an unsafe credentials file; credentials in the URL refused
   protocol   a fake server (Python, 127.0.0.1) answering errors, replies
              of the wrong type or count, a value that is no number, another
-             protocol, or nothing: PAM_AUTHINFO_UNAVAIL with the reason in
+             protocol, nothing, or a reply a byte at a time (each within
+             redis_timeout, the whole not): PAM_AUTHINFO_UNAVAIL with the reason in
              one log line; answering as Redis does: PAM_SUCCESS
   unix       redis+unix:///PATH?db=N: once, then refused
   tunnel     stunnel4 (Debian's) as a local TLS tunnel: host -> client
@@ -40,14 +41,17 @@ What is covered:
              Redis
   revoke     revoked_file: a revoked jti, a subject revoked before T (older
              refused, newer accepted, no iat refused), a revoked kid
-             (another kid accepted), unrevoke, expired entries dropped by
-             the tool, 16 concurrent revokes all kept, owner and mode
+             (another kid accepted), unrevoke, entries kept forever by
+             default, lapsed entries still refusing (a 3-year token revoked
+             by sub) and dropped by the tool, 16 concurrent revokes all kept, owner and mode
              kept; missing, corrupt (garbage, cut last line, bad
              encoding), unsafe (group-writable) file: PAM_AUTHINFO_UNAVAIL
   redisrev   `pamjwt revoke --redis` on host 1's side: host 2 refuses the
              token right after (jti, sub before T, kid); unrevoke lets it
              in again; pamjwt verify --dry-run reads the revocations and
              records nothing
+  keykid     a JWKS whose one key has kid K: a token without kid that K
+             verifies is refused once K is revoked (file and Redis)
   sshd       (root) two hosts that are two network namespaces, each with
              its own sshd on 127.0.0.1:2222 and PAM service, in a private
              mount namespace (overlays on /etc, /var/log, /var/lib,
@@ -651,7 +655,13 @@ class Suite:
                             if rep is None:
                                 break      # never answers
                             try:
-                                self.request.sendall(rep)
+                                if isinstance(rep, tuple):
+                                    # ("drip", bytes, gap): a byte at a time
+                                    for i in range(len(rep[1])):
+                                        time.sleep(rep[2])
+                                        self.request.sendall(rep[1][i:i + 1])
+                                else:
+                                    self.request.sendall(rep)
                             except OSError:
                                 return
                             break
@@ -702,6 +712,13 @@ class Suite:
                 "MGET": NIL2},
              "SET NX: no answer within redis_timeout (500 ms)"),
             ("nothing answered at all", {}, "AUTH"),
+            # issue 18 F5: each byte within redis_timeout (500 ms), the
+            # whole reply not (14 bytes, 200 ms apart): the deadline holds
+            # across reads (without it: MGET read, SET +OK, PAM_SUCCESS)
+            ("MGET answered a byte at a time", {
+                "AUTH": ok_, "SELECT": ok_, "MGET": ("drip", NIL2, 0.2),
+                "SET": ok_},
+             "MGET: no answer within redis_timeout (500 ms)"),
         ]
         try:
             for label, rep, words in cases:
@@ -719,6 +736,25 @@ class Suite:
             self.ok("protocol: the same server answering as Redis does: "
                     "PAM_SUCCESS", self.auth(h1, self.token()) ==
                     "PAM_SUCCESS")
+            # issue 18 F4, F5: localhost is 127.0.0.1 (no lookup); a name
+            # or a non-loopback address is a configuration error (nothing
+            # is connected to)
+            hl, _ = self.redis_hosts(None, url="redis://localhost:%d/2" % port,
+                                     auth=auth, tag="-localhost")
+            self.ok("protocol: redis://localhost:PORT: PAM_SUCCESS",
+                    self.auth(hl, self.token()) == "PAM_SUCCESS")
+            for label, url, extra, words in (
+                    ("a non-loopback address", "redis://10.255.255.1:6379",
+                     [], "not a loopback address"),
+                    ("a host name", "redis://redis.invalid:6379",
+                     ["redis_insecure_network"], "names a host")):
+                hb, _ = self.redis_hosts(None, url=url, auth=auth,
+                                         extra=extra, tag="-bad%d" % len(url))
+                res, logs, _ = self.auth_logged(hb, self.token())
+                self.ok("protocol: replay_cache at %s: PAM_SERVICE_ERR, log "
+                        "line saying %r" % (label, words),
+                        res == "PAM_SERVICE_ERR" and any(
+                            words in x for x in logs), "%s %r" % (res, logs))
         finally:
             srv.shutdown()
             srv.server_close()
@@ -811,6 +847,11 @@ class Suite:
         jti = jwt.decode(t, options={"verify_signature": False})["jti"]
         self.ok("revoke: an empty revocation file: PAM_SUCCESS",
                 self.auth(h, t) == "PAM_SUCCESS")
+        res, logs, _ = self.auth_logged(h, self.token(iss=None))
+        self.ok("revoke: a token without iss: PAM_AUTH_ERR, log line 'no "
+                "iss: revocation cannot be checked'", res == "PAM_AUTH_ERR"
+                and len(logs) == 1 and "no iss: revocation cannot be checked"
+                in logs[0], repr(logs))
         rc, out = self.pamjwt("revoke", "--file", rf, "--iss", ISS, "--jti",
                               jti)
         self.ok("revoke: pamjwt revoke --iss --jti: exit 0", rc == 0, out)
@@ -856,19 +897,34 @@ class Suite:
         self.ok("revoke: the file holds the jti and the sub entry, nothing "
                 "else", len(lines) == 2 and lines[0].startswith("jti ") and
                 lines[1].startswith("sub "), text)
-        # expired entries are dropped by the next rewrite
+        self.ok("revoke: without --exp, --max-ttl or --until both are kept "
+                "forever (UNTIL 0)", len(lines) == 2 and
+                lines[0].split(" ")[1] == "0" and
+                lines[1].split(" ")[1] == "0", text)
+        # lapsed entries still refuse every token that could be accepted
+        # (issue 18 F2); the next rewrite drops them
+        year = 366 * 86400
         with open(rf, "a") as f:
-            f.write("jti %d %s stale\nkid %d old-key\n" % (now - 10, ISS,
-                                                         now - 10))
-        self.ok("revoke: expired entries in the file are ignored",
-                self.auth(h, self.token(jti="stale")) == "PAM_SUCCESS" and
-                self.auth(h, self.token(kid="old-key")) == "PAM_SUCCESS")
+            f.write("jti %d %s stale\nkid %d old-key\nsub %d %s bob %d\n" %
+                    (now - 10, ISS, now - 10, now - 10, ISS, now - 20))
+        self.ok("revoke: lapsed entries still apply to tokens whose exp + "
+                "86400 is after them: PAM_AUTH_ERR",
+                self.auth(h, self.token(jti="stale")) == "PAM_AUTH_ERR" and
+                self.auth(h, self.token(kid="old-key")) == "PAM_AUTH_ERR")
+        self.ok("revoke: a 3-year token of a subject revoked by a lapsed sub "
+                "entry: PAM_AUTH_ERR", self.auth(h, self.token(
+                    sub="bob", iat=now - 100, exp=now + 3 * year), "bob") ==
+                "PAM_AUTH_ERR")
+        self.ok("revoke: ... a token of that subject issued after: "
+                "PAM_SUCCESS", self.auth(h, self.token(
+                    sub="bob", exp=now + 3 * year), "bob") == "PAM_SUCCESS")
         rc, out = self.pamjwt("revoke", "--file", rf, "--iss", ISS, "--jti",
                               "x1", "--exp", str(now + 60))
         text = open(rf).read()
-        self.ok("revoke: the next revoke drops them (2 expired dropped); "
+        self.ok("revoke: the next revoke drops them (3 expired dropped); "
                 "--exp sets UNTIL to exp + 86400",
-                rc == 0 and "stale" not in text and "old-key" not in text and
+                rc == 0 and "3 expired dropped" in out and
+                "stale" not in text and "old-key" not in text and
                 "jti %d %s x1\n" % (now + 60 + LEEWAY_MAX,
                                     ISS.replace("%", "%25")) in text, out)
         # owner and mode kept, concurrent revokes all kept
@@ -986,9 +1042,16 @@ class Suite:
                 "PAM_AUTH_ERR", out)
         key = redis_key("pam_jwt:", "s", ISS, "alice")
         pttl = int(r.cli("-n", "3", "PTTL", key) or -2)
-        self.ok("redisrev: the sub key expires (T + 366 days + 86400)",
-                pttl > 0 and r.cli("-n", "3", "GET", key) == str(now - 50),
+        self.ok("redisrev: the sub key never expires by default (PTTL -1)",
+                pttl == -1 and r.cli("-n", "3", "GET", key) == str(now - 50),
                 repr(pttl))
+        rc, out = revoke("--iss", ISS, "--sub", "bob", "--before",
+                         str(now), "--max-ttl", "3600")
+        key = redis_key("pam_jwt:", "s", ISS, "bob")
+        pttl = int(r.cli("-n", "3", "PTTL", key) or -2)
+        self.ok("redisrev: with --max-ttl 3600 the sub key expires at T + "
+                "3600 + 86400", rc == 0 and 0 < pttl <= (3600 + 86400) * 1000
+                and pttl > (3600 + 86400 - 120) * 1000, repr(pttl) + out)
         rc, out = revoke("--kid", "k-leaked")
         self.ok("redisrev: kid revoked: host 2 PAM_AUTH_ERR, another kid "
                 "PAM_SUCCESS", rc == 0 and self.auth(
@@ -1023,6 +1086,51 @@ class Suite:
         rc, out = revoke("--kid", "x")
         self.ok("redisrev: pamjwt revoke with Redis down: exit 1", rc == 1,
                 out)
+
+    # ---- keykid: a kid revocation names the key that verified ----------
+    def t_keykid(self):
+        """Issue 18 F1: a token WITHOUT kid is verified by the set's one
+        key that fits its alg, even when that key has a kid; revoking that
+        kid must refuse it (revoked_file and Redis)."""
+        import base64
+        k = base64.urlsafe_b64encode(self.secret).rstrip(b"=").decode()
+        jwks = pjtest.write(self.p("kk.jwks"), (
+            '{"keys":[{"kty":"oct","kid":"k-jwks","alg":"HS256","k":"%s"}]}'
+            % k).encode(), 0o600)
+        d = self.p("kkdir")
+        os.mkdir(d, 0o755)
+        rf = pjtest.write(os.path.join(d, "revoked"), "", 0o644)
+
+        def jhost(name, lines):
+            conf = pjtest.write(self.p("%s.conf" % name), "jwks_file = %s\n%s\n"
+                                % (jwks, "\n".join(lines)), 0o644)
+            with open(os.path.join(self.pamd, name), "w") as f:
+                f.write("auth required %s config=%s\n" % (self.module, conf))
+            return name
+        h = jhost("kk-file", ["revoked_file = %s" % rf])
+        self.ok("keykid: a token without kid, verified by JWKS key k-jwks: "
+                "PAM_SUCCESS", self.auth(h, self.token()) == "PAM_SUCCESS")
+        rc, out = self.pamjwt("revoke", "--file", rf, "--kid", "k-jwks")
+        res, logs, _ = self.auth_logged(h, self.token())
+        self.ok("keykid: k-jwks revoked in revoked_file: a token without kid "
+                "signed by it PAM_AUTH_ERR ('its key id (kid) is revoked')",
+                rc == 0 and res == "PAM_AUTH_ERR" and len(logs) == 1 and
+                "kid) is revoked" in logs[0], out + repr(logs))
+        r = self.start_redis("keykid")
+        auth = pjtest.write(self.p("auth-kk-revoker"), "revoker %s\n" %
+                            r.revoker_password, 0o600)
+        url = "redis://127.0.0.1:%d/3" % r.port
+        h2 = jhost("kk-redis", [
+            "replay_cache = %s" % url,
+            "redis_auth_file = %s" % r.auth_file(self.p("auth-kk"))])
+        self.ok("keykid: Redis host, nothing revoked: PAM_SUCCESS",
+                self.auth(h2, self.token()) == "PAM_SUCCESS")
+        rc, out = self.pamjwt("revoke", "--redis", url, "--auth-file", auth,
+                              "--kid", "k-jwks")
+        self.ok("keykid: k-jwks revoked in Redis: a token without kid signed "
+                "by it PAM_AUTH_ERR", rc == 0 and self.auth(h2, self.token())
+                == "PAM_AUTH_ERR", out)
+        r.stop()
 
     # ---- sshd: two hosts, each a network namespace with its own sshd -----
     def t_sshd(self):
@@ -1195,7 +1303,7 @@ class Suite:
     def run(self):
         for part in ("store", "race", "down", "stall", "auth", "protocol",
                      "unix",
-                     "tunnel", "revoke", "redisrev", "sshd"):
+                     "tunnel", "revoke", "redisrev", "keykid", "sshd"):
             if self.filter is not None and not self.filter.search(part):
                 continue
             t0 = time.monotonic()

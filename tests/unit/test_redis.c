@@ -76,6 +76,29 @@ urls_refused(void **state)
 }
 
 static void
+host_kinds(void **state)
+{
+	static const char *const loop[] = { "127.0.0.1", "127.1.2.3", "::1",
+		"localhost", "::ffff:127.0.0.1" };
+	static const char *const remote[] = { "10.0.0.5", "128.0.0.1", "::2",
+		"2001:db8::1", "0.0.0.0" };
+	static const char *const names[] = { "redis.example.com", "h",
+		"localhost.", "LOCALHOST", "127.0.0.1.nip.io" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(loop) / sizeof(loop[0]); i++)
+		if (pj_redis_host_kind(loop[i]) != PJ_REDIS_HOST_LOOPBACK)
+			fail_msg("%s not loopback", loop[i]);
+	for (i = 0; i < sizeof(remote) / sizeof(remote[0]); i++)
+		if (pj_redis_host_kind(remote[i]) != PJ_REDIS_HOST_REMOTE)
+			fail_msg("%s not remote", remote[i]);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (pj_redis_host_kind(names[i]) != PJ_REDIS_HOST_NAME)
+			fail_msg("%s not a name", names[i]);
+}
+
+static void
 is_url(void **state)
 {
 	(void)state;
@@ -161,18 +184,28 @@ options(void **state)
 	static const char *good[] = { "secret_file=/s",
 		"replay_cache=redis://10.0.0.5:6380/2", "redis_auth_file=/a",
 		"redis_prefix=fleet:", "redis_timeout=250",
-		"revoked_file=/etc/security/pam_jwt.revoked" };
+		"revoked_file=/etc/security/pam_jwt.revoked",
+		"redis_insecure_network" };
 	static const char *const bad[][3] = {
 		{ "secret_file=/s", "redis_auth_file=/a", NULL },
 		{ "secret_file=/s", "redis_prefix=x:", NULL },
-		{ "secret_file=/s", "replay_cache=redis://h:1", "redis_timeout=0" },
-		{ "secret_file=/s", "replay_cache=redis://h:1",
+		{ "secret_file=/s", "replay_cache=redis://127.0.0.1:1", "redis_timeout=0" },
+		{ "secret_file=/s", "replay_cache=redis://127.0.0.1:1",
 		  "redis_timeout=60001" },
 		{ "secret_file=/s", "replay_cache=redis://h:99999", NULL },
 		{ "secret_file=/s", "replay_cache=relative/dir", NULL },
 		{ "secret_file=/s", "revoked_file=relative", NULL },
-		{ "secret_file=/s", "replay_cache=redis://h:1",
+		{ "secret_file=/s", "replay_cache=redis://127.0.0.1:1",
 		  "redis_prefix=a b" },
+		/* issue 18 F4: no TLS, so a loopback address (or a local TLS
+		 * tunnel on one) unless redis_insecure_network says otherwise */
+		{ "secret_file=/s", "replay_cache=redis://10.0.0.5:6380/2", NULL },
+		{ "secret_file=/s", "replay_cache=redis://[2001:db8::1]", NULL },
+		{ "secret_file=/s", "redis_insecure_network", NULL },
+		/* issue 18 F5: no name lookup at login, even when allowed */
+		{ "secret_file=/s", "replay_cache=redis://redis.example.com",
+		  "redis_insecure_network" },
+		{ "secret_file=/s", "replay_cache=redis://h:1", NULL },
 	};
 	struct pj_options o;
 	char reason[256];
@@ -189,8 +222,9 @@ options(void **state)
 	assert_non_null(f);
 	fclose(f);
 	assert_int_equal(chmod(config_arg + 7, 0644), 0);
-	assert_int_equal(load(good, 6, &o, reason, sizeof(reason)), PJ_OK);
+	assert_int_equal(load(good, 7, &o, reason, sizeof(reason)), PJ_OK);
 	assert_string_equal(o.replay_cache, "redis://10.0.0.5:6380/2");
+	assert_int_equal(o.redis_insecure_network, 1);
 	assert_string_equal(o.redis_auth_file, "/a");
 	assert_string_equal(o.redis_prefix, "fleet:");
 	assert_int_equal(o.redis_timeout, 250);
@@ -221,6 +255,7 @@ main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(urls_accepted),
 		cmocka_unit_test(urls_refused),
+		cmocka_unit_test(host_kinds),
 		cmocka_unit_test(is_url),
 		cmocka_unit_test(key_names),
 		cmocka_unit_test(nobody_listening),

@@ -135,13 +135,26 @@ matching(void **state)
 {
 	struct pj_revoke_entry e = { PJ_REVOKE_JTI, 0, "iss", 3, "j1", 2, 0, 1 };
 	struct pj_revoke_token t = { "iss", "j1", "alice", NULL, 3, 2, 5, 0, 0,
-		0 };
+		0, NULL, 0, 0, 0 };
 
 	(void)state;
 	assert_int_equal(pj_revoke_matches(&e, &t, 100), 1);
+	/* a lapsed entry still revokes a token without exp, or one whose exp
+	 * (with the largest leeway) comes after UNTIL (issue 18 F2) */
 	e.until = 99;
-	assert_int_equal(pj_revoke_matches(&e, &t, 100), 0); /* expired */
+	assert_int_equal(pj_revoke_matches(&e, &t, 100), 1); /* no exp */
+	t.has_exp = 1;
+	t.exp = 99 - PJ_LEEWAY_MAX + 1;
+	assert_int_equal(pj_revoke_matches(&e, &t, 100), 1);
+	t.exp = 3LL * 366 * 86400;    /* a token of three years */
+	assert_int_equal(pj_revoke_matches(&e, &t, 100), 1);
+	/* ... and is skipped only when no host could accept the token */
+	t.exp = 99 - PJ_LEEWAY_MAX;
+	assert_int_equal(pj_revoke_matches(&e, &t, 100), 0);
 	e.until = 100;
+	assert_int_equal(pj_revoke_matches(&e, &t, 100), 1); /* not lapsed */
+	t.has_exp = 0;
+	t.exp = 0;
 	assert_int_equal(pj_revoke_matches(&e, &t, 100), 1);
 	t.iss = "isx";
 	assert_int_equal(pj_revoke_matches(&e, &t, 100), 0);
@@ -176,6 +189,18 @@ matching(void **state)
 	t.kid = "k1";
 	t.kid_len = 2;
 	assert_int_equal(pj_revoke_matches(&e, &t, 100), 1);
+	/* the key that verified counts, whatever the header says (issue 18
+	 * F1: a token without kid verified by the revoked key) */
+	t.kid = NULL;
+	t.kid_len = 0;
+	t.key_kid = "k1";
+	t.key_kid_len = 2;
+	assert_int_equal(pj_revoke_matches(&e, &t, 100), 1);
+	t.kid = "other";
+	t.kid_len = 5;
+	assert_int_equal(pj_revoke_matches(&e, &t, 100), 1);
+	t.key_kid = "k2";
+	assert_int_equal(pj_revoke_matches(&e, &t, 100), 0);
 }
 
 static void
@@ -219,14 +244,21 @@ check_file(void **state)
 	o.replay_cache = "/nonexistent";
 	claims = json_pack("{s:s, s:s, s:s, s:I}", "iss", "https://i", "jti", "j",
 	    "sub", "alice", "iat", (json_int_t)5);
-	assert_int_equal(pj_revoke_check(&o, claims, "fine", 10, reason,
+	assert_int_equal(pj_revoke_check(&o, claims, "fine", NULL, 10, reason,
 	    sizeof(reason)), PJ_OK);
-	assert_int_equal(pj_revoke_check(&o, claims, "leaked", 10, reason,
+	assert_int_equal(pj_revoke_check(&o, claims, "leaked", NULL, 10, reason,
 	    sizeof(reason)), PJ_E_REVOKED);
 	assert_non_null(strstr(reason, "line 1"));
+	/* no kid in the header, but verified by the revoked key */
+	reason[0] = '\0';
+	assert_int_equal(pj_revoke_check(&o, claims, NULL, "leaked", 10, reason,
+	    sizeof(reason)), PJ_E_REVOKED);
+	assert_non_null(strstr(reason, "line 1"));
+	assert_int_equal(pj_revoke_check(&o, claims, NULL, "fine", 10, reason,
+	    sizeof(reason)), PJ_OK);
 	json_object_set_new(claims, "jti", json_string("used"));
 	reason[0] = '\0';
-	assert_int_equal(pj_revoke_check(&o, claims, NULL, 10, reason,
+	assert_int_equal(pj_revoke_check(&o, claims, NULL, NULL, 10, reason,
 	    sizeof(reason)), PJ_E_REVOKED);
 	assert_non_null(strstr(reason, "line 2"));
 	/* a damaged line after the match still fails closed */
@@ -234,17 +266,105 @@ check_file(void **state)
 	fputs("garbage\n", f);
 	fclose(f);
 	reason[0] = '\0';
-	assert_int_equal(pj_revoke_check(&o, claims, NULL, 10, reason,
+	assert_int_equal(pj_revoke_check(&o, claims, NULL, NULL, 10, reason,
 	    sizeof(reason)), PJ_E_KEY);
 	/* group-writable, missing */
 	f = fopen(path, "w");
 	fclose(f);
 	chmod(path, 0664);
-	assert_int_equal(pj_revoke_check(&o, claims, NULL, 10, reason,
+	assert_int_equal(pj_revoke_check(&o, claims, NULL, NULL, 10, reason,
 	    sizeof(reason)), PJ_E_KEY);
 	unlink(path);
-	assert_int_equal(pj_revoke_check(&o, claims, NULL, 10, reason,
+	assert_int_equal(pj_revoke_check(&o, claims, NULL, NULL, 10, reason,
 	    sizeof(reason)), PJ_E_KEY);
+	rmdir(dir);
+	json_decref(claims);
+}
+
+/* Issue 18 F2: a subject revoked with the tool's old default (UNTIL = T +
+ * 366 days + 86400): a three-year token of that subject issued before T
+ * stays refused once UNTIL has passed, in revoked_file. */
+static void
+lapsed_entry(void **state)
+{
+	const long long t0 = 1700000000, year = 366LL * 86400;
+	struct pj_options o;
+	char dir[] = "/tmp/pj-revoke-XXXXXX", path[64], reason[256] = "";
+	json_t *claims;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/revoked", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "sub %lld https://i alice %lld\n", t0 + year + 86400, t0);
+	fclose(f);
+	chmod(path, 0644);
+	pj_options_init(&o);
+	o.revoked_file = path;
+	o.replay_cache = "/nonexistent";
+	claims = json_pack("{s:s, s:s, s:I, s:I}", "iss", "https://i", "sub",
+	    "alice", "iat", (json_int_t)(t0 - 10),
+	    "exp", (json_int_t)(t0 + 3 * year));
+	/* before UNTIL, and two years after it */
+	assert_int_equal(pj_revoke_check(&o, claims, NULL, NULL, t0 + 10,
+	    reason, sizeof(reason)), PJ_E_REVOKED);
+	reason[0] = '\0';
+	assert_int_equal(pj_revoke_check(&o, claims, NULL, NULL, t0 + 2 * year,
+	    reason, sizeof(reason)), PJ_E_REVOKED);
+	assert_non_null(strstr(reason, "line 1"));
+	/* without exp too */
+	json_object_del(claims, "exp");
+	assert_int_equal(pj_revoke_check(&o, claims, NULL, NULL, t0 + 2 * year,
+	    reason, sizeof(reason)), PJ_E_REVOKED);
+	/* a token issued after T is not concerned */
+	json_object_set_new(claims, "iat", json_integer(t0 + 1));
+	assert_int_equal(pj_revoke_check(&o, claims, NULL, NULL, t0 + 2 * year,
+	    reason, sizeof(reason)), PJ_OK);
+	unlink(path);
+	rmdir(dir);
+	json_decref(claims);
+}
+
+/* Issue 18 F3: with revocation in force a token without iss is refused
+ * (its jti and sub cannot be revoked); without, it is not concerned. */
+static void
+no_iss(void **state)
+{
+	struct pj_options o;
+	char dir[] = "/tmp/pj-revoke-XXXXXX", path[64], reason[256] = "";
+	json_t *claims;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/revoked", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	chmod(path, 0644);
+	pj_options_init(&o);
+	claims = json_pack("{s:s, s:s}", "jti", "j", "sub", "alice");
+	assert_int_equal(pj_revoke_check(&o, claims, NULL, NULL, 10, reason,
+	    sizeof(reason)), PJ_OK);
+	o.revoked_file = path;
+	assert_int_equal(pj_revoke_check(&o, claims, NULL, NULL, 10, reason,
+	    sizeof(reason)), PJ_E_CLAIM);
+	assert_non_null(strstr(reason, "no iss: revocation cannot be checked"));
+	/* a Redis store checks revocations too (refused before connecting) */
+	o.revoked_file = NULL;
+	o.replay_cache = "redis://127.0.0.1:1";
+	reason[0] = '\0';
+	assert_int_equal(pj_revoke_check(&o, claims, NULL, NULL, 10, reason,
+	    sizeof(reason)), PJ_E_CLAIM);
+	assert_non_null(strstr(reason, "no iss"));
+	o.replay_cache = NULL;
+	o.revoked_file = path;
+	json_object_set_new(claims, "iss", json_string("https://i"));
+	assert_int_equal(pj_revoke_check(&o, claims, NULL, NULL, 10, reason,
+	    sizeof(reason)), PJ_OK);
+	unlink(path);
 	rmdir(dir);
 	json_decref(claims);
 }
@@ -258,6 +378,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(matching),
 		cmocka_unit_test(format_round_trip),
 		cmocka_unit_test(check_file),
+		cmocka_unit_test(lapsed_entry),
+		cmocka_unit_test(no_iss),
 	};
 
 	fx_init(argc, argv);
