@@ -324,38 +324,6 @@ make_temp(const char *dir, const char *base, unsigned int mode, char **tmp)
 	return fd;
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	size_t done = 0;
-	ssize_t n;
-
-	while (done < len) {
-		n = write(fd, p + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = EIO;
-			return -1;
-		}
-		done += (size_t)n;
-	}
-	return 0;
-}
-
-static int
-fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
-
-	if (fd < 0)
-		return -1;
-	r = fsync(fd);
-	(void)close(fd);
-	return r;
-}
-
 /* Write the state atomically (temp file, rename).  Failure is reported,
  * never fatal: the state saves requests, it protects nothing. */
 static void
@@ -380,7 +348,7 @@ state_write(const struct run *r, const struct state *s)
 	*slash = '\0';
 	if ((fd = make_temp(dir[0] ? dir : "/", slash + 1, 0644, &tmp)) < 0)
 		goto fail;
-	if (write_all(fd, text, (size_t)len) != 0 || fsync(fd) != 0)
+	if (pjt_write_all(fd, text, (size_t)len) != 0 || fsync(fd) != 0)
 		goto fail;
 	if (close(fd) != 0) {
 		fd = -1;
@@ -470,7 +438,7 @@ install(const struct run *r, const char *body, size_t len, const char *old,
 		    (unsigned int)ost->st_gid, strerror(errno));
 		goto out;
 	}
-	if (write_all(fd, body, len) != 0 || fsync(fd) != 0) {
+	if (pjt_write_all(fd, body, len) != 0 || fsync(fd) != 0) {
 		(void)snprintf(why, wlen, "cannot write %s: %s", tmp, strerror(errno));
 		goto out;
 	}
@@ -493,7 +461,7 @@ install(const struct run *r, const char *body, size_t len, const char *old,
 	}
 	free(tmp);
 	tmp = NULL;
-	if (fsync_dir(r->dir) != 0) {
+	if (pjt_fsync_dir_of(r->out) != 0) {
 		/* renamed already: the set is in place, only not yet durable */
 		(void)snprintf(why, wlen, "replaced, but fsync of %s failed: %s", r->dir,
 		    strerror(errno));

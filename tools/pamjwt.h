@@ -68,4 +68,11 @@ char *pjt_abs_path(const char *p);
 int pjt_write_new(const char *path, const void *data, size_t len,
     unsigned int mode);
 
+/* Write all of data to fd (again after EINTR).  0, or -1 with errno set. */
+int pjt_write_all(int fd, const void *data, size_t len);
+
+/* fsync the directory that holds path (after a rename into it, so that the
+ * new name survives a crash).  0, or -1 with errno set. */
+int pjt_fsync_dir_of(const char *path);
+
 #endif

@@ -29,7 +29,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -387,43 +386,6 @@ keep_one(void *vctx, const struct pj_revoke_entry *e)
 }
 
 static int
-fsync_dir(const char *path)
-{
-	char *copy = strdup(path);
-	int fd, r = -1;
-
-	if (copy == NULL)
-		return -1;
-	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		r = fsync(fd);
-		(void)close(fd);
-	}
-	free(copy);
-	return r;
-}
-
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	ssize_t n;
-	size_t done = 0;
-
-	while (done < len) {
-		n = write(fd, p + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = EIO;
-			return -1;
-		}
-		done += (size_t)n;
-	}
-	return 0;
-}
-
-static int
 do_file(struct req *q)
 {
 	struct rewrite w;
@@ -499,7 +461,7 @@ do_file(struct req *q)
 	}
 	if (fchown(fd, st.st_uid, st.st_gid) != 0 ||
 	    fchmod(fd, st.st_mode & 07777) != 0 ||
-	    write_all(fd, w.out, w.len) != 0 || fsync(fd) != 0) {
+	    pjt_write_all(fd, w.out, w.len) != 0 || fsync(fd) != 0) {
 		pjt_err(q->cmd, "%s: cannot write: %s", tmp, strerror(errno));
 		goto out;
 	}
@@ -511,7 +473,7 @@ do_file(struct req *q)
 	}
 	free(tmp);
 	tmp = NULL;
-	if (fsync_dir(q->file) != 0) {
+	if (pjt_fsync_dir_of(q->file) != 0) {
 		pjt_err(q->cmd, "%s: cannot sync its directory: %s", q->file,
 		    strerror(errno));
 		goto out;

@@ -3,6 +3,7 @@
 #include "pamjwt.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -161,9 +162,6 @@ out:
 int
 pjt_write_new(const char *path, const void *data, size_t len, unsigned int mode)
 {
-	const char *p = data;
-	size_t done = 0;
-	ssize_t n;
 	int fd, e;
 
 	/* O_EXCL: never overwrite, and never follow a symbolic link */
@@ -173,17 +171,8 @@ pjt_write_new(const char *path, const void *data, size_t len, unsigned int mode)
 		return -1;
 	if (fchmod(fd, (mode_t)mode) != 0)
 		goto fail;
-	while (done < len) {
-		n = write(fd, p + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = EIO;
-			goto fail;
-		}
-		done += (size_t)n;
-	}
+	if (pjt_write_all(fd, data, len) != 0)
+		goto fail;
 	if (fsync(fd) != 0)
 		goto fail;
 	if (close(fd) != 0) {
@@ -198,4 +187,42 @@ fail:
 	(void)unlink(path);
 	errno = e;
 	return -1;
+}
+
+int
+pjt_write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = write(fd, p + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+int
+pjt_fsync_dir_of(const char *path)
+{
+	char *copy = strdup(path);
+	int fd, r = -1;
+
+	if (copy == NULL)
+		return -1;
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		r = fsync(fd);
+		(void)close(fd);
+	}
+	free(copy);
+	return r;
 }
