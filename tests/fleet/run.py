@@ -1140,6 +1140,9 @@ class Suite:
         if os.geteuid() != 0:
             self.skip("sshd", "needs root (namespaces, sshd, a user)")
             return
+        if subprocess.run(["mountpoint", "-q", "/"]).returncode != 0:
+            self.skip("sshd", "/ is not a mount point (a chroot?)")
+            return
         missing = [x for x in need if not os.path.exists(x)]
         if missing:
             self.ok("sshd: programs present (%s)" % ", ".join(missing), False)
