@@ -539,10 +539,21 @@ class Suite:
         if stall_cmd[0] == "DEBUG":
             th = threading.Thread(target=stall)
             th.start()
-            # until the server is asleep (a PING goes unanswered)
-            for _ in range(100):
+            # until the server is asleep (a PING goes unanswered): bounded
+            # by time, not by a number of tries (a loaded machine may take
+            # long to start redis-cli), and never while its answer is back
+            asleep = False
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and th.is_alive():
                 if not self.answers(r.port):
+                    asleep = True
                     break
+                time.sleep(0.02)
+            if not asleep:
+                th.join()
+                self.ok("stall %s: Redis went to sleep" % label, False,
+                        repr(holder.get("out")))
+                return
             t0 = time.monotonic()
         else:
             holder["out"] = r.cli(*stall_cmd)
