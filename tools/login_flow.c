@@ -593,7 +593,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	code = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "code");
 	error = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "error");
 	/* a redirect without our state is someone else's: ignored */
-	if (state == NULL || strcmp(state, lb->state) != 0)
+	if (state == NULL || strlen(state) != strlen(lb->state) ||
+	    sodium_memcmp(state, lb->state, strlen(lb->state)) != 0)
 		return reply(conn, 400, "This is not the sign-in this pamjwt "
 		    "login started (state does not match).\n");
 	pthread_mutex_lock(&lb->mu);
