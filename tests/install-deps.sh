@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
 for p in $(grep -v '^#' .ci/packages); do
+	# node and npm are handled below, never from the list: a NodeSource
+	# nodejs (which ships its own npm) conflicts with Debian's npm package
+	case "$p" in nodejs|npm) continue ;; esac
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 	    missing+=("$p")
 done
