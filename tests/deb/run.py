@@ -33,7 +33,12 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-SCENARIO = os.path.join(HERE, "scenario.py")
+# What the scenario needs of the checkout, copied into the chroot's own
+# /tmp: the checkout may itself be below /tmp (a CI clone), which the
+# chroot's /tmp (a tmpfs) hides.
+SRC_PARTS = ("tests/deb", "tests/support", "conf", "debian/tests")
+SRC = "/tmp/src"
+SCENARIO = SRC + "/tests/deb/scenario.py"
 # dpkg's and apt's own records of what was installed: they change by design
 EXCLUDE = ("var/lib/dpkg", "var/lib/apt")
 COMPARED = ("etc", "usr", "var/lib")
@@ -136,6 +141,11 @@ def inner(args):
         if f.endswith(".deb") and "-dbgsym_" not in f:
             shutil.copy(os.path.join(args.debs, f), r("/tmp/debs"))
 
+    for part in SRC_PARTS:
+        shutil.copytree(os.path.join(ROOT, part), r(SRC + "/" + part),
+                        symlinks=True,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+
     chroot = ["chroot", root, "/usr/bin/python3", SCENARIO]
     if subprocess.run(chroot + ["fixtures"]).returncode != 0:
         print("deb: the fixtures failed")
@@ -166,7 +176,7 @@ def inner(args):
                   "./pamjwt_*[0-9]_*.deb >/tmp/apt.log 2>&1 && "
                   "cd %s && debian/tests/pam-stack; r=$?; "
                   "apt-get purge -y -q libpam-jwt pamjwt >>/tmp/apt.log 2>&1 "
-                  "|| r=1; exit $r" % ROOT)
+                  "|| r=1; exit $r" % SRC)
         a = subprocess.run(["chroot", root, "sh", "-c", script],
                            capture_output=True, text=True)
         ok = a.returncode == 0
