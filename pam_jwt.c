@@ -327,7 +327,7 @@ cut_note(char *cut, size_t len, struct answer *a, const char *t,
     size_t tl, struct pj_jws *peek)
 {
 	cut[0] = '\0';
-	if (a->peek.header != NULL && !a->repeated && t == a->tok &&
+	if (a->peek.parsed && !a->repeated && t == a->tok &&
 	    tl == strlen(a->tok)) {
 		/* nothing trimmed: the bytes read_token judged whole, with
 		 * the same keys; their header is parsed already */

@@ -11,6 +11,7 @@
  */
 #include "fuzz_common.h"
 #include "lib/claims.h"
+#include "lib/hdrcache.h"
 #include "lib/jws.h"
 #include "lib/options.h"
 #include "lib/user.h"
@@ -74,7 +75,8 @@ check_accepted(const char *tok, size_t len, const struct pj_jws *jws)
 
 	FUZZ_ASSERT(d1 != NULL);
 	FUZZ_ASSERT(jws->alg != 0 && pj_alg_name(jws->alg)[0] != '?');
-	FUZZ_ASSERT(json_is_object(jws->header));
+	FUZZ_ASSERT(jws->parsed);
+	FUZZ_ASSERT(jws->header == NULL || json_is_object(jws->header));
 	hlen = (size_t)(d1 - tok);
 	/* base64url has one accepted spelling: re-encoding the decoded header
 	 * gives back the very characters that were signed */
@@ -91,6 +93,35 @@ check_accepted(const char *tok, size_t len, const struct pj_jws *jws)
 	}
 }
 
+static int
+same_str(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	    (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* The header cache (lib/hdrcache.c) gives what a fresh parse gives: the
+ * first peek parses (the cache emptied), the second finds it kept. */
+static void
+check_hdrcache(const char *tok, size_t len)
+{
+	struct pj_jws a, b;
+	char ra[PJ_REASON_MAX] = "", rb[PJ_REASON_MAX] = "";
+	int x, y;
+
+	pj_hdrcache_clear();
+	x = pj_jws_peek_header(tok, len, &a, ra, sizeof(ra));
+	y = pj_jws_peek_header(tok, len, &b, rb, sizeof(rb));
+	FUZZ_ASSERT(x == y && strcmp(ra, rb) == 0);
+	FUZZ_ASSERT(a.parsed == (x == PJ_OK) && b.parsed == (y == PJ_OK));
+	if (x == PJ_OK) {
+		FUZZ_ASSERT(a.header != NULL && a.alg == b.alg);
+		FUZZ_ASSERT(same_str(a.kid, b.kid) && same_str(a.typ, b.typ));
+	}
+	pj_jws_clear(&a);
+	pj_jws_clear(&b);
+}
+
 static void
 run_token(const struct pj_options *o, const char *tok, size_t len)
 {
@@ -100,6 +131,7 @@ run_token(const struct pj_options *o, const char *tok, size_t len)
 	int r;
 
 	(void)pj_jws_shaped(tok, len);
+	check_hdrcache(tok, len);
 	(void)pj_token_unfinished(tok, len, &ks);
 	(void)pj_token_unfinished(tok, len, NULL);
 	r = pj_jws_verify(tok, len, &ks, o->algorithms, &jws, reason,
@@ -126,7 +158,7 @@ run_token(const struct pj_options *o, const char *tok, size_t len)
 
 		memset(&res2, 0, sizeof(res2));
 		r = pj_verify_peeked(o, &ks, tok, len, &jws, NULL, NOW, &res2);
-		FUZZ_ASSERT(jws.header == NULL);
+		FUZZ_ASSERT(!jws.parsed && jws.header == NULL);
 		FUZZ_ASSERT(r == res.err && res2.err == res.err);
 		FUZZ_ASSERT(strcmp(res2.reason, res.reason) == 0);
 		FUZZ_ASSERT(strcmp(res2.alg, res.alg) == 0);

@@ -3,6 +3,7 @@
 #include "alg.h"
 #include "b64url.h"
 #include "err.h"
+#include "hdrcache.h"
 #include "key.h"
 #include "sig.h"
 
@@ -16,21 +17,19 @@
 int
 pj_jws_shaped(const char *tok, size_t len)
 {
-	size_t i, dots = 0, seg = 0;
+	size_t i = 0, seg, dots = 0;
 
-	for (i = 0; i < len; i++) {
-		if (tok[i] == '.') {
-			if (seg == 0 && dots < 2)
-				return 0; /* empty header or payload */
-			dots++;
-			seg = 0;
-			continue;
-		}
-		if (!pj_b64url_char((unsigned char)tok[i]))
-			return 0;
-		seg++;
+	for (;;) {
+		seg = pj_b64url_span(tok + i, len - i);
+		if (seg == 0 && dots < 2)
+			return 0; /* empty header or payload */
+		i += seg;
+		if (i == len)
+			return dots == 2;
+		if (tok[i] != '.' || ++dots > 2)
+			return 0; /* not the alphabet, or a third dot */
+		i++;
 	}
-	return dots == 2;
 }
 
 void
@@ -39,6 +38,7 @@ pj_jws_clear(struct pj_jws *j)
 	if (j == NULL)
 		return;
 	json_decref(j->header);
+	free(j->kept);
 	if (j->payload != NULL) {
 		sodium_memzero(j->payload, j->payload_len);
 		free(j->payload);
@@ -134,6 +134,11 @@ pj_jws_peek_header(const char *tok, size_t len, struct pj_jws *out,
 		r = PJ_E_NOT_JWS;
 		goto out;
 	}
+	/* the same bytes parsed and checked before: the same result */
+	if (pj_hdrcache_get(tok, hlen, out)) {
+		r = PJ_OK;
+		goto out;
+	}
 	r = pj_b64url_decode_alloc(tok, hlen, &hbuf, &hdec);
 	if (r != PJ_OK) {
 		r = pj_reason(r == PJ_E_MALFORMED ? PJ_E_MALFORMED : r, reason, rlen,
@@ -153,6 +158,10 @@ pj_jws_peek_header(const char *tok, size_t len, struct pj_jws *out,
 		goto out;
 	}
 	r = check_header(out->header, out, reason, rlen);
+	if (r == PJ_OK) {
+		out->parsed = 1;
+		pj_hdrcache_put(tok, hlen, out);
+	}
 out:
 	free(hbuf);
 	if (r != PJ_OK)
@@ -185,7 +194,7 @@ pj_jws_verify_peeked(const char *tok, size_t len, const struct pj_keyset *ks,
 
 	/* the peeked header of these bytes: what pj_jws_peek_header checked
 	 * (length, shape, header) holds; anything else is not a peek */
-	if (out->header == NULL || out->payload != NULL || len > PJ_TOKEN_MAX) {
+	if (!out->parsed || out->payload != NULL || len > PJ_TOKEN_MAX) {
 		r = pj_reason(PJ_E_INTERNAL, reason, rlen,
 		    "token verified without its parsed header");
 		goto out;

@@ -10,12 +10,17 @@
 struct pj_keyset;
 
 struct pj_jws {
-	json_t *header;           /* the protected header, an object */
+	int parsed;               /* 1: the header passed every check */
+	json_t *header;           /* the protected header as parsed here, or
+	                           * NULL when it came from the header cache
+	                           * (lib/hdrcache.h; then kid and typ point
+	                           * into kept) */
+	char *kept;               /* kid and typ, copied from the cache */
 	unsigned char *payload;   /* decoded payload, NUL-terminated */
 	size_t payload_len;
 	unsigned int alg;         /* one enum pj_alg bit */
-	const char *kid;          /* inside header, or NULL */
-	const char *typ;          /* inside header, or NULL */
+	const char *kid;          /* inside header or kept, or NULL */
+	const char *typ;          /* inside header or kept, or NULL */
 	/* after pj_jws_verify: the kid of the key that verified the
 	 * signature (borrowed from the key set), or NULL for a key without
 	 * kid.  Not the header's kid: a token without kid may be verified by
@@ -30,7 +35,9 @@ struct pj_jws {
 int pj_jws_shaped(const char *tok, size_t len);
 
 /* Parse the header alone (for the continuation prompt and for logging):
- * fills out->header/alg/kid/typ but not the payload.  No verification. */
+ * fills out->parsed/alg/kid/typ (and header or kept) but not the payload.
+ * No verification.  A header segment seen before is not parsed again
+ * (lib/hdrcache.h): its result is the one kept from the first parse. */
 int pj_jws_peek_header(const char *tok, size_t len, struct pj_jws *out,
     char *reason, size_t rlen) __attribute__((warn_unused_result));
 

@@ -91,7 +91,7 @@ pj_verify_peeked(const struct pj_options *o, const struct pj_keyset *ks,
 	}
 	/* a peeked header was parsed from these bytes after this same
 	 * shape check (pj_jws_peek_header): not repeated */
-	if ((peeked == NULL || peeked->header == NULL) &&
+	if ((peeked == NULL || !peeked->parsed) &&
 	    !pj_jws_shaped(token, len)) {
 		r = pj_reason(PJ_E_NOT_JWS, reason, rlen,
 		    "input is not shaped like a compact JWS");
@@ -117,7 +117,7 @@ pj_verify_peeked(const struct pj_options *o, const struct pj_keyset *ks,
 			goto out;
 		ks = &own;
 	}
-	if (peeked != NULL && peeked->header != NULL) {
+	if (peeked != NULL && peeked->parsed) {
 		/* parsed once already (pj_token_unfinished_peek): the header
 		 * fields logged for a bad token are this header's */
 		jws = *peeked;

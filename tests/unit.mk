@@ -10,7 +10,7 @@
 # Signed test input comes from PyJWT (tests/unit/fixtures.py, written into
 # $(BUILD)/unit-fixtures); accounts come from nss_wrapper.
 
-UNIT_NAMES    := alg b64url bind claims err file jwk jws key keycache options ossl \
+UNIT_NAMES    := alg b64url bind claims err file hdrcache jwk jws key keycache options ossl \
                  redis refresh replay revoke sig user verify mutation
 UNIT_DIR      := $(BUILD)/tests/unit
 UNIT_BINS     := $(UNIT_NAMES:%=$(UNIT_DIR)/test_%)

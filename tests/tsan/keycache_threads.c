@@ -9,7 +9,9 @@
  * module does: more configurations than the cache keeps, so slots are
  * replaced while other threads use the sets they got from them) and verify
  * an RS256, ES256 or HS256 token with them (pj_jws_verify), TSAN_ROUNDS
- * times; thread 0 also empties the cache now and then, and thread 1
+ * times; thread 0 also empties the cache now and then, thread 2 the
+ * cache of parsed headers (lib/hdrcache.c: a header shared by the other
+ * threads goes while in use), and thread 1
  * replaces one configuration's JWK Set file (same keys, new inode) so that
  * a kept set goes while in use.  Every verification must succeed; any
  * report of ThreadSanitizer (halt_on_error=1, non-zero exitcode) fails.
@@ -27,6 +29,7 @@
 
 #include "lib/err.h"
 #include "lib/file.h"
+#include "lib/hdrcache.h"
 #include "lib/jws.h"
 #include "lib/key.h"
 #include "lib/keycache.h"
@@ -144,6 +147,8 @@ worker(void *arg)
 		pj_keyset_free(&ks);
 		if (res->id == 0 && i % 7 == 3)
 			pj_keycache_clear();
+		if (res->id == 2 && i % 5 == 2)
+			pj_hdrcache_clear();
 		if (res->id == 1 && i % 11 == 5) {
 			(void)snprintf(path, sizeof(path), "%s/jwks-0.json", dir);
 			put_file(path, jwks_text, jwks_len, 0644, 60);
