@@ -11,6 +11,9 @@
 /* 1 if c is in the base64url alphabet. */
 int pj_b64url_char(int c);
 
+/* The number of leading characters of s[0..len) in the alphabet. */
+size_t pj_b64url_span(const char *s, size_t len);
+
 /* Decode exactly in[0..inlen) into out (capacity outcap).  Rejects padding,
  * any byte outside the alphabet, a length of 1 mod 4 and non-zero unused
  * trailing bits, so every byte string has exactly one accepted spelling.

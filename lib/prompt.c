@@ -22,8 +22,8 @@ pj_token_unfinished_peek(const char *tok, size_t len,
 {
 	struct pj_jws peek;
 	const struct pj_key *key = NULL;
-	const char *d2;
-	size_t i, dots = 0, want = 0, have, siglen;
+	const char *d2, *p, *end = tok + len;
+	size_t dots = 0, want = 0, have, siglen;
 	char dummy[8] = "";
 	int r;
 
@@ -31,9 +31,8 @@ pj_token_unfinished_peek(const char *tok, size_t len,
 		memset(keep, 0, sizeof(*keep));
 	if (len < 3 || memcmp(tok, "eyJ", 3) != 0)
 		return 0;
-	for (i = 0; i < len; i++)
-		if (tok[i] == '.')
-			dots++;
+	for (p = tok; (p = memchr(p, '.', (size_t)(end - p))) != NULL; p++)
+		dots++;
 	if (dots < 2)
 		return 1;
 	if (dots > 2 || pj_jws_peek_header(tok, len, &peek, dummy,
