@@ -30,7 +30,8 @@ Rows (issues 7 and 14):
  6 pamjwt-linkd, the magic-link service (bench/linkd.py): requests/s of the
    form and of a link request against a static file served by the same
    library, and the cost of minting a token.
-Prints a table and writes BUILD/bench.json.
+Prints a table and writes BUILD/bench.json.  make bench BENCH_ARGS=...:
+--quick (fewer iterations), --rows 1,1i,2,2i (only those rows; default all).
 """
 import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
 
@@ -306,7 +307,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
     ap.add_argument("--quick", action="store_true", help="fewer iterations")
+    ap.add_argument("--rows", default="1,1i,2,2i,3,4,5,6",
+                    help="which rows, e.g. 1,1i,2,2i (default: all)")
     a = ap.parse_args()
+    only = set(a.rows.split(","))
     q = 4 if a.quick else 1
     s = Setup(a.build, a.quick)
     rows = []
@@ -333,13 +337,15 @@ def main():
         sources = ("file", "jwks", "jwks100")
         srcname = {"file": "file", "jwks": "JWKS 1", "jwks100": "JWKS 100"}
         for alg in ALGS:
+            for src in sources:
+                s.service("jwt-%s-%s" % (alg, src), "auth required %s %s" % (
+                    s.module, s.keyopt(alg, src)))
+        for alg in ALGS if "1" in only else ():
             raw = lib(s, "raw", s.p("tok-" + alg), 4000 // q, 7,
                       [s.keyopt(alg, "file")])
             subjects = [("trivial", s.p("tok-" + alg))]
             for src in sources:
-                svc = "jwt-%s-%s" % (alg, src)
-                s.service(svc, "auth required %s %s" % (s.module, s.keyopt(alg, src)))
-                subjects.append((svc, s.p("tok-" + alg)))
+                subjects.append(("jwt-%s-%s" % (alg, src), s.p("tok-" + alg)))
             res = pam_runs(s, iters, reps, subjects)
             base = [t + raw for t in res["trivial"]]
             for src in sources:
@@ -350,7 +356,9 @@ def main():
         # other users of a shared machine do not disturb: per authentication
         # = (total of N+1 cycles - total of 1 cycle) / N, so that loading
         # and the first, uncached authentication are not counted
-        if shutil.which("valgrind"):
+        if "1i" not in only:
+            pass
+        elif shutil.which("valgrind"):
             n = 50 // q
             for alg in ALGS:
                 rawi = cg_per(s, [os.path.join(s.build, "bench", "lib_bench"), "raw",
@@ -376,7 +384,7 @@ def main():
         # 2: one authentication in a fresh process, alternating; beside it
         # the floor modules (the raw primitive alone, in a fresh process)
         runs = 60 // q
-        for alg in ALGS:
+        for alg in ALGS if "2" in only else ():
             tok = open(s.p("tok-" + alg)).read()
             floors = ["floor_sodium.so"] if alg in ("HS256", "EdDSA") else \
                 ["floor_ossl.so", "floor_nettle.so"]
@@ -401,7 +409,7 @@ def main():
         # 2i: the fresh process in instructions (callgrind counts the dynamic
         # loader's relocations and the libraries' initialisation, not the
         # kernel's page faults and mmap): one run each
-        if shutil.which("valgrind"):
+        if "2i" in only and shutil.which("valgrind"):
             drv = os.path.join(s.build, "pam_driver")
             for alg in ALGS:
                 tok = open(s.p("tok-" + alg)).read()
@@ -419,6 +427,8 @@ def main():
                 fls = ["floor_sodium.so"] if alg in ("HS256", "EdDSA") else \
                     ["floor_ossl.so", "floor_nettle.so"]
                 for fl in fls:
+                    s.service("floor-%s-%s" % (alg, fl[6:-3]), "auth required %s file=%s" % (
+                        os.path.join(s.build, "bench", fl), s.p("floor-" + alg)))
                     f = cg_total(s, [drv, s.pamd, ("floor-%s-%s" % (alg, fl[6:-3])).lower(),
                                      "alice", "x"])
                     table.append("%-3s %-44s %10s %10s %7.2f" % (
@@ -427,125 +437,129 @@ def main():
                             "floor_nettle.so": "libhogweed"}[fl]),
                         "%.0fk" % (f / 1000), "%.0fk" % (triv / 1000), f / triv))
         # 3: the library against PyJWT and node, round by round
-        nm = node_modules()
-        with open(s.p("peer.py"), "w") as f:
-            f.write(PY_PEER)
-        with open(s.p("peer.mjs"), "w") as f:
-            f.write(NODE_PEER)
-        nenv = dict(os.environ, NODE_MODULES_DIR=nm or "")
-        for alg in ALGS:
-            opts = [s.keyopt(alg, "file")]
-            keyfile = s.p("secret") if alg == "HS256" else s.p("pub-" + alg + ".pem")
-            tokf = s.p("tok-" + alg)
-            ours, best, names = [], [], {}
-            for _ in range(5):
-                o = lib(s, "verify", tokf, 1000 // q, 3, opts)
-                peers = {"PyJWT": median_us(sh(["/usr/bin/python3", s.p("peer.py"),
-                                                 alg, keyfile, tokf, str(200 // q), "3"]))}
-                if nm:
-                    for libname in ("jose", "jsonwebtoken"):
-                        if libname == "jsonwebtoken" and alg == "EdDSA":
-                            continue  # jsonwebtoken has no EdDSA
-                        peers[libname] = median_us(sh(
-                            ["node", s.p("peer.mjs"), libname, alg, keyfile, tokf,
-                             str(400 // q), "3"], env=nenv))
-                ours.append(o)
-                best.append(min(peers.values()))
-                for k, v in peers.items():
-                    names.setdefault(k, []).append(v)
-            t, b, ratio = paired(ours, best)
-            row("3", "%s library vs fastest peer (%s)" % (alg, ", ".join(
-                "%s %.0f" % (k, statistics.median(v)) for k, v in sorted(names.items()))),
-                t, b, ratio, target=0.5)
-        if not nm:
-            table.append("3   (node peers skipped: no node_modules with jose and "
-                         "jsonwebtoken in tests/interop or bench)")
+        if "3" in only:
+            nm = node_modules()
+            with open(s.p("peer.py"), "w") as f:
+                f.write(PY_PEER)
+            with open(s.p("peer.mjs"), "w") as f:
+                f.write(NODE_PEER)
+            nenv = dict(os.environ, NODE_MODULES_DIR=nm or "")
+            for alg in ALGS:
+                opts = [s.keyopt(alg, "file")]
+                keyfile = s.p("secret") if alg == "HS256" else s.p("pub-" + alg + ".pem")
+                tokf = s.p("tok-" + alg)
+                ours, best, names = [], [], {}
+                for _ in range(5):
+                    o = lib(s, "verify", tokf, 1000 // q, 3, opts)
+                    peers = {"PyJWT": median_us(sh(["/usr/bin/python3", s.p("peer.py"),
+                                                     alg, keyfile, tokf, str(200 // q), "3"]))}
+                    if nm:
+                        for libname in ("jose", "jsonwebtoken"):
+                            if libname == "jsonwebtoken" and alg == "EdDSA":
+                                continue  # jsonwebtoken has no EdDSA
+                            peers[libname] = median_us(sh(
+                                ["node", s.p("peer.mjs"), libname, alg, keyfile, tokf,
+                                 str(400 // q), "3"], env=nenv))
+                    ours.append(o)
+                    best.append(min(peers.values()))
+                    for k, v in peers.items():
+                        names.setdefault(k, []).append(v)
+                t, b, ratio = paired(ours, best)
+                row("3", "%s library vs fastest peer (%s)" % (alg, ", ".join(
+                    "%s %.0f" % (k, statistics.median(v)) for k, v in sorted(names.items()))),
+                    t, b, ratio, target=0.5)
+            if not nm:
+                table.append("3   (node peers skipped: no node_modules with jose and "
+                             "jsonwebtoken in tests/interop or bench)")
         # 4a: JWK Set size, the token's key last, through the PAM cycle
-        subjects = []
-        for n in (1, 10, 100):
-            keys = []
-            for i in range(n - 1):
-                k = ec.generate_private_key(ec.SECP256R1())
-                keys.append(dict(json.loads(ECAlgorithm.to_jwk(k.public_key())),
-                                 kid="other-%d" % i))
-            keys.append(dict(s.jwk["ES256"], kid="k-ES256"))
-            s.write("jwks-%d.json" % n, json.dumps({"keys": keys}).encode(), 0o644)
-            os.utime(s.p("jwks-%d.json" % n), (time.time() - 10,) * 2)
-            s.service("jwks%d" % n, "auth required %s jwks_file=%s" % (
-                s.module, s.p("jwks-%d.json" % n)))
-            subjects.append(("jwks%d" % n, s.p("tok-ES256")))
-        res = pam_runs(s, iters // 2, reps, subjects)
-        for n in (10, 100):
-            t, b, ratio = paired(res["jwks%d" % n], res["jwks1"])
-            row("4", "JWK Set of %d keys vs 1 key (ES256, PAM cycle)" % n, t, b,
-                ratio, target={10: 1.2, 100: 2.0}[n])
-        # 4b: token size, through the PAM cycle
-        subjects, lens = [], {}
-        for size in (300, 1024, 4096, 16384):
-            pad = "x" * max(0, int(size * 3 / 4) - 130)
-            tok = s.token("HS256", {"pad": pad})
-            while len(tok) > 16384:
-                pad = pad[:-16]
+        if "4" in only:
+            subjects = []
+            for n in (1, 10, 100):
+                keys = []
+                for i in range(n - 1):
+                    k = ec.generate_private_key(ec.SECP256R1())
+                    keys.append(dict(json.loads(ECAlgorithm.to_jwk(k.public_key())),
+                                     kid="other-%d" % i))
+                keys.append(dict(s.jwk["ES256"], kid="k-ES256"))
+                s.write("jwks-%d.json" % n, json.dumps({"keys": keys}).encode(), 0o644)
+                os.utime(s.p("jwks-%d.json" % n), (time.time() - 10,) * 2)
+                s.service("jwks%d" % n, "auth required %s jwks_file=%s" % (
+                    s.module, s.p("jwks-%d.json" % n)))
+                subjects.append(("jwks%d" % n, s.p("tok-ES256")))
+            res = pam_runs(s, iters // 2, reps, subjects)
+            for n in (10, 100):
+                t, b, ratio = paired(res["jwks%d" % n], res["jwks1"])
+                row("4", "JWK Set of %d keys vs 1 key (ES256, PAM cycle)" % n, t, b,
+                    ratio, target={10: 1.2, 100: 2.0}[n])
+            # 4b: token size, through the PAM cycle
+            subjects, lens = [], {}
+            for size in (300, 1024, 4096, 16384):
+                pad = "x" * max(0, int(size * 3 / 4) - 130)
                 tok = s.token("HS256", {"pad": pad})
-            s.write("tok-size-%d" % size, tok.encode(), 0o600)
-            s.service("size%d" % size, "auth required %s %s" % (
-                s.module, s.keyopt("HS256", "file")))
-            subjects.append(("size%d" % size, s.p("tok-size-%d" % size)))
-            lens[size] = len(tok)
-        res = pam_runs(s, iters, reps, subjects)
-        t300 = statistics.median(res["size300"])
-        for size in (1024, 4096, 16384):
-            t, b, ratio = paired(res["size%d" % size], res["size300"])
-            row("4", "HS256 token of %d chars vs %d (%.0f us per extra KiB)" % (
-                lens[size], lens[300], (t - t300) / ((lens[size] - lens[300]) / 1024)),
-                t, b, ratio)
-        # 4c: single_use store size, a fresh token each cycle
-        subjects = []
-        for live in (0, 10000, 100000):
-            store = s.p("store%d" % live)
-            prefill(store, live)
-            need = 20 + iters // 2 * reps
-            toks = [s.token("HS256", {"jti": "b-%d-%d" % (live, i)}) for i in range(need)]
-            s.write("toks%d" % live, ("\n".join(toks) + "\n").encode(), 0o600)
-            s.service("su%d" % live, "auth required %s %s single_use replay_cache=%s" % (
-                s.module, s.keyopt("HS256", "file"), store))
-            subjects.append(("su%d" % live, s.p("toks%d" % live)))
-        res = pam_runs(s, iters // 2, reps, subjects)
-        for live in (10000, 100000):
-            t, b, ratio = paired(res["su%d" % live], res["su0"])
-            row("4", "single_use with %d live records vs empty store" % live,
-                t, b, ratio, target=1.2)
-        # 4d: fleet (pam_jwt.conf(5), Fleet and Revocation): single_use on
-        # a real redis-server of our own (127.0.0.1, ACL user, stopped by
-        # PID) vs the local store; revoked_file vs none
-        fleet_rows(s, iters, reps, row)
+                while len(tok) > 16384:
+                    pad = pad[:-16]
+                    tok = s.token("HS256", {"pad": pad})
+                s.write("tok-size-%d" % size, tok.encode(), 0o600)
+                s.service("size%d" % size, "auth required %s %s" % (
+                    s.module, s.keyopt("HS256", "file")))
+                subjects.append(("size%d" % size, s.p("tok-size-%d" % size)))
+                lens[size] = len(tok)
+            res = pam_runs(s, iters, reps, subjects)
+            t300 = statistics.median(res["size300"])
+            for size in (1024, 4096, 16384):
+                t, b, ratio = paired(res["size%d" % size], res["size300"])
+                row("4", "HS256 token of %d chars vs %d (%.0f us per extra KiB)" % (
+                    lens[size], lens[300], (t - t300) / ((lens[size] - lens[300]) / 1024)),
+                    t, b, ratio)
+            # 4c: single_use store size, a fresh token each cycle
+            subjects = []
+            for live in (0, 10000, 100000):
+                store = s.p("store%d" % live)
+                prefill(store, live)
+                need = 20 + iters // 2 * reps
+                toks = [s.token("HS256", {"jti": "b-%d-%d" % (live, i)}) for i in range(need)]
+                s.write("toks%d" % live, ("\n".join(toks) + "\n").encode(), 0o600)
+                s.service("su%d" % live, "auth required %s %s single_use replay_cache=%s" % (
+                    s.module, s.keyopt("HS256", "file"), store))
+                subjects.append(("su%d" % live, s.p("toks%d" % live)))
+            res = pam_runs(s, iters // 2, reps, subjects)
+            for live in (10000, 100000):
+                t, b, ratio = paired(res["su%d" % live], res["su0"])
+                row("4", "single_use with %d live records vs empty store" % live,
+                    t, b, ratio, target=1.2)
+            # 4d: fleet (pam_jwt.conf(5), Fleet and Revocation): single_use on
+            # a real redis-server of our own (127.0.0.1, ACL user, stopped by
+            # PID) vs the local store; revoked_file vs none
+            fleet_rows(s, iters, reps, row)
         # 5: memory
-        out = sh([os.path.join(s.build, "bench", "lib_bench"), "growth",
-                  s.p("tok-RS256"), str(10000 // q), s.keyopt("RS256", "file")],
-                 env=s.env)
-        kv = dict(x.split("=") for x in out.split())
-        growth = int(kv["heap_after_N"]) - int(kv["heap_after_1"])
-        out2 = sh([os.path.join(s.build, "bench", "lib_bench"), "growth",
-                   s.p("tok-RS256"), str(1000 // q), s.keyopt("RS256", "file")],
-                  env=s.env)
-        kv2 = dict(x.split("=") for x in out2.split())
-        late = int(kv["heap_after_N"]) - int(kv2["heap_after_N"])
-        # allocator and OpenSSL caches settle in the first authentications;
-        # growth means more heap after 10,000 than after 1,000
-        rows.append({"row": "5", "case": "heap after %s vs after %s verifications"
-                     % (kv["N"], kv2["N"]), "bytes": late, "met": late <= 1024})
-        table.append("5   heap in use after 1: %s B, after %s: %s B, after %s: %s B "
-                     "(growth from %s to %s: %d B)" % (
-                         kv["heap_after_1"], kv2["N"], kv2["heap_after_N"], kv["N"],
-                         kv["heap_after_N"], kv2["N"], kv["N"], late))
-        peak = massif_peak(s)
-        if peak is not None:
-            rows.append({"row": "5", "case": "heap peak of one PAM authentication (RS256)",
-                         "bytes": peak})
-            table.append("5   heap peak of one PAM authentication (RS256, massif): %d B" % peak)
+        if "5" in only:
+            out = sh([os.path.join(s.build, "bench", "lib_bench"), "growth",
+                      s.p("tok-RS256"), str(10000 // q), s.keyopt("RS256", "file")],
+                     env=s.env)
+            kv = dict(x.split("=") for x in out.split())
+            growth = int(kv["heap_after_N"]) - int(kv["heap_after_1"])
+            out2 = sh([os.path.join(s.build, "bench", "lib_bench"), "growth",
+                       s.p("tok-RS256"), str(1000 // q), s.keyopt("RS256", "file")],
+                      env=s.env)
+            kv2 = dict(x.split("=") for x in out2.split())
+            late = int(kv["heap_after_N"]) - int(kv2["heap_after_N"])
+            # allocator and OpenSSL caches settle in the first authentications;
+            # growth means more heap after 10,000 than after 1,000
+            rows.append({"row": "5", "case": "heap after %s vs after %s verifications"
+                         % (kv["N"], kv2["N"]), "bytes": late, "met": late <= 1024})
+            table.append("5   heap in use after 1: %s B, after %s: %s B, after %s: %s B "
+                         "(growth from %s to %s: %d B)" % (
+                             kv["heap_after_1"], kv2["N"], kv2["heap_after_N"], kv["N"],
+                             kv["heap_after_N"], kv2["N"], kv["N"], late))
+            peak = massif_peak(s)
+            if peak is not None:
+                rows.append({"row": "5", "case": "heap peak of one PAM authentication (RS256)",
+                             "bytes": peak})
+                table.append("5   heap peak of one PAM authentication (RS256, massif): %d B" % peak)
         # 6: the magic-link service
-        import linkd as linkd_bench
-        linkd_bench.rows(s.build, q, row, table)
+        if "6" in only:
+            import linkd as linkd_bench
+            linkd_bench.rows(s.build, q, row, table)
     finally:
         s.cleanup()
     print("%-3s %-44s %10s %10s %7s %7s" % ("row", "case", "us", "base us",
