@@ -50,8 +50,10 @@ PKG_CFLAGS := $(call pkg_flags,--cflags,$(filter-out hiredis,$(PKGS)))
 PKG_LIBS   := $(call pkg_flags,--libs,libsodium jansson libcrypto hiredis)
 # The module opens Nettle's libhogweed itself when an RSA, EC or HS384 key
 # needs it (lib/hog.h): HS256/512 and EdDSA logins never load it; it never
-# uses libcrypto (the tool does, tools/).
-MODULE_LIBS := $(call pkg_flags,--libs,libsodium jansson hiredis)
+# uses libcrypto (the tool does, tools/).  It opens libhiredis the same way
+# when a Redis store or revocation source is first used (lib/hiredis_dl.h):
+# logins without Redis never load it.
+MODULE_LIBS := $(call pkg_flags,--libs,libsodium jansson)
 
 WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wconversion -Werror
 CFLAGS  ?= -O2 -g

@@ -1,6 +1,8 @@
 /* redis.c - the shared store on Redis (pam_jwt.conf(5), Fleet)
  *
- * Through Debian's hiredis (0.14: blocking API, no TLS).  Every call opens
+ * Through Debian's hiredis (0.14: blocking API, no TLS), opened the first
+ * time a connection is (lib/hiredis_dl.h: pam_jwt.so does not link it; when
+ * it cannot be loaded, pj_redis_open is PJ_E_STORE).  Every call opens
  * its own connection and closes it: no state outlives a call, so nothing
  * is shared between threads or across fork().  One deadline, timeout_ms
  * after pj_redis_open began, bounds the connect and every command (each
@@ -12,8 +14,6 @@
 #include "file.h"
 #include "logval.h"
 #include "text.h"
-
-#include <hiredis/hiredis.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +27,9 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <time.h>
+
+/* last: sends every hiredis call through the table */
+#include "hiredis_dl.h"
 
 /* a record lives at most this long (seconds): Redis refuses a PX that
  * overflows its clock, and 30,000 years outlive any token */
@@ -480,6 +483,12 @@ pj_redis_open(const struct pj_redis_conf *cf, struct pj_redis **out,
 		    "replay_cache: '%.160s' names a host: give a numeric address "
 		    "or localhost (a name lookup is not bounded by redis_timeout)",
 		    cf->url);
+		goto out;
+	}
+	/* fails closed: no store, no revocation check, never success */
+	r0 = pj_hiredis_load(reason, rlen);
+	if (r0 != PJ_OK) {
+		pj_reason_prefix(reason, rlen, "replay_cache %.160s", cf->url);
 		goto out;
 	}
 	r = calloc(1, sizeof(*r));

@@ -10,10 +10,18 @@
 #   make check-fleet      against $(BUILD) (also rerun by check-asan in
 #                         build-asan with SAN=1)
 #   ... ONLY=REGEX        only the parts whose names match (store, race,
-#                         down, stall, auth, unix, tunnel, revoke, redisrev)
+#                         down, stall, auth, unix, tunnel, revoke, redisrev,
+#                         nolib)
+
+FLEET_NOHIREDIS := $(BUILD)/fleet/no_hiredis.so
+
+# Preloaded to play a host where libhiredis.so.0.14 cannot be loaded.
+$(FLEET_NOHIREDIS): tests/fleet/no_hiredis.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -shared -o $@ $< $(LDFLAGS)
 
 .PHONY: check-fleet
-check-fleet: $(MODULE) $(TOOL) $(BUILD)/pam_driver
+check-fleet: $(MODULE) $(TOOL) $(BUILD)/pam_driver $(FLEET_NOHIREDIS)
 	$(TEST_PYTHON) tests/fleet/run.py --build $(BUILD) \
 	    $(if $(filter 1,$(SAN)),--san) $(ONLY_OPT)
 

@@ -62,6 +62,15 @@ check-exports: $(MODULE)
 	    echo "exports: libcrypto: 0 passed, 1 failed: NEEDED [$$needed]"; exit 1;; esac; \
 	if [ -n "$$direct" ]; then echo "exports: libcrypto: 0 passed, 1 failed: direct calls [$$direct]"; exit 1; fi; \
 	echo "exports: libcrypto: 1 passed, 0 failed (NEEDED: $$needed)"
+	@# libhiredis too is opened at run time, only when Redis is used
+	@# (lib/hiredis_dl.h): no NEEDED entry, no direct call
+	@needed=$$(readelf -d $(MODULE) | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' '); \
+	direct=$$(nm -D --undefined-only $(MODULE) | awk '{print $$2}' | \
+	    grep -E '^(redis|freeReplyObject|createReplyObject|__redis)' | tr '\n' ' '); \
+	case "$$needed" in *libhiredis*) \
+	    echo "exports: libhiredis: 0 passed, 1 failed: NEEDED [$$needed]"; exit 1;; esac; \
+	if [ -n "$$direct" ]; then echo "exports: libhiredis: 0 passed, 1 failed: direct calls [$$direct]"; exit 1; fi; \
+	echo "exports: libhiredis: 1 passed, 0 failed"
 
 ifneq ($(SAN),1)
 CHECK_TARGETS += check-asan

@@ -52,6 +52,13 @@ What is covered:
              records nothing
   keykid     a JWKS whose one key has kid K: a token without kid that K
              verifies is refused once K is revoked (file and Redis)
+  nolib      libhiredis is opened only when Redis is used (LD_DEBUG=files:
+             not by a host without Redis, by pam_jwt.so for a Redis
+             host); a host where libhiredis.so.0.14 cannot be loaded
+             (DIR/fleet/no_hiredis.so preloaded): a Redis store and a
+             Redis revocation source PAM_AUTHINFO_UNAVAIL with one log
+             line naming the library, nothing recorded; a host without
+             Redis still PAM_SUCCESS
   sshd       (root) two hosts that are two network namespaces, each with
              its own sshd on 127.0.0.1:2222 and PAM service, in a private
              mount namespace (overlays on /etc, /var/log, /var/lib,
@@ -305,14 +312,15 @@ class Suite:
                                           r.stderr.strip()[-2000:])
         return m.group(1)
 
-    def auth_logged(self, service, answer, user="alice", netns=False):
+    def auth_logged(self, service, answer, user="alice", netns=False,
+                    env=None):
         """auth() under pam_wrapper: (result, [log lines of the module]).
         netns: in a network namespace of its own (nothing but a downed
         loopback), for a configuration naming an address outside
         127.0.0.0/8, so that a regression cannot reach it."""
         pre = ["unshare", "--net", "--"] if netns else []
         p = subprocess.Popen(pre + [self.driver, self.pamd, service, user, answer],
-                             env=self.wenv, cwd=self.tmp,
+                             env=env or self.wenv, cwd=self.tmp,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True, errors="replace")
         try:
@@ -1107,6 +1115,66 @@ class Suite:
         self.ok("redisrev: pamjwt revoke with Redis down: exit 1", rc == 1,
                 out)
 
+    # ---- nolib: libhiredis opened on demand, fail closed without it -----
+    def t_nolib(self):
+        shim = os.path.join(self.build, "fleet", "no_hiredis.so")
+        if not os.path.exists(shim):
+            self.ok("nolib: %s built (make check-fleet builds it)" % shim,
+                    False)
+            return
+        r = self.start_redis("nolib")
+        url = "redis://127.0.0.1:%d/3" % r.port
+        h1, _ = self.redis_hosts(r, tag="-nolib")
+        plain = self.host("plain-nolib", [])
+        revonly = self.host("revonly-nolib", [
+            "replay_cache = %s" % url,
+            "redis_auth_file = %s" % r.auth_file(self.p("auth-nolib"))])
+
+        def opened(service, token):
+            # (result, whether pam_jwt.so dlopened libhiredis, whether the
+            # loader named it at all)
+            p = subprocess.run([self.driver, self.pamd, service, "alice",
+                                token], env=dict(self.env, LD_DEBUG="files"),
+                               cwd=self.tmp, capture_output=True, text=True,
+                               errors="replace", timeout=120)
+            m = re.search(r"result=(\S+)", p.stdout)
+            # loaded by pam_jwt.so (by libasan under ASan, which wraps
+            # dlopen); nothing else in the driver process loads it
+            o = re.search(r"file=libhiredis\.so\.0\.14 \[\d+\];  "
+                          r"dynamically loaded by \S*(pam_jwt\.so|libasan)",
+                          p.stderr)
+            return (m.group(1) if m else "ERROR"), bool(o), \
+                "libhiredis" in p.stderr
+        res, _, anywhere = opened(plain, self.token())
+        self.ok("nolib: a host without Redis: PAM_SUCCESS, libhiredis never "
+                "loaded", res == "PAM_SUCCESS" and not anywhere,
+                "%s loaded=%s" % (res, anywhere))
+        res, o, _ = opened(h1, self.token())
+        self.ok("nolib: a Redis host: PAM_SUCCESS, libhiredis.so.0.14 "
+                "dlopened by pam_jwt.so", res == "PAM_SUCCESS" and o,
+                "%s dlopened=%s" % (res, o))
+        wenv = dict(self.wenv)
+        wenv["LD_PRELOAD"] = wenv["LD_PRELOAD"] + " " + shim
+        want = "cannot load libhiredis.so.0.14, needed for a Redis store"
+        t = self.token()
+        res, logs, _ = self.auth_logged(h1, t, env=wenv)
+        self.ok("nolib: no libhiredis, single_use on Redis: "
+                "PAM_AUTHINFO_UNAVAIL, one log line naming the library",
+                res == "PAM_AUTHINFO_UNAVAIL" and len(logs) == 1 and
+                want in logs[0] and url in logs[0], "%s %r" % (res, logs))
+        self.ok("nolib: ... and nothing was recorded: the same token then "
+                "PAM_SUCCESS with the library", self.auth(h1, t) ==
+                "PAM_SUCCESS")
+        res, logs, _ = self.auth_logged(revonly, self.token(), env=wenv)
+        self.ok("nolib: no libhiredis, Redis revocations only: "
+                "PAM_AUTHINFO_UNAVAIL, one log line naming the library",
+                res == "PAM_AUTHINFO_UNAVAIL" and len(logs) == 1 and
+                want in logs[0], "%s %r" % (res, logs))
+        res, logs, _ = self.auth_logged(plain, self.token(), env=wenv)
+        self.ok("nolib: no libhiredis, a host without Redis: PAM_SUCCESS",
+                res == "PAM_SUCCESS", "%s %r" % (res, logs))
+        r.stop()
+
     # ---- keykid: a kid revocation names the key that verified ----------
     def t_keykid(self):
         """Issue 18 F1: a token WITHOUT kid is verified by the set's one
@@ -1326,7 +1394,8 @@ class Suite:
     def run(self):
         for part in ("store", "race", "down", "stall", "auth", "protocol",
                      "unix",
-                     "tunnel", "revoke", "redisrev", "keykid", "sshd"):
+                     "tunnel", "revoke", "redisrev", "keykid", "nolib",
+                     "sshd"):
             if self.filter is not None and not self.filter.search(part):
                 continue
             t0 = time.monotonic()

@@ -1,16 +1,73 @@
 /* test_redis.c - lib/redis.c without a server: the replay_cache URL
  * grammar, key names (known answers from Python's hashlib.blake2b), and a
- * server that is not there (PJ_E_STORE, bounded).  The exchange with a
- * real redis-server is tests/fleet (make check-fleet). */
+ * server that is not there (PJ_E_STORE, bounded), and libhiredis opened
+ * only when a connection is (lib/hiredis_dl.c: dlopen is wrapped here, to
+ * count its calls and to play a host without the library).  The exchange
+ * with a real redis-server is tests/fleet (make check-fleet). */
 #include "unit.h"
 #include "lib/options.h"
 #include "lib/redis.h"
+#define PJ_HIREDIS_NO_REDIRECT
+#include "lib/hiredis_dl.h"
 
+#include <pthread.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+void *__real_dlopen(const char *, int);
+void *__wrap_dlopen(const char *file, int mode);
+
+static int dlopen_calls;   /* __atomic: dlopen of libhiredis */
+static int dlopen_fail;
+static int dlopen_hold;    /* __atomic: callers wait inside while it is 1 */
+static int dlopen_held;    /* __atomic: callers waiting inside */
+
+void *
+__wrap_dlopen(const char *file, int mode)
+{
+	struct timespec ms = { 0, 1000000L };
+
+	if (file == NULL || strstr(file, "libhiredis") == NULL)
+		return __real_dlopen(file, mode);
+	__atomic_add_fetch(&dlopen_calls, 1, __ATOMIC_SEQ_CST);
+	if (dlopen_fail)
+		return NULL;
+	if (__atomic_load_n(&dlopen_hold, __ATOMIC_SEQ_CST)) {
+		__atomic_add_fetch(&dlopen_held, 1, __ATOMIC_SEQ_CST);
+		while (__atomic_load_n(&dlopen_hold, __ATOMIC_SEQ_CST))
+			(void)nanosleep(&ms, NULL);
+	}
+	return __real_dlopen(file, mode);
+}
+
+/* Every member of the table is the real function: complete, not torn. */
+static int
+table_complete(void)
+{
+	int bad = 0;
+
+	/* f names a member and a function: it cannot be parenthesised */
+#define CHECK_MEMBER(f) \
+	if (__atomic_load_n(&pj_hiredis.f, __ATOMIC_RELAXED) != &f) /* NOLINT(bugprone-macro-parentheses) */ \
+		bad++;
+	PJ_HIREDIS_FUNCS(CHECK_MEMBER)
+#undef CHECK_MEMBER
+	return bad == 0;
+}
+
+/* back to the state of a process that has never opened it */
+static void
+forget(void)
+{
+	memset(&pj_hiredis, 0, sizeof(pj_hiredis));
+	__atomic_store_n(&pj_hiredis_ready, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&dlopen_calls, 0, __ATOMIC_SEQ_CST);
+	dlopen_fail = 0;
+}
 
 static void
 urls_accepted(void **state)
@@ -158,6 +215,87 @@ nobody_listening(void **state)
 	pj_redis_close(NULL);
 }
 
+/* A host without libhiredis: no connection, PJ_E_STORE with the reason
+ * (never success); the next call tries again, and once opened the library
+ * is kept. */
+static void
+hiredis_on_demand(void **state)
+{
+	struct pj_redis_conf tcp = { "redis://127.0.0.1:1", NULL, NULL, 300 };
+	struct pj_redis_conf sock = { "redis+unix:///nonexistent/redis.sock",
+		NULL, NULL, 300 };
+	struct pj_redis *r = (struct pj_redis *)1;
+	char reason[256] = "";
+
+	(void)state;
+	forget();
+	/* a configuration error is one whether or not the library loads */
+	dlopen_fail = 1;
+	assert_int_equal(pj_redis_open(&(struct pj_redis_conf){ "redis://h", NULL,
+	    NULL, 300 }, &r, reason, sizeof(reason)), PJ_E_CONFIG);
+	assert_int_equal(dlopen_calls, 0);
+	reason[0] = '\0'; /* the first reason wins: a new one each time */
+	assert_err(pj_redis_open(&tcp, &r, reason, sizeof(reason)), PJ_E_STORE);
+	assert_null(r);
+	assert_non_null(strstr(reason, "replay_cache redis://127.0.0.1:1: "
+	    "cannot load libhiredis.so.0.14, needed for a Redis store"));
+	assert_int_equal(pj_hiredis_loaded(), 0);
+	assert_int_equal(dlopen_calls, 1);
+	dlopen_fail = 0;
+	r = (struct pj_redis *)1;
+	reason[0] = '\0';
+	assert_err(pj_redis_open(&sock, &r, reason, sizeof(reason)), PJ_E_STORE);
+	assert_null(r);
+	assert_non_null(strstr(reason, "cannot connect"));
+	assert_int_equal(pj_hiredis_loaded(), 1);
+	assert_true(table_complete());
+	assert_int_equal(dlopen_calls, 2);
+	assert_err(pj_redis_open(&sock, &r, reason, sizeof(reason)), PJ_E_STORE);
+	assert_err(pj_hiredis_load(NULL, 0), PJ_OK);
+	assert_int_equal(dlopen_calls, 2);
+}
+
+static void *
+loader(void *arg)
+{
+	char reason[256] = "";
+
+	*(int *)arg = pj_hiredis_load(reason, sizeof(reason));
+	return NULL;
+}
+
+/* Threads that all find the table empty and load at once: every one gets
+ * PJ_OK and a complete table. */
+static void
+hiredis_threads(void **state)
+{
+	struct timespec ms = { 0, 1000000L };
+	pthread_t t[8];
+	int res[8], i, waits;
+
+	(void)state;
+	forget();
+	__atomic_store_n(&dlopen_held, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&dlopen_hold, 1, __ATOMIC_SEQ_CST);
+	for (i = 0; i < 8; i++) {
+		res[i] = -1;
+		assert_int_equal(pthread_create(&t[i], NULL, loader, &res[i]), 0);
+	}
+	for (waits = 0; waits < 20000 &&
+	    __atomic_load_n(&dlopen_held, __ATOMIC_SEQ_CST) < 8; waits++)
+		(void)nanosleep(&ms, NULL);
+	assert_int_equal(__atomic_load_n(&dlopen_held, __ATOMIC_SEQ_CST), 8);
+	assert_int_equal(pj_hiredis_loaded(), 0);
+	__atomic_store_n(&dlopen_hold, 0, __ATOMIC_SEQ_CST);
+	for (i = 0; i < 8; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_err(res[i], PJ_OK);
+	}
+	assert_int_equal(pj_hiredis_loaded(), 1);
+	assert_true(table_complete());
+	assert_int_equal(dlopen_calls, 8);
+}
+
 /* The options: a Redis replay_cache, its companions, and the combinations
  * that are configuration errors. */
 static char config_arg[64];
@@ -259,6 +397,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(is_url),
 		cmocka_unit_test(key_names),
 		cmocka_unit_test(nobody_listening),
+		cmocka_unit_test(hiredis_on_demand),
+		cmocka_unit_test(hiredis_threads),
 		cmocka_unit_test(options),
 	};
 
