@@ -81,7 +81,9 @@ class Setup:
         self.secret = os.urandom(48).hex().encode()[:64]
         self.write("secret", self.secret, 0o600)
         now = int(time.time())
-        self.claims = {"sub": "alice", "iat": now, "exp": now + 3600}
+        # an issuer, as real tokens have (revocation needs one: row 4d)
+        self.claims = {"iss": "https://idp.bench.example", "sub": "alice",
+                       "iat": now, "exp": now + 3600}
         self.priv, self.pub, self.jwk = {}, {}, {}
         keys = {
             "RS256": rsa.generate_private_key(65537, 2048),
