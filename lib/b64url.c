@@ -9,7 +9,7 @@ static const char enc_tab[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /* the value of each base64url character; -1 for every other byte */
-static const signed char dec_tab[256] = {
+static const signed char dec_tab[] = {
 	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
 	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
 	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, -1,
@@ -27,6 +27,8 @@ static const signed char dec_tab[256] = {
 	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
 	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
 };
+/* unsized above: a row left out would otherwise decode as 'A' (zero) */
+_Static_assert(sizeof(dec_tab) == 256, "one entry per byte value");
 
 static int
 dec_val(int c)

@@ -29,6 +29,7 @@
 #include "jws.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,11 +42,11 @@ struct hslot {
 	unsigned int alg;
 	const char *kid, *typ;    /* inside seg's allocation, or NULL */
 	size_t kidlen, typlen;
-	unsigned long used;
+	uint64_t used;          /* never wraps, on 32-bit too */
 };
 
 static struct hslot hdrcache[HDRCACHE_SLOTS];
-static unsigned long hdrcache_tick;
+static uint64_t hdrcache_tick;
 static pthread_mutex_t hdrcache_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void

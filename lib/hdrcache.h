@@ -23,7 +23,8 @@ int pj_hdrcache_get(const char *seg, size_t len, struct pj_jws *out);
  * lock, or a segment longer than PJ_HDRCACHE_SEG_MAX. */
 void pj_hdrcache_put(const char *seg, size_t len, const struct pj_jws *parsed);
 
-/* Drop every kept header (tests). */
+/* Drop every kept header.  Tests only: it waits for the lock (get and put
+ * only try it), so never call it in a child after fork(). */
 void pj_hdrcache_clear(void);
 
 #endif

@@ -23,6 +23,14 @@
 
 #define PJ_HIREDIS_SONAME "libhiredis.so.0.14"
 
+/* The soname and the header must describe one ABI: hiredis 1.x changed
+ * redisContext and redisReply, and its library has another soname.  A
+ * build against other headers stops here instead of reading 0.14's
+ * structures with another layout. */
+#if HIREDIS_MAJOR != 0 || HIREDIS_MINOR != 14
+#error "PJ_HIREDIS_SONAME names hiredis 0.14's ABI: build with libhiredis-dev 0.14"
+#endif
+
 /* Every hiredis function that lib/ calls (unversioned symbols). */
 #define PJ_HIREDIS_FUNCS(X) \
 	X(redisConnectWithTimeout) X(redisConnectUnixWithTimeout) \

@@ -19,6 +19,8 @@ pj_jws_shaped(const char *tok, size_t len)
 {
 	size_t i = 0, seg, dots = 0;
 
+	if (len == 0)
+		return 0;
 	for (;;) {
 		seg = pj_b64url_span(tok + i, len - i);
 		if (seg == 0 && dots < 2)

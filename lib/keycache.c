@@ -34,6 +34,7 @@
 
 #include <pthread.h>
 #include <sodium.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,11 +44,11 @@ struct slot {
 	char *path[PJ_KEYCACHE_SOURCES];
 	struct pj_file_id id[PJ_KEYCACHE_SOURCES];
 	struct pj_keyset ks;        /* shared; the cache's own reference */
-	unsigned long used;
+	uint64_t used;          /* never wraps, on 32-bit too */
 };
 
 static struct slot keycache[KEYCACHE_SLOTS];
-static unsigned long keycache_tick;
+static uint64_t keycache_tick;
 static pthread_mutex_t keycache_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int

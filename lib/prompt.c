@@ -22,7 +22,7 @@ pj_token_unfinished_peek(const char *tok, size_t len,
 {
 	struct pj_jws peek;
 	const struct pj_key *key = NULL;
-	const char *d2, *p, *end = tok + len;
+	const char *d2, *p, *end;
 	size_t dots = 0, want = 0, have, siglen;
 	char dummy[8] = "";
 	int r;
@@ -31,6 +31,7 @@ pj_token_unfinished_peek(const char *tok, size_t len,
 		memset(keep, 0, sizeof(*keep));
 	if (len < 3 || memcmp(tok, "eyJ", 3) != 0)
 		return 0;
+	end = tok + len;
 	for (p = tok; (p = memchr(p, '.', (size_t)(end - p))) != NULL; p++)
 		dots++;
 	if (dots < 2)
