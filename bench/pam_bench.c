@@ -2,11 +2,13 @@
  *
  *   pam_bench CONFDIR USER ITERATIONS REPEATS SERVICE TOKENFILE [SERVICE TOKENFILE ...]
  *
- * For each repeat, for each SERVICE in turn, runs ITERATIONS cycles of
- * pam_start_confdir + pam_authenticate + pam_end and prints
+ * For each repeat, runs ITERATIONS cycles of pam_start_confdir +
+ * pam_authenticate + pam_end for every SERVICE and prints
  *   rep=K service=NAME us=MEAN
- * Services alternate within one process, so every comparison is made
- * under the same load.  A TOKENFILE of several lines hands out one line per
+ * Services alternate within one process every BLOCK cycles (a few
+ * hundred microseconds), so every comparison is made under the same load:
+ * a burst of other work on a shared machine lands on all of them alike
+ * instead of on whichever service's turn it was.  A TOKENFILE of several lines hands out one line per
  * cycle, round robin (single_use needs a fresh token each time).  A few
  * cycles per service run first, untimed, so that loading the modules is not
  * counted.  Every result must be PAM_SUCCESS: a broken set-up never times
@@ -21,6 +23,7 @@
 #include "tests/support/pamconv.h"
 
 #define WARMUP 20
+#define BLOCK 8
 
 struct subject {
 	const char *service;
@@ -89,9 +92,9 @@ int
 main(int argc, char **argv)
 {
 	struct subject *subj;
-	long iters, reps, i, k;
+	long iters, reps, i, k, b, n;
 	int ns, j;
-	double t0;
+	double t0, *sum;
 
 	if (argc < 7 || (argc - 5) % 2 != 0) {
 		fprintf(stderr, "usage: pam_bench CONFDIR USER ITERATIONS REPEATS "
@@ -113,14 +116,24 @@ main(int argc, char **argv)
 		for (i = 0; i < WARMUP; i++)
 			if (cycle(argv[1], argv[2], &subj[j]) != 0)
 				return 1;
-	for (k = 0; k < reps; k++)
-		for (j = 0; j < ns; j++) {
-			t0 = now_us();
-			for (i = 0; i < iters; i++)
-				if (cycle(argv[1], argv[2], &subj[j]) != 0)
-					return 1;
+	sum = calloc((size_t)ns, sizeof(*sum));
+	if (sum == NULL)
+		return 2;
+	for (k = 0; k < reps; k++) {
+		for (j = 0; j < ns; j++)
+			sum[j] = 0;
+		for (i = 0; i < iters; i += BLOCK)
+			for (j = 0; j < ns; j++) {
+				n = iters - i < BLOCK ? iters - i : BLOCK;
+				t0 = now_us();
+				for (b = 0; b < n; b++)
+					if (cycle(argv[1], argv[2], &subj[j]) != 0)
+						return 1;
+				sum[j] += now_us() - t0;
+			}
+		for (j = 0; j < ns; j++)
 			printf("rep=%ld service=%s us=%.3f\n", k, subj[j].service,
-			    (now_us() - t0) / (double)iters);
-		}
+			    sum[j] / (double)iters);
+	}
 	return 0;
 }

@@ -125,11 +125,21 @@ class Setup:
             ks.append(dict(self.jwk[alg], kid="k-" + alg))
             self.write("jwks100-" + alg + ".json", json.dumps({"keys": ks}).encode(),
                        0o600 if alg == "HS256" else 0o644)
-        # the cache keeps only files whose times are 2 s old or more
+        # the cache keeps only files whose times (mtime and ctime) are 2 s
+        # old or more (lib/file.h, PJ_FILE_SETTLE_S).  utime can age mtime
+        # but sets ctime to now, so wait until every ctime has aged: a row
+        # that starts sooner reads its files at every authentication (once
+        # HS256 JWKS 100 measured 2.1 instead of 1.2 in a --quick run).
         old = time.time() - 10
         for name in os.listdir(self.d):
             if os.path.isfile(self.p(name)):
                 os.utime(self.p(name), (old, old))
+        self.settle()
+
+    def settle(self):
+        newest = max(os.stat(self.p(n)).st_ctime for n in os.listdir(self.d)
+                     if os.path.isfile(self.p(n)))
+        time.sleep(max(0.0, newest + 3 - time.time()))
 
     def floor_spec(self, alg, key):
         """The raw material for bench/floor_module.c: key numbers, signing
@@ -236,16 +246,22 @@ def cg_per(s, cmd, n):
     return (many - one) / n
 
 
-def fresh_process(s, svc, token, runs):
+def fresh_processes(s, subjects, runs):
+    """subjects: [(service, token)].  runs fresh processes of each, one of
+    each in turn, so that a burst of other work on a shared machine lands
+    on every subject alike.  Returns the mean us per process of each."""
     drv = os.path.join(s.build, "pam_driver")
-    t0 = time.perf_counter()
+    total = [0.0] * len(subjects)
     for _ in range(runs):
-        out = subprocess.run([drv, s.pamd, svc.lower(), "alice", token], env=s.env,
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                             text=True).stdout
-        if "result=PAM_SUCCESS" not in out:
-            sys.exit("bench: fresh process run failed: " + out)
-    return (time.perf_counter() - t0) / runs * 1e6
+        for i, (svc, token) in enumerate(subjects):
+            t0 = time.perf_counter()
+            out = subprocess.run([drv, s.pamd, svc.lower(), "alice", token], env=s.env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                 text=True).stdout
+            total[i] += time.perf_counter() - t0
+            if "result=PAM_SUCCESS" not in out:
+                sys.exit("bench: fresh process run failed: " + out)
+    return [t / runs * 1e6 for t in total]
 
 
 PY_PEER = r'''
@@ -357,7 +373,12 @@ def main():
         # 1i: the same comparison in instructions (callgrind), which the
         # other users of a shared machine do not disturb: per authentication
         # = (total of N+1 cycles - total of 1 cycle) / N, so that loading
-        # and the first, uncached authentication are not counted
+        # and the first, uncached authentication are not counted.  No
+        # target: the target is on time (row 1), and here a system call
+        # counts only its user-space part.  The floor cycle is ~50k
+        # instructions but ~140 us here: its ~30 system calls (libpam loads
+        # pam_deny.so for "other" on every pam_start) and their page faults
+        # are most of its time.  This row shows the user-space share alone.
         if "1i" not in only:
             pass
         elif shutil.which("valgrind"):
@@ -374,13 +395,12 @@ def main():
                                       "alice", "%d", "1", svc, s.p("tok-" + alg)], n)
                     rows.append({"row": "1i", "case": "%s %s" % (alg, srcname[src]),
                                  "instructions": round(ours), "baseline": round(triv + rawi),
-                                 "ratio": round(ours / (triv + rawi), 3), "target": 1.25,
-                                 "met": ours / (triv + rawi) <= 1.25})
-                    table.append("%-3s %-44s %10s %10s %7.2f %7s" % (
+                                 "ratio": round(ours / (triv + rawi), 3)})
+                    table.append("%-3s %-44s %10s %10s %7.2f" % (
                         "1i", "%s %s, instructions (raw %dk)" % (alg, srcname[src],
                                                                   rawi / 1000),
                         "%.0fk" % (ours / 1000), "%.0fk" % ((triv + rawi) / 1000),
-                        ours / (triv + rawi), "<=1.25"))
+                        ours / (triv + rawi)))
         else:
             table.append("1i  (instruction counts skipped: no valgrind)")
         # 2: one authentication in a fresh process, alternating; beside it
@@ -394,14 +414,17 @@ def main():
                 s.service("floor-%s-%s" % (alg, fl[6:-3]), "auth required %s file=%s" % (
                     os.path.join(s.build, "bench", fl), s.p("floor-" + alg)))
             a_, b_, f_ = [], [], {fl: [] for fl in floors}
-            # 9 rounds: one slow round on a shared machine moved the median
-            # of 5 by 0.3 (PS256 1.80 once, 1.42-1.43 in three other runs)
+            # 9 rounds, each one process of every subject in turn: one slow
+            # block on a shared machine once moved the median of 5 blocked
+            # rounds by 0.3 (PS256 1.80 once, 1.42-1.43 in three other runs)
             for _ in range(9):
-                b_.append(fresh_process(s, "trivial", "x", runs))
-                for fl in floors:
-                    f_[fl].append(fresh_process(s, "floor-%s-%s" % (alg, fl[6:-3]),
-                                                "x", runs))
-                a_.append(fresh_process(s, "jwt-%s-file" % alg, tok, runs))
+                got = fresh_processes(s, [("trivial", "x")] + [
+                    ("floor-%s-%s" % (alg, fl[6:-3]), "x") for fl in floors] + [
+                    ("jwt-%s-file" % alg, tok)], runs)
+                b_.append(got[0])
+                for i, fl in enumerate(floors):
+                    f_[fl].append(got[1 + i])
+                a_.append(got[-1])
             t, b, ratio = paired(a_, b_)
             row("2", "%s fresh process vs trivial" % alg, t, b, ratio,
                 target=1.5 if alg in ("HS256", "EdDSA") else 1.75)
@@ -490,6 +513,7 @@ def main():
                 s.service("jwks%d" % n, "auth required %s jwks_file=%s" % (
                     s.module, s.p("jwks-%d.json" % n)))
                 subjects.append(("jwks%d" % n, s.p("tok-ES256")))
+            s.settle()
             res = pam_runs(s, iters // 2, reps, subjects)
             for n in (10, 100):
                 t, b, ratio = paired(res["jwks%d" % n], res["jwks1"])
