@@ -11,17 +11,14 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The checks on an open file: a regular file, a safe owner and mode, at
- * most maxlen bytes. */
+/* The checks of a fresh read on what stat found: a regular file, a safe
+ * owner and mode, at most maxlen bytes. */
 static int
-check_open(int fd, const char *path, enum pj_file_kind kind, size_t maxlen,
-    int err_code, struct stat *st, char *reason, size_t rlen)
+check_stat(const struct stat *st, const char *path, enum pj_file_kind kind,
+    size_t maxlen, int err_code, char *reason, size_t rlen)
 {
 	mode_t bad;
 
-	if (fstat(fd, st) != 0)
-		return pj_reason(err_code, reason, rlen, "%s: cannot stat: %s",
-		    path, strerror(errno));
 	if (!S_ISREG(st->st_mode))
 		return pj_reason(err_code, reason, rlen, "%s: not a regular file",
 		    path);
@@ -39,6 +36,17 @@ check_open(int fd, const char *path, enum pj_file_kind kind, size_t maxlen,
 		return pj_reason(err_code, reason, rlen,
 		    "%s: larger than %zu bytes", path, maxlen);
 	return PJ_OK;
+}
+
+/* The same checks on an open file. */
+static int
+check_open(int fd, const char *path, enum pj_file_kind kind, size_t maxlen,
+    int err_code, struct stat *st, char *reason, size_t rlen)
+{
+	if (fstat(fd, st) != 0)
+		return pj_reason(err_code, reason, rlen, "%s: cannot stat: %s",
+		    path, strerror(errno));
+	return check_stat(st, path, kind, maxlen, err_code, reason, rlen);
 }
 
 /* Read exactly cap - 1 bytes (the size fstat gave) into buf; a file that
@@ -145,6 +153,37 @@ pj_file_open(const char *path, enum pj_file_kind kind, size_t maxlen,
 out:
 	if (fd >= 0)
 		(void)close(fd);
+	return r;
+}
+
+int
+pj_file_peek(const char *path, enum pj_file_kind kind, size_t maxlen,
+    struct pj_file_id *id)
+{
+	char why[256]; /* unused: see file.h */
+	struct stat st;
+	int r = PJ_E_INTERNAL;
+
+	memset(id, 0, sizeof(*id));
+	if (path == NULL || path[0] != '/')
+		goto out;
+	/* what open(O_NOFOLLOW) would find: a symbolic link is not a regular
+	 * file; then whether open would be allowed to read it, with the
+	 * credentials, capabilities and security module it would meet */
+	if (fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		goto out;
+	r = check_stat(&st, path, kind, maxlen, PJ_E_KEY, why, sizeof(why));
+	if (r != PJ_OK)
+		goto out;
+	if (faccessat(AT_FDCWD, path, R_OK, AT_EACCESS) != 0) {
+		r = PJ_E_KEY;
+		goto out;
+	}
+	pj_file_id_of(&st, id);
+	r = PJ_OK;
+out:
+	if (r != PJ_OK)
+		memset(id, 0, sizeof(*id));
 	return r;
 }
 

@@ -49,6 +49,16 @@ int pj_file_open(const char *path, enum pj_file_kind kind, size_t maxlen,
 int pj_file_read_open(int fd, const char *path, const struct pj_file_id *id,
     int err_code, char **out, size_t *outlen, char *reason, size_t rlen)
     __attribute__((warn_unused_result));
+/* For the caches (lib/keyset.c), before they open anything: what a fresh
+ * pj_file_open would find, without opening the file.  fstatat without
+ * following a symbolic link, exactly the checks of pj_file_open on what it
+ * gives, and faccessat(R_OK, AT_EACCESS): whether open would be allowed to
+ * read the file now, with the process's credentials, capabilities and
+ * security module.  PJ_OK and *id filled, or an error and *id zeroed; no
+ * reason: a caller whose peek fails opens the file as usual, and that
+ * gives the reason. */
+int pj_file_peek(const char *path, enum pj_file_kind kind, size_t maxlen,
+    struct pj_file_id *id) __attribute__((warn_unused_result));
 struct stat;
 void pj_file_id_of(const struct stat *st, struct pj_file_id *id);
 /* 1 if a and b are the same file, unchanged. */

@@ -10,9 +10,12 @@
  * file (pj_file_id: device, inode, size, mtime and ctime to the
  * nanosecond, owner, group, mode) and the keys built from it, as a shared
  * read-only set (key.h: pj_keyset_share).  Every authentication still
- * opens and fstat-checks every file with exactly the checks of a fresh
- * read (lib/file.c, by lib/keyset.c, before asking here); only when every
- * identity is equal is the kept set used.  A file whose newest time is
+ * checks every file with exactly the checks of a fresh read, without
+ * opening it: fstatat without following links, and faccessat for whether
+ * open would be allowed to read it now (lib/file.c pj_file_peek, by
+ * lib/keyset.c, before asking here); only when every identity is equal is
+ * the kept set used.  Otherwise every file is opened and read as without
+ * a cache, and that read gives any reason.  A file whose newest time is
  * younger than PJ_FILE_SETTLE_S is never kept: two writes within one
  * timestamp tick could leave size and times equal.  Any write, chmod,
  * chown, or a file renamed over it, changes ctime or the inode.

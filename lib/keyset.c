@@ -155,6 +155,23 @@ pj_keyset_load(const struct pj_options *o, struct pj_keyset *ks, char *reason,
 	src[0].path = o->secret_file;
 	src[1].path = o->public_key_file;
 	src[2].path = o->jwks_file;
+	/* the kept set, when every file, seen without opening it, passes the
+	 * checks of a fresh read, may be read by this process now and is the
+	 * one kept (pj_file_peek): no file is opened.  On any other answer
+	 * every file is opened and checked below, which gives the reason. */
+	for (i = 0; i < PJ_KEYCACHE_SOURCES; i++) {
+		if (src[i].path == NULL)
+			continue;
+		sources++;
+		if (pj_file_peek(src[i].path, how[i].kind, how[i].max,
+		    &src[i].id) != PJ_OK)
+			break;
+	}
+	if (sources > 0 && i == PJ_KEYCACHE_SOURCES && pj_keycache_get(src, ks))
+		goto out;
+	sources = 0;
+	for (i = 0; i < PJ_KEYCACHE_SOURCES; i++)
+		memset(&src[i].id, 0, sizeof(src[i].id));
 	/* open and check each in order, up to the first that fails: its
 	 * reason comes after those of the files before it, as when each was
 	 * read and built in turn */

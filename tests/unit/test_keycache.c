@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -265,6 +266,55 @@ every_check_still_applies(void **state)
 	pj_keyset_free(&a);
 }
 
+/* The kept set is used without opening the files (pj_file_peek), so what
+ * open would refuse must refuse it too: a process that may no longer read a
+ * file whose identity is unchanged (here a child that dropped root; the
+ * secret is root's, mode 0600) reads it afresh and is refused as a fresh
+ * read is.  Needs root. */
+static void
+unreadable_now_is_not_used(void **state)
+{
+	struct ctx *c = *state;
+	struct pj_keyset a;
+	pid_t pid;
+	int status = 0;
+
+	if (geteuid() != 0) {
+		print_message("unreadable_now_is_not_used: skipped, needs root\n");
+		skip();
+	}
+	/* others may search the directory: the child can see the files */
+	assert_int_equal(chmod(c->dir, 0711), 0);
+	wait_settled();
+	load(c, &a);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct pj_keyset b;
+		char reason[256] = "";
+		int code = 0;
+
+		/* still root: the kept set itself */
+		memset(&b, 0, sizeof(b));
+		if (pj_keyset_load(&c->o, &b, reason, sizeof(reason)) != PJ_OK ||
+		    b.shared != a.shared)
+			code |= 1;
+		pj_keyset_free(&b);
+		if (setresgid(65534, 65534, 65534) != 0 ||
+		    setresuid(65534, 65534, 65534) != 0)
+			_exit(8);
+		memset(&b, 0, sizeof(b));
+		if (pj_keyset_load(&c->o, &b, reason, sizeof(reason)) != PJ_E_KEY ||
+		    strstr(reason, "cannot open") == NULL || b.keys != NULL)
+			code |= 2;
+		_exit(code);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	pj_keyset_free(&a);
+}
+
 /* The errors come in the order of the files, as without the cache: a bad
  * secret before a missing JWK Set. */
 static void
@@ -379,6 +429,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(a_replaced_file_is_read_again, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(every_check_still_applies, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(unreadable_now_is_not_used, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(errors_in_file_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(unbuildable_key_refused_every_time,
