@@ -13,18 +13,23 @@
  *   auth required floor_trivial.so             (the floor of both rows:
  *       a password module that asks once and succeeds, -z nodelete like
  *       pam_jwt.so, so that it too stays loaded between PAM handles)
+ *   auth required floor_trivial.so duties      (the same, then what the
+ *       contract asks of any module besides the signature: the account
+ *       looked up with getpwnam_r and one pam_syslog audit line; row 1d)
  *
  * SPEC holds lines "alg NAME", "key HEX" (RSA modulus, EC uncompressed
  * point, HMAC secret or Ed25519 public key), "e HEX" (RSA), "msg HEX" (the
  * JWS signing input) and "sig HEX" (ECDSA as DER).  PAM_SUCCESS only when the
  * signature verifies.  A benchmark tool, never installed.
  */
+#include <pwd.h>
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #ifdef FLOOR_NETTLE
 #include <nettle/ecc-curve.h>
@@ -236,16 +241,34 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 #ifdef FLOOR_TRIVIAL
 	{
 		char *resp = NULL;
+		int duties = 0;
 
-		(void)argc;
-		(void)argv;
-		(void)i;
 		(void)sp;
+		for (i = 0; i < argc; i++)
+			duties |= strcmp(argv[i], "duties") == 0;
 		if (pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, &resp, "Token: ") !=
 		    PAM_SUCCESS || resp == NULL)
 			return PAM_AUTH_ERR;
 		sodium_memzero(resp, strlen(resp));
 		free(resp);
+		if (duties) {
+			/* what the contract asks of any module besides the
+			 * signature: the local account looked up, and one
+			 * audit line through pam_syslog naming the outcome
+			 * and the identifying claims */
+			const char *user = NULL;
+			struct passwd pw, *found = NULL;
+			char buf[1024];
+
+			if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS ||
+			    user == NULL ||
+			    getpwnam_r(user, &pw, buf, sizeof(buf), &found) != 0 ||
+			    found == NULL)
+				return PAM_USER_UNKNOWN;
+			pam_syslog(pamh, LOG_NOTICE, "accepted: user=%s sub=%s "
+			    "iss=%s jti=%s kid=%s alg=%s", user, user,
+			    "https://idp.bench.example", "-", "k-HS256", "HS256");
+		}
 		return PAM_SUCCESS;
 	}
 #endif
