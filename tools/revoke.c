@@ -46,7 +46,7 @@
 
 enum {
 	O_FILE = 1, O_REDIS, O_AUTH_FILE, O_PREFIX, O_TIMEOUT, O_ISS, O_JTI,
-	O_SUB, O_KID, O_BEFORE, O_EXP, O_MAX_TTL, O_UNTIL, O_HELP,
+	O_SUB, O_KID, O_BEFORE, O_EXP, O_MAX_TTL, O_UNTIL, O_INSECURE, O_HELP,
 };
 
 static const struct pjt_opt opts[] = {
@@ -63,6 +63,7 @@ static const struct pjt_opt opts[] = {
 	{ "exp", PJT_ARG, O_EXP },
 	{ "max-ttl", PJT_ARG, O_MAX_TTL },
 	{ "until", PJT_ARG, O_UNTIL },
+	{ "insecure-network", PJT_NOARG, O_INSECURE },
 	{ "help", PJT_NOARG, O_HELP },
 	{ NULL, PJT_NOARG, 0 },
 };
@@ -76,6 +77,7 @@ struct req {
 	const char *iss, *jti, *sub, *kid;
 	long long before, exp, max_ttl, until;
 	int has_before, has_exp, has_until, has_max_ttl;
+	int insecure;              /* --insecure-network */
 	struct pj_revoke_entry e;  /* what is (un)revoked */
 	long long now;
 };
@@ -85,7 +87,7 @@ usage(FILE *f, const char *cmd)
 {
 	fprintf(f,
 	    "usage: pamjwt %s (--file FILE | --redis URL [--auth-file FILE]\n"
-	    "                [--prefix P] [--timeout MS]) ...\n"
+	    "                [--prefix P] [--timeout MS] [--insecure-network]) ...\n"
 	    "              (--iss ISS --jti JTI | --iss ISS --sub SUB%s | --kid KID)\n"
 	    "%s"
 	    "\n"
@@ -97,6 +99,8 @@ usage(FILE *f, const char *cmd)
 	    "  --auth-file F   Redis credentials: one line, PASSWORD or USER PASSWORD\n"
 	    "  --prefix P      Redis key prefix (redis_prefix; default %s)\n"
 	    "  --timeout MS    Redis time-out (default %d)\n"
+	    "  --insecure-network  allow a Redis address that is not loopback\n"
+	    "                  (redis_insecure_network): Redis is spoken in clear\n"
 	    "  --iss ISS --jti JTI   one token\n"
 	    "  --iss ISS --sub SUB   every token of SUB%s\n"
 	    "  --kid KID       every token whose header names key KID\n"
@@ -121,6 +125,44 @@ usage(FILE *f, const char *cmd)
 	    "  --until TIME    keep the entry until TIME instead (0: forever)\n"
 	    "                  Without --exp, --max-ttl or --until an entry is kept\n"
 	    "                  forever.\n" : "");
+}
+
+/* The module's rule for replay_cache (pam_jwt.conf(5), Fleet): hiredis
+ * speaks no TLS, so Redis is reached on a numeric loopback address or a
+ * Unix socket, another address only when asked (--insecure-network, as
+ * redis_insecure_network), and never by a name.  Checked before anything
+ * is changed, --file included. */
+static int
+redis_where(const struct req *q)
+{
+	struct pj_redis_url u;
+	char reason[PJ_REASON_MAX] = "";
+	enum pj_redis_host kind;
+
+	if (!pj_redis_is_url(q->redis)) {
+		pjt_err(q->cmd, "--redis '%.128s' is not redis://HOST:PORT[/DB] or "
+		    "redis+unix:///PATH[?db=DB]", q->redis);
+		return -1;
+	}
+	if (pj_redis_parse_url(q->redis, &u, reason, sizeof(reason)) != PJ_OK) {
+		pjt_err(q->cmd, "--redis: %s", reason);
+		return -1;
+	}
+	kind = u.unix_socket ? PJ_REDIS_HOST_LOOPBACK :
+	    pj_redis_host_kind(u.host);
+	if (kind == PJ_REDIS_HOST_NAME) {
+		pjt_err(q->cmd, "--redis: '%.128s' names a host: give a numeric "
+		    "address or localhost, as in replay_cache", u.host);
+		return -1;
+	}
+	if (kind == PJ_REDIS_HOST_REMOTE && !q->insecure) {
+		pjt_err(q->cmd, "--redis: %.128s is not a loopback address: Redis "
+		    "is spoken in clear, the password and the entry would cross "
+		    "the network; use a local TLS tunnel (stunnel) on 127.0.0.1, "
+		    "or give --insecure-network", u.host);
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -170,6 +212,9 @@ parse(struct req *q, int argc, char **argv)
 		case O_HELP:
 			usage(stdout, q->cmd);
 			return 1;
+		case O_INSECURE:
+			q->insecure = 1;
+			break;
 		case O_FILE:
 			if (once(q->cmd, &q->file, "file", v) != 0)
 				return -1;
@@ -241,6 +286,12 @@ parse(struct req *q, int argc, char **argv)
 		pjt_err(q->cmd, "--auth-file and --prefix go with --redis");
 		return -1;
 	}
+	if (q->redis == NULL && q->insecure) {
+		pjt_err(q->cmd, "--insecure-network goes with --redis");
+		return -1;
+	}
+	if (q->redis != NULL && redis_where(q) != 0)
+		return -1;
 	if (q->prefix != NULL && (strlen(q->prefix) > PJ_REDIS_PREFIX_MAX ||
 	    strchr(q->prefix, ' ') != NULL)) {
 		pjt_err(q->cmd, "--prefix: at most %d bytes, no spaces",
@@ -516,11 +567,6 @@ do_redis(struct req *q)
 	cf.auth_file = q->auth_file;
 	cf.prefix = q->prefix;
 	cf.timeout_ms = q->timeout_ms;
-	if (!pj_redis_is_url(q->redis)) {
-		pjt_err(q->cmd, "--redis '%.128s' is not redis://HOST:PORT[/DB] or "
-		    "redis+unix:///PATH[?db=DB]", q->redis);
-		return EXIT_USAGE;
-	}
 	pj_redis_key(q->prefix, kinds[e->type], e->a, e->alen, e->b, e->blen, key);
 	r = pj_redis_open(&cf, &rd, reason, sizeof(reason));
 	if (r == PJ_E_CONFIG) {

@@ -1107,6 +1107,23 @@ class Suite:
                 "apply", self.auth(h3, self.token(kid="k-leaked")) ==
                 "PAM_AUTH_ERR" and self.auth(h3, self.token(kid="k-ok")) ==
                 "PAM_SUCCESS")
+        # the module's rule for the address (replay_cache): checked before
+        # anything changes, the file included; nothing is connected to
+        rvf = self.p("rv-where")
+        for bad, words in (("redis://192.0.2.1:6379/3", "not a loopback address"),
+                           ("redis://redis.example:6379/3", "names a host")):
+            rc, out = self.pamjwt("revoke", "--file", rvf, "--redis", bad,
+                                  "--auth-file", auth, "--kid", "k-x")
+            self.ok("redisrev: pamjwt revoke --redis %s: exit 2 (%s), the "
+                    "file untouched" % (bad, words), rc == 2 and words in out
+                    and not os.path.exists(rvf), out)
+        rc, out = self.pamjwt("revoke", "--file", rvf, "--insecure-network",
+                              "--kid", "k-x")
+        self.ok("redisrev: --insecure-network without --redis: exit 2",
+                rc == 2 and "goes with --redis" in out and
+                not os.path.exists(rvf), out)
+        rc, out = revoke("--kid", "k-local")
+        self.ok("redisrev: a loopback URL is taken as before", rc == 0, out)
         r.stop()
         self.ok("redisrev: Redis down: even without single_use, "
                 "PAM_AUTHINFO_UNAVAIL (revocations cannot be checked)",
