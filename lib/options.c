@@ -548,26 +548,45 @@ pj_options_check(const struct pj_options *o, char *reason, size_t rlen)
 	return PJ_OK;
 }
 
+/* The configuration file's text, read once per pj_options_load: the whole
+ * and every [issuer] section's options come from the same read, so they
+ * agree even while the file is being replaced, and a file of N sections
+ * costs one read, not N + 1. */
+struct cfg_text {
+	const char *path;   /* what was read (or found absent); NULL: not yet */
+	char *text;         /* NULL when absent */
+	size_t len;
+};
+
 static int
-load_config_file(struct pj_options *o, const char *path, int must_exist,
-    const char *service, char *reason, size_t rlen)
+load_config_file(struct pj_options *o, struct cfg_text *ct, const char *path,
+    int must_exist, const char *service, char *reason, size_t rlen)
 {
 	struct stat st;
-	char *text = NULL;
-	size_t len = 0;
 	int r;
 
-	if (!must_exist && lstat(path, &st) != 0 && errno == ENOENT)
-		return PJ_OK;
-	r = pj_file_read(path, PJ_FILE_PUBLIC, PJ_CONFIG_MAX, PJ_E_CONFIG, &text,
-	    &len, NULL, reason, rlen);
-	if (r != PJ_OK)
-		goto out;
-	r = pj_options_parse_config(o, text, len, path, service, reason, rlen);
+	if (ct->path == NULL || strcmp(ct->path, path) != 0) {
+		pj_file_free(ct->text, ct->len);
+		ct->text = NULL;
+		ct->len = 0;
+		ct->path = NULL;
+		if (!must_exist && lstat(path, &st) != 0 && errno == ENOENT) {
+			ct->path = path;
+			return PJ_OK;
+		}
+		r = pj_file_read(path, PJ_FILE_PUBLIC, PJ_CONFIG_MAX, PJ_E_CONFIG,
+		    &ct->text, &ct->len, NULL, reason, rlen);
+		if (r != PJ_OK)
+			return r;
+		ct->path = path;
+	}
+	if (ct->text == NULL)
+		return must_exist ? pj_reason(PJ_E_CONFIG, reason, rlen,
+		    "%s: cannot open: %s", path, strerror(ENOENT)) : PJ_OK;
+	r = pj_options_parse_config(o, ct->text, ct->len, path, service, reason,
+	    rlen);
 	if (r == PJ_OK && o->config == NULL && (o->config = strdup(path)) == NULL)
 		r = PJ_E_NOMEM;
-out:
-	pj_file_free(text, len);
 	return r;
 }
 
@@ -593,13 +612,14 @@ fill_defaults(struct pj_options *o)
 }
 
 static int load(struct pj_options *o, int argc, const char **argv,
-    const char *service, const char *bind_issuer, char *reason, size_t rlen);
+    const char *service, const char *bind_issuer, struct cfg_text *ct,
+    char *reason, size_t rlen);
 
 /* Each [issuer URL] section's own options (lib/bind.h): loaded like the
  * whole, with the section applied, and bound to that issuer alone. */
 static int
 load_bindings(struct pj_options *o, int argc, const char **argv,
-    const char *service, char *reason, size_t rlen)
+    const char *service, struct cfg_text *ct, char *reason, size_t rlen)
 {
 	struct pj_binding *b;
 	size_t i;
@@ -617,7 +637,7 @@ load_bindings(struct pj_options *o, int argc, const char **argv,
 		b->o = calloc(1, sizeof(*b->o));
 		if (b->issuer == NULL || b->o == NULL)
 			return PJ_E_NOMEM;
-		r = load(b->o, argc, argv, service, b->issuer, reason, rlen);
+		r = load(b->o, argc, argv, service, b->issuer, ct, reason, rlen);
 		if (r != PJ_OK)
 			return r;
 		/* the binding: this section's keys verify this issuer's
@@ -640,12 +660,18 @@ int
 pj_options_load(struct pj_options *o, int argc, const char **argv,
     const char *service, char *reason, size_t rlen)
 {
-	return load(o, argc, argv, service, NULL, reason, rlen);
+	struct cfg_text ct = { NULL, NULL, 0 };
+	int r;
+
+	r = load(o, argc, argv, service, NULL, &ct, reason, rlen);
+	pj_file_free(ct.text, ct.len);
+	return r;
 }
 
 static int
 load(struct pj_options *o, int argc, const char **argv,
-    const char *service, const char *bind_issuer, char *reason, size_t rlen)
+    const char *service, const char *bind_issuer, struct cfg_text *ct,
+    char *reason, size_t rlen)
 {
 	const char *config = NULL;
 	char key[64];
@@ -675,10 +701,10 @@ load(struct pj_options *o, int argc, const char **argv,
 			    "config: '%.128s' is not an absolute path", config);
 			goto out;
 		}
-		r = load_config_file(o, config, 1, service, reason, rlen);
+		r = load_config_file(o, ct, config, 1, service, reason, rlen);
 	} else {
-		r = load_config_file(o, PJ_DEFAULT_CONFIG, 0, service, reason,
-		    rlen);
+		r = load_config_file(o, ct, PJ_DEFAULT_CONFIG, 0, service,
+		    reason, rlen);
 	}
 	if (r != PJ_OK)
 		goto out;
@@ -725,7 +751,7 @@ load(struct pj_options *o, int argc, const char **argv,
 	r = pj_options_check(o, reason, rlen);
 	if (r != PJ_OK || bind_issuer != NULL)
 		goto out;
-	r = load_bindings(o, argc, argv, service, reason, rlen);
+	r = load_bindings(o, argc, argv, service, ct, reason, rlen);
 out:
 	return r;
 }

@@ -6,6 +6,8 @@
 #include "lib/bind.h"
 #include "lib/options.h"
 
+#include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,6 +185,55 @@ load_text(const char *text, const char *service, struct pj_options *o,
 	return r;
 }
 
+/* The module's open(2), counted for one path (tests/unit.mk links this
+ * test with --wrap=open). */
+int __real_open(const char *path, int flags, ...);
+int __wrap_open(const char *path, int flags, ...);
+static const char *counted_path;
+static int counted_opens;
+
+int
+__wrap_open(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	va_list ap;
+
+	if (flags & O_CREAT) {
+		va_start(ap, flags);
+		mode = (mode_t)va_arg(ap, int);
+		va_end(ap);
+	}
+	if (counted_path != NULL && strcmp(path, counted_path) == 0)
+		counted_opens++;
+	return __real_open(path, flags, mode);
+}
+
+/* The whole and every [issuer] section come from one read of the file:
+ * they agree even while it is being replaced, and two sections cost one
+ * read, not three. */
+static void
+config_read_once(void **state)
+{
+	struct pj_options o;
+	char *dir = tmpdir_new();
+	char arg[4200], reason[256] = "";
+	const char *argv[1];
+
+	(void)state;
+	snprintf(arg, sizeof(arg), "config=%s", tpath(dir, "c.conf"));
+	write_str(arg + 7, conf_two, 0644);
+	argv[0] = arg;
+	counted_path = arg + 7;
+	counted_opens = 0;
+	assert_err(pj_options_load(&o, 1, argv, "sshd", reason, sizeof(reason)),
+	    PJ_OK);
+	counted_path = NULL;
+	assert_int_equal(o.nbind, 2);
+	assert_int_equal(counted_opens, 1);
+	pj_options_free(&o);
+	tmpdir_rm(dir);
+}
+
 static void
 load_bindings(void **state)
 {
@@ -282,6 +333,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(parse_errors),
 		cmocka_unit_test(parse_long_issuer),
 		cmocka_unit_test(load_bindings),
+		cmocka_unit_test(config_read_once),
 		cmocka_unit_test(load_binding_errors),
 	};
 
