@@ -157,34 +157,45 @@ out:
 }
 
 int
-pj_file_peek(const char *path, enum pj_file_kind kind, size_t maxlen,
-    struct pj_file_id *id)
+pj_file_peek_stat(const char *path, const struct stat *st,
+    enum pj_file_kind kind, size_t maxlen, struct pj_file_id *id)
 {
 	char why[256]; /* unused: see file.h */
-	struct stat st;
 	int r = PJ_E_INTERNAL;
 
 	memset(id, 0, sizeof(*id));
 	if (path == NULL || path[0] != '/')
 		goto out;
-	/* what open(O_NOFOLLOW) would find: a symbolic link is not a regular
-	 * file; then whether open would be allowed to read it, with the
-	 * credentials, capabilities and security module it would meet */
-	if (fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) != 0)
-		goto out;
-	r = check_stat(&st, path, kind, maxlen, PJ_E_KEY, why, sizeof(why));
+	r = check_stat(st, path, kind, maxlen, PJ_E_KEY, why, sizeof(why));
 	if (r != PJ_OK)
 		goto out;
+	/* whether open would be allowed to read it, with the credentials,
+	 * capabilities and security module it would meet */
 	if (faccessat(AT_FDCWD, path, R_OK, AT_EACCESS) != 0) {
 		r = PJ_E_KEY;
 		goto out;
 	}
-	pj_file_id_of(&st, id);
+	pj_file_id_of(st, id);
 	r = PJ_OK;
 out:
 	if (r != PJ_OK)
 		memset(id, 0, sizeof(*id));
 	return r;
+}
+
+int
+pj_file_peek(const char *path, enum pj_file_kind kind, size_t maxlen,
+    struct pj_file_id *id)
+{
+	struct stat st;
+
+	memset(id, 0, sizeof(*id));
+	/* what open(O_NOFOLLOW) would find: a symbolic link is not a
+	 * regular file */
+	if (path == NULL || path[0] != '/' ||
+	    fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return PJ_E_KEY;
+	return pj_file_peek_stat(path, &st, kind, maxlen, id);
 }
 
 int

@@ -59,7 +59,12 @@ int pj_file_read_open(int fd, const char *path, const struct pj_file_id *id,
  * gives the reason. */
 int pj_file_peek(const char *path, enum pj_file_kind kind, size_t maxlen,
     struct pj_file_id *id) __attribute__((warn_unused_result));
+/* The same on what the caller's lstat (fstatat AT_SYMLINK_NOFOLLOW) of path
+ * just gave. */
 struct stat;
+int pj_file_peek_stat(const char *path, const struct stat *st,
+    enum pj_file_kind kind, size_t maxlen, struct pj_file_id *id)
+    __attribute__((warn_unused_result));
 void pj_file_id_of(const struct stat *st, struct pj_file_id *id);
 /* 1 if a and b are the same file, unchanged. */
 int pj_file_id_equal(const struct pj_file_id *a, const struct pj_file_id *b);

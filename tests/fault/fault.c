@@ -21,7 +21,7 @@
  *      handing the typed token on as PAM_AUTHTOK, reading PAM_RHOST for the
  *      log line, keeping a parsed JWK Set or the keys read from files
  *      for the next authentication, and seeing those files unchanged
- *      without opening them).  Each child starts as a process in
+ *      without opening them, the configuration file's text likewise).  Each child starts as a process in
  *      which the module has not yet opened libhogweed nor kept a JWK Set,
  *      so that dlopen and
  *      the JSON parse are failed too.
@@ -55,6 +55,7 @@
 #include "lib/hog.h"
 #include "lib/jwk.h"
 #include "lib/keycache.h"
+#include "lib/textcache.h"
 #include "tests/support/pamconv.h"
 
 /* libasan's, not in gcc's sanitizer headers */
@@ -662,7 +663,7 @@ authenticate(struct scenario *s, const char *replay)
 static const char *const tol_names[] = { "", "PAM_AUTHTOK not handed on",
 	"(unused)", "replay prune/index/cursor", "continuation check",
 	"early key load", "JWK Set cache", "PAM_RHOST for the log line",
-	"key cache" };
+	"key cache", "config text cache" };
 #define NTOL ((int)(sizeof(tol_names) / sizeof(tol_names[0])))
 
 static int
@@ -703,6 +704,14 @@ tolerated(void)
 		 * and read as without a cache */
 		if (strcmp(fn[i], "pj_file_peek") == 0)
 			return 8;
+		/* the configuration text kept or looked up (textcache.c):
+		 * when either fails the file is read */
+		if (strcmp(fn[i], "pj_textcache_put") == 0 ||
+		    strcmp(fn[i], "pj_textcache_get") == 0 ||
+		    strcmp(fn[i], "pj_file_peek_stat") == 0 ||
+		    (strcmp(fn[i], "load_config_file") == 0 &&
+		    strcmp(fault_site, "lstat") == 0))
+			return 9;
 		/* the keys read before the prompt (for the continuation check)
 		 * are read again by pj_verify when that failed */
 		if (strcmp(fn[i], "pj_keyset_load") == 0 && i + 1 < fault_bt_n &&
@@ -1026,6 +1035,7 @@ main(int argc, char **argv)
 	 * still reach libhogweed */
 	pj_jwks_cache_clear();
 	pj_keycache_clear();
+	pj_textcache_clear(); /* and reads its configuration file */
 	/* the module's libhogweed table goes back to never-opened, so every
 	 * child opens it (dlopen fails in turn, and a call that skips
 	 * pj_hog_load would crash on the empty table) */

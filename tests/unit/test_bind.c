@@ -5,12 +5,17 @@
 #include "lib/b64url.h"
 #include "lib/bind.h"
 #include "lib/options.h"
+#include "lib/textcache.h"
 
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #define A "https://a.example/realms/x"
 #define B "https://b.example/"
@@ -234,6 +239,149 @@ config_read_once(void **state)
 	tmpdir_rm(dir);
 }
 
+/* Load options from the file at path (config=path): the result, and how
+ * many times the module opened the file. */
+static int
+load_counted(const char *path, const char *service, struct pj_options *o,
+    char *reason, size_t rlen, int *opens)
+{
+	char arg[4200];
+	const char *argv[1];
+	int r;
+
+	snprintf(arg, sizeof(arg), "config=%s", path);
+	argv[0] = arg;
+	reason[0] = '\0';
+	counted_path = path;
+	counted_opens = 0;
+	r = pj_options_load(o, 1, argv, service, reason, rlen);
+	counted_path = NULL;
+	*opens = counted_opens;
+	return r;
+}
+
+static void
+age_and_settle(const char *path)
+{
+	struct timespec ts[2], nap = { PJ_FILE_SETTLE_S, 200 * 1000 * 1000 };
+
+	assert_int_equal(clock_gettime(CLOCK_REALTIME, &ts[0]), 0);
+	ts[0].tv_sec -= 60;
+	ts[1] = ts[0];
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+	(void)nanosleep(&nap, NULL); /* ctime is the kernel's */
+}
+
+/* The configuration text kept between authentications (lib/textcache.c):
+ * used only while the file is provably the same and every check of a
+ * fresh read passes; a changed, chmod'ed, replaced or unreadable file is
+ * read (or refused) afresh. */
+static void
+config_text_kept(void **state)
+{
+	struct pj_options o;
+	char *dir = tmpdir_new();
+	char path[4096], reason[256] = "";
+	int opens = -1;
+	pid_t pid;
+	int status = 0;
+
+	(void)state;
+	pj_textcache_clear();
+	snprintf(path, sizeof(path), "%s", tpath(dir, "c.conf"));
+	write_str(path, conf_two, 0644);
+	/* a recent file is never kept: read at every load */
+	assert_err(load_counted(path, "sshd", &o, reason, sizeof(reason),
+	    &opens), PJ_OK);
+	pj_options_free(&o);
+	assert_err(load_counted(path, "sshd", &o, reason, sizeof(reason),
+	    &opens), PJ_OK);
+	pj_options_free(&o);
+	assert_int_equal(opens, 1);
+	/* settled: read once more, then kept */
+	age_and_settle(path);
+	assert_err(load_counted(path, "sshd", &o, reason, sizeof(reason),
+	    &opens), PJ_OK);
+	assert_int_equal(opens, 1);
+	pj_options_free(&o);
+	assert_err(load_counted(path, "sshd", &o, reason, sizeof(reason),
+	    &opens), PJ_OK);
+	assert_int_equal(opens, 0);
+	assert_int_equal(o.nbind, 2);
+	assert_string_equal(o.audience.v[0], "sshd-aud");
+	pj_options_free(&o);
+	/* changed: the new text at once */
+	write_str(path, "audience = changed\njwks_file = /k/x.jwks\n", 0644);
+	assert_err(load_counted(path, "sshd", &o, reason, sizeof(reason),
+	    &opens), PJ_OK);
+	assert_int_equal(opens, 1);
+	assert_int_equal(o.nbind, 0);
+	assert_string_equal(o.audience.v[0], "changed");
+	pj_options_free(&o);
+	/* kept again, then made group-writable: refused as a fresh read is */
+	age_and_settle(path);
+	assert_err(load_counted(path, "sshd", &o, reason, sizeof(reason),
+	    &opens), PJ_OK);
+	pj_options_free(&o);
+	assert_int_equal(chmod(path, 0664), 0);
+	assert_err(load_counted(path, "sshd", &o, reason, sizeof(reason),
+	    &opens), PJ_E_CONFIG);
+	assert_non_null(strstr(reason, "unsafe permissions 0664"));
+	pj_options_free(&o);
+	/* a symbolic link in its place, to the same text */
+	assert_int_equal(chmod(path, 0644), 0);
+	age_and_settle(path);
+	assert_err(load_counted(path, "sshd", &o, reason, sizeof(reason),
+	    &opens), PJ_OK);
+	pj_options_free(&o);
+	assert_int_equal(rename(path, tpath(dir, "moved")), 0);
+	assert_int_equal(symlink(tpath(dir, "moved"), path), 0);
+	assert_err(load_counted(path, "sshd", &o, reason, sizeof(reason),
+	    &opens), PJ_E_CONFIG);
+	assert_non_null(strstr(reason, "symbolic link"));
+	pj_options_free(&o);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rename(tpath(dir, "moved"), path), 0);
+	/* a child that dropped root may not read a 0600 file of root's whose
+	 * identity is unchanged: refused, not served from the kept text */
+	if (geteuid() != 0) {
+		print_message("config_text_kept: unreadable case skipped, "
+		    "needs root\n");
+		goto done;
+	}
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(chmod(dir, 0711), 0);
+	age_and_settle(path);
+	assert_err(load_counted(path, "sshd", &o, reason, sizeof(reason),
+	    &opens), PJ_OK);
+	pj_options_free(&o);
+	assert_err(load_counted(path, "sshd", &o, reason, sizeof(reason),
+	    &opens), PJ_OK);
+	assert_int_equal(opens, 0);
+	pj_options_free(&o);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int code = 0;
+
+		if (setresgid(65534, 65534, 65534) != 0 ||
+		    setresuid(65534, 65534, 65534) != 0)
+			_exit(8);
+		if (load_counted(path, "sshd", &o, reason, sizeof(reason),
+		    &opens) != PJ_E_CONFIG || strstr(reason, "cannot open") ==
+		    NULL)
+			code |= 1;
+		pj_options_free(&o);
+		_exit(code);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+done:
+	pj_textcache_clear();
+	tmpdir_rm(dir);
+}
+
 static void
 load_bindings(void **state)
 {
@@ -334,6 +482,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(parse_long_issuer),
 		cmocka_unit_test(load_bindings),
 		cmocka_unit_test(config_read_once),
+		cmocka_unit_test(config_text_kept),
 		cmocka_unit_test(load_binding_errors),
 	};
 
