@@ -1,4 +1,5 @@
-# tests/tsan.mk - the JWK Set cache and the key cache (lib/keycache.c)
+# tests/tsan.mk - the JWK Set cache, the key cache (lib/keycache.c) and the
+# configuration text cache (lib/textcache.c)
 # under ThreadSanitizer.  Included by tests/tests.mk.
 #
 #   make check-tsan      (part of make check)

@@ -13,7 +13,10 @@
  * cache of parsed headers (lib/hdrcache.c: a header shared by the other
  * threads goes while in use), and thread 1
  * replaces one configuration's JWK Set file (same keys, new inode) so that
- * a kept set goes while in use.  Every verification must succeed; any
+ * a kept set goes while in use.  Each round also loads the options of one
+ * of TSAN_CONFIGS configuration files (lib/textcache.c keeps 4), thread 3
+ * empties that cache now and then and thread 4 replaces one file (same
+ * text, new inode).  Every verification and load must succeed; any
  * report of ThreadSanitizer (halt_on_error=1, non-zero exitcode) fails.
  * Prints "tsan: N passed, M failed" (N, M verifications).
  */
@@ -34,6 +37,7 @@
 #include "lib/key.h"
 #include "lib/keycache.h"
 #include "lib/options.h"
+#include "lib/textcache.h"
 
 #define TSAN_THREADS 8
 #define TSAN_ROUNDS 60
@@ -145,6 +149,36 @@ worker(void *arg)
 			res->failed++;
 		}
 		pj_keyset_free(&ks);
+		/* the configuration file's text (lib/textcache.c): each
+		 * thread loads one of TSAN_CONFIGS files, more than it keeps */
+		{
+			struct pj_options o;
+			char arg[4300];
+			const char *argv[1];
+
+			(void)snprintf(arg, sizeof(arg), "config=%s/conf-%d.conf",
+			    dir, k);
+			argv[0] = arg;
+			r = pj_options_load(&o, 1, argv, "tsan", res->reason,
+			    sizeof(res->reason));
+			(void)snprintf(path, sizeof(path), "%s/jwks-%d.json", dir, k);
+			if (r == PJ_OK && o.jwks_file != NULL &&
+			    strcmp(o.jwks_file, path) == 0)
+				res->passed++;
+			else
+				res->failed++;
+			pj_options_free(&o);
+		}
+		if (res->id == 3 && i % 6 == 1)
+			pj_textcache_clear();
+		if (res->id == 4 && i % 9 == 4) {
+			char text[4300];
+
+			(void)snprintf(path, sizeof(path), "%s/conf-1.conf", dir);
+			(void)snprintf(text, sizeof(text),
+			    "jwks_file = %s/jwks-1.json\n", dir);
+			put_file(path, text, strlen(text), 0644, 60);
+		}
 		if (res->id == 0 && i % 7 == 3)
 			pj_keycache_clear();
 		if (res->id == 2 && i % 5 == 2)
@@ -191,6 +225,15 @@ main(int argc, char **argv)
 		put_file(path, jwks_text, jwks_len, 0644, 60);
 		if ((opts[i].jwks_file = strdup(path)) == NULL)
 			abort();
+		{
+			char cpath[4300], text[4300];
+
+			(void)snprintf(cpath, sizeof(cpath), "%s/conf-%d.conf",
+			    dir, i);
+			(void)snprintf(text, sizeof(text), "jwks_file = %s\n",
+			    path);
+			put_file(cpath, text, strlen(text), 0644, 60);
+		}
 		(void)snprintf(path, sizeof(path), "%s/secret", dir);
 	}
 	/* ctime is the kernel's: wait until the files have settled, then keep
@@ -230,9 +273,12 @@ main(int argc, char **argv)
 			    res[i].reason);
 	}
 	pj_keycache_clear();
+	pj_textcache_clear();
 	for (i = 0; i < TSAN_CONFIGS; i++) {
 		(void)unlink(opts[i].jwks_file);
 		pj_options_free(&opts[i]);
+		(void)snprintf(path, sizeof(path), "%s/conf-%d.conf", dir, i);
+		(void)unlink(path);
 	}
 	(void)snprintf(path, sizeof(path), "%s/secret", dir);
 	(void)unlink(path);
