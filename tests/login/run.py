@@ -125,14 +125,20 @@ def askpass(h, prompt="Token: ", **envx):
                           env=env_of(h, **envx), timeout=120)
 
 
+SPKI = {}
+
+
 def spki_of(prov):
     """base64 SHA-256 of the provider's public key (for chromium)."""
+    if prov.cert[0] in SPKI:
+        return SPKI[prov.cert[0]]
     pub = subprocess.run(["openssl", "x509", "-in", prov.cert[0], "-noout",
                           "-pubkey"], capture_output=True, check=True).stdout
     der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "DER"],
                          input=pub, capture_output=True, check=True).stdout
     import hashlib
-    return base64.b64encode(hashlib.sha256(der).digest()).decode()
+    SPKI[prov.cert[0]] = base64.b64encode(hashlib.sha256(der).digest()).decode()
+    return SPKI[prov.cert[0]]
 
 
 class Whole:
@@ -154,15 +160,80 @@ class Whole:
         self.stdout = "".join(parts)
 
 
+class Approver:
+    """approve.mjs --serve: one chromium for the whole run (starting it is
+    most of what a sign-in costs), a browser context of its own -- cookies,
+    storage, cache: a fresh profile -- for every sign-in.  Started again
+    when a provider was added (chromium accepts the providers' keys named
+    when it starts) or when it broke; stopped by PID."""
+
+    def __init__(self):
+        self.proc = None
+        self.spki = None
+        self.lines = None
+        self.log = os.path.join(WORK, "approve.log")
+
+    def start(self, spki):
+        import queue
+        self.stop()
+        logf = open(self.log, "a")
+        self.proc = subprocess.Popen(
+            [ARGS.node, os.path.join(HERE, "approve.mjs"), "--serve", spki],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=logf,
+            text=True, cwd=HERE)
+        logf.close()
+        self.spki = spki
+        self.lines = queue.Queue()
+        proc, lines = self.proc, self.lines
+
+        def read():
+            for ln in proc.stdout:
+                lines.put(ln)
+            lines.put(None)
+        threading.Thread(target=read, daemon=True).start()
+
+    def stop(self):
+        if self.proc is None:
+            return
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(15)
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+    def sign_in(self, url, account, action, timeout=120):
+        import queue
+        spki = ",".join(spki_of(p) for p in [P] + list(EXTRA.values()))
+        if self.proc is None or self.proc.poll() is not None or \
+                spki != self.spki:
+            self.start(spki)
+        try:
+            self.proc.stdin.write(json.dumps({"url": url, "account": account,
+                                              "action": action}) + "\n")
+            self.proc.stdin.flush()
+            ln = self.lines.get(timeout=timeout)
+        except (OSError, queue.Empty) as e:
+            self.stop()
+            return {"error": "approve.mjs: %r" % e}
+        if ln is None:
+            self.stop()
+            return {"error": "approve.mjs ended; see " + self.log}
+        try:
+            return json.loads(ln)
+        except ValueError:
+            return {"error": "approve.mjs: " + ln}
+
+
+APPROVER = None
+
+
 def browser(url, account="alice", action="approve"):
-    spki = ",".join(spki_of(p) for p in [P] + list(EXTRA.values()))
-    r = subprocess.run([ARGS.node, os.path.join(HERE, "approve.mjs"), url,
-                        account, action, spki], capture_output=True, text=True,
-                       timeout=120, cwd=HERE)
-    try:
-        return json.loads(r.stdout.strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        return {"error": "approve.mjs: " + r.stdout + r.stderr}
+    global APPROVER
+    if APPROVER is None:
+        APPROVER = Approver()
+    return APPROVER.sign_in(url, account, action)
 
 
 class Login:
@@ -612,6 +683,8 @@ def main():
             except Exception as e:  # a case that breaks is a failure
                 check(c.case_name, False, "exception: %r" % e)
     finally:
+        if APPROVER is not None:
+            APPROVER.stop()
         for p in [P] + list(EXTRA.values()):
             if p is not None:
                 p.stop()
