@@ -66,9 +66,16 @@ EXTRA = {}      # providers with other lifetimes, started when a case asks
 CASES = []
 
 
-def case(name):
+def case(name, browser=True, providers=()):
+    """browser: the case may sign in through the browser (the default:
+    the shared sign-ins need it too); providers: the lifetimes of the
+    providers besides P it uses (provider_with).  Both only let main()
+    start these before the first case, side by side; a case still gets
+    them when it asks."""
     def deco(fn):
         fn.case_name = name
+        fn.browser = browser
+        fn.providers = providers
         CASES.append(fn)
         return fn
     return deco
@@ -82,16 +89,42 @@ def check(name, cond, detail=""):
     return cond
 
 
-def provider_with(ttl):
-    """A second provider whose lifetimes are ttl (started once)."""
+EXPIRED_TTL = {"DeviceCode": 4}     # the expired-code case's provider
+REFRESH_TTL = {"IdToken": 12}       # the refresh case's provider
+
+
+def provider_of(ttl):
+    """The provider whose lifetimes are ttl, made (not started) once."""
     key = json.dumps(ttl, sort_keys=True)
     if key not in EXTRA:
         EXTRA[key] = oidcprov.Provider(WORK, CA, node=ARGS.node,
                                        clients=CLIENTS, accounts=ACCOUNTS,
                                        extra={"id_token_claims": True,
                                               "ttl": ttl})
-        EXTRA[key].start()
     return EXTRA[key]
+
+
+def provider_with(ttl):
+    """A second provider whose lifetimes are ttl, started (once)."""
+    p = provider_of(ttl)
+    if p.proc is None:
+        p.start()
+    return p
+
+
+def start_all(provs):
+    """Start the providers side by side; one that fails to start is left
+    stopped (the case that asks for it starts it again, and fails)."""
+    def one(p):
+        try:
+            p.start()
+        except RuntimeError as e:
+            print("login: a provider did not start: %s" % e)
+    ts = [threading.Thread(target=one, args=(p,)) for p in provs]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
 
 
 def home(name, prov=None, extra=""):
@@ -206,7 +239,7 @@ class Approver:
 
     def sign_in(self, url, account, action, timeout=120):
         import queue
-        spki = ",".join(spki_of(p) for p in [P] + list(EXTRA.values()))
+        spki = all_spki()
         if self.proc is None or self.proc.poll() is not None or \
                 spki != self.spki:
             self.start(spki)
@@ -228,6 +261,11 @@ class Approver:
 
 
 APPROVER = None
+
+
+def all_spki():
+    """The keys chromium is to accept: every provider's made so far."""
+    return ",".join(spki_of(p) for p in [P] + list(EXTRA.values()))
 
 
 def browser(url, account="alice", action="approve"):
@@ -465,9 +503,10 @@ def t_deny_pkce(name):
           "rc=%s err=%s page=%r" % (rc, err, page))
 
 
-@case("device code expires before anyone approves: stops, nothing cached")
+@case("device code expires before anyone approves: stops, nothing cached",
+      browser=False, providers=(EXPIRED_TTL,))
 def t_expired_code(name):
-    short = provider_with({"DeviceCode": 4})
+    short = provider_with(EXPIRED_TTL)
     h = home("expired-code", short)
     short.admin("/device", {"interval": 1})
     lg = Login(h, "--device")
@@ -506,7 +545,8 @@ def t_slow_down(name):
           (rc, err, kinds, gaps, page))
 
 
-@case("provider down: login fails with a clear message, nothing cached")
+@case("provider down: login fails with a clear message, nothing cached",
+      browser=False)
 def t_down(name):
     port = oidcprov.free_port()
     h = home("down")
@@ -548,12 +588,13 @@ def t_perm_file(name):
           "symbolic link" in a.stderr, a.stderr)
 
 
-@case("expired token in the cache: renewed with the refresh token, else login asked")
+@case("expired token in the cache: renewed with the refresh token, else login asked",
+      providers=(REFRESH_TTL,))
 def t_refresh(name):
     # these ID tokens live 12 s: less than the 15 s askpass wants left, so
     # the first piece askpass gives renews the token; the later pieces come
     # from that same token
-    short = provider_with({"IdToken": 12})
+    short = provider_with(REFRESH_TTL)
     h = home("refresh", short)
     short.admin("/device", {"interval": 1})
     lg = Login(h, "--device")
@@ -638,7 +679,8 @@ def t_logout(name):
           (before, a0.stderr, r.stderr, a.stderr))
 
 
-@case("usage: no issuer, unknown config key, --exec without a command")
+@case("usage: no issuer, unknown config key, --exec without a command",
+      browser=False)
 def t_usage(name):
     h = os.path.join(WORK, "home-empty")
     os.makedirs(h, exist_ok=True)
@@ -728,7 +770,7 @@ def t_e2e(name):
 
 
 def main():
-    global CA, P
+    global CA, P, APPROVER
     CA = oidcprov.make_ca(WORK, "ca")
     wanted = [c for c in CASES if T.wants(c.case_name)]
     if wanted:
@@ -739,8 +781,19 @@ def main():
                                         "audience": "pam_jwt",
                                         "scope": "ssh sudo"},
                               extra={"id_token_claims": True})
-        P.start()
+        # every provider the cases need, made now, so that chromium is
+        # started once, knowing all their keys, while they start
+        for c in wanted:
+            for ttl in c.providers:
+                provider_of(ttl)
     try:
+        if wanted:
+            if any(c.browser for c in wanted):
+                APPROVER = Approver()
+                APPROVER.start(all_spki())
+            start_all([P] + list(EXTRA.values()))
+            if P.proc is None:
+                P.start()   # again: its error ends the run
         for c in wanted:
             try:
                 c(c.case_name)
