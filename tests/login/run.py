@@ -3,7 +3,7 @@
 the cache, against a real OpenID Provider with a real browser.
 
 usage: /usr/bin/python3 tests/login/run.py --build BUILD [--node NODE]
-                                           [--only REGEX] [--e2e]
+                                           [--only REGEX]
 
 The provider is tests/oidc/provider.mjs (npm oidc-provider, pinned) on
 127.0.0.1 with TLS from a CA made here, stopped by PID; pamjwt verifies its
@@ -11,9 +11,13 @@ TLS against that CA.  The person at the browser is Debian's chromium,
 headless, driven by puppeteer-core (tests/login/approve.mjs over
 tests/browser/browser.mjs): it opens the verification URL (device grant) or
 the authorization URL (PKCE, loopback redirect), signs in as the test user
-and approves or denies.  Every user has a HOME of its own under the work
-directory.  With --e2e (root), tests/login/e2e_login.py then logs in with
-ssh and sudo -A in a private namespace with the token from the cache.
+and approves or denies.  One chromium serves the run (approve.mjs --serve),
+every sign-in in a browser context of its own, and it may reach nothing
+but 127.0.0.1.  Every case has a HOME of its own under the work directory;
+the cases that test the sign-in sign in themselves, the ones that only need
+a signed-in user get a copy of one shared sign-in's cache
+(home_signed_in).  As root, tests/login/e2e_login.py then logs in with ssh
+and sudo -A in a private namespace with the token from the cache.
 One line per case, then "login: N passed, M failed".
 """
 import argparse
