@@ -40,20 +40,21 @@ async function settle(page) {
 
 // The provider's pages link a web font from fonts.googleapis.com: the
 // browser must reach nothing but 127.0.0.1 (the provider and pamjwt's
-// loopback redirect), so every other request is refused here, at once --
-// and named in the answer.  (Left to chromium, that request stays pending
-// where there is no network, and every settle() below would wait out its
-// whole 15 s.)
+// loopback redirect; data: URLs reach nothing), so every other request is
+// refused here, at once, and named in the answer.  (Left to chromium, that
+// request stays pending where there is no network, and every settle()
+// below would wait out its whole 15 s.)
 async function localOnly(page, blocked) {
   await page.setRequestInterception(true);
   page.on("request", (r) => {
-    let host = "";
+    let u = null;
     try {
-      host = new URL(r.url()).hostname;
+      u = new URL(r.url());
     } catch (e) {
-      host = "";
+      u = null;
     }
-    if (host === "127.0.0.1") {
+    // data: URLs (the pages' inline images) are no request to anyone
+    if (u && (u.hostname === "127.0.0.1" || u.protocol === "data:")) {
       r.continue();
     } else {
       if (blocked.length < 20) blocked.push(r.url().slice(0, 200));
