@@ -361,8 +361,11 @@ def shared_sign_in(account="alice", need=150):
     Its copies must never renew their token: they would all hold the same
     refresh token, which the provider rotates on use (a public client), and
     the second renewal would present a spent one (the provider then revokes
-    the grant).  need (over askpass's 15 s) keeps every copy away from a
-    renewal for the whole case; the refresh case has a sign-in of its own."""
+    the grant).  need keeps every copy away from a renewal for the whole
+    case: askpass renews under 15 s left, login, login --exec and
+    pamjwt ssh under 60 s (PJT_ASKPASS_MARGIN, PJT_LOGIN_RENEW_BEFORE),
+    the provider's ID tokens live 300 s.  The refresh case has a sign-in
+    of its own."""
     h = SHARED.get(account)
     if h is not None:
         files = cache_files(h)
