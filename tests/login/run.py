@@ -215,10 +215,12 @@ class Approver:
         import queue
         self.stop()
         logf = open(self.log, "a")
+        # chromium's profile directory in WORK (TMPDIR), so that even one
+        # left by a chromium killed on a time-out goes with the work files
         self.proc = subprocess.Popen(
             [ARGS.node, os.path.join(HERE, "approve.mjs"), "--serve", spki],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=logf,
-            text=True, cwd=HERE)
+            text=True, cwd=HERE, env=dict(os.environ, TMPDIR=WORK))
         logf.close()
         self.spki = spki
         self.lines = queue.Queue()
@@ -237,6 +239,7 @@ class Approver:
             self.proc.stdin.close()
             self.proc.wait(15)
         except (OSError, subprocess.TimeoutExpired):
+            # chromium ends with node: its DevTools pipe closes
             self.proc.kill()
             self.proc.wait()
         self.proc = None
