@@ -6,8 +6,13 @@
 #                                tests/oidc (npm oidc-provider, TLS from a
 #                                test CA) on 127.0.0.1, Debian's chromium
 #                                headless through puppeteer-core
-#                                (tests/browser) signing in and approving;
-#                                device grant, PKCE, every failure path;
+#                                (tests/browser) signing in and approving
+#                                (one chromium per run, a fresh browser
+#                                context per sign-in, only 127.0.0.1
+#                                reachable); device grant, PKCE, every
+#                                failure path (each signs in itself; cases
+#                                that only need a signed-in user copy one
+#                                shared sign-in's cache);
 #                                then (as root) ssh and sudo -A in a private
 #                                namespace with the cached token
 #   make check-login ONLY=REGEX  the cases whose names match

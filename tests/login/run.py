@@ -3,7 +3,7 @@
 the cache, against a real OpenID Provider with a real browser.
 
 usage: /usr/bin/python3 tests/login/run.py --build BUILD [--node NODE]
-                                           [--only REGEX] [--e2e]
+                                           [--only REGEX]
 
 The provider is tests/oidc/provider.mjs (npm oidc-provider, pinned) on
 127.0.0.1 with TLS from a CA made here, stopped by PID; pamjwt verifies its
@@ -11,9 +11,13 @@ TLS against that CA.  The person at the browser is Debian's chromium,
 headless, driven by puppeteer-core (tests/login/approve.mjs over
 tests/browser/browser.mjs): it opens the verification URL (device grant) or
 the authorization URL (PKCE, loopback redirect), signs in as the test user
-and approves or denies.  Every user has a HOME of its own under the work
-directory.  With --e2e (root), tests/login/e2e_login.py then logs in with
-ssh and sudo -A in a private namespace with the token from the cache.
+and approves or denies.  One chromium serves the run (approve.mjs --serve),
+every sign-in in a browser context of its own, and it may reach nothing
+but 127.0.0.1.  Every case has a HOME of its own under the work directory;
+the cases that test the sign-in sign in themselves, the ones that only need
+a signed-in user get a copy of one shared sign-in's cache
+(home_signed_in).  As root, tests/login/e2e_login.py then logs in with ssh
+and sudo -A in a private namespace with the token from the cache.
 One line per case, then "login: N passed, M failed".
 """
 import argparse
@@ -66,9 +70,16 @@ EXTRA = {}      # providers with other lifetimes, started when a case asks
 CASES = []
 
 
-def case(name):
+def case(name, browser=True, providers=()):
+    """browser: the case may sign in through the browser (the default:
+    the shared sign-ins need it too); providers: the lifetimes of the
+    providers besides P it uses (provider_with).  Both only let main()
+    start these before the first case, side by side; a case still gets
+    them when it asks."""
     def deco(fn):
         fn.case_name = name
+        fn.browser = browser
+        fn.providers = providers
         CASES.append(fn)
         return fn
     return deco
@@ -82,16 +93,42 @@ def check(name, cond, detail=""):
     return cond
 
 
-def provider_with(ttl):
-    """A second provider whose lifetimes are ttl (started once)."""
+EXPIRED_TTL = {"DeviceCode": 4}     # the expired-code case's provider
+REFRESH_TTL = {"IdToken": 12}       # the refresh case's provider
+
+
+def provider_of(ttl):
+    """The provider whose lifetimes are ttl, made (not started) once."""
     key = json.dumps(ttl, sort_keys=True)
     if key not in EXTRA:
         EXTRA[key] = oidcprov.Provider(WORK, CA, node=ARGS.node,
                                        clients=CLIENTS, accounts=ACCOUNTS,
                                        extra={"id_token_claims": True,
                                               "ttl": ttl})
-        EXTRA[key].start()
     return EXTRA[key]
+
+
+def provider_with(ttl):
+    """A second provider whose lifetimes are ttl, started (once)."""
+    p = provider_of(ttl)
+    if p.proc is None:
+        p.start()
+    return p
+
+
+def start_all(provs):
+    """Start the providers side by side; one that fails to start is left
+    stopped (the case that asks for it starts it again, and fails)."""
+    def one(p):
+        try:
+            p.start()
+        except RuntimeError as e:
+            print("login: a provider did not start: %s" % e)
+    ts = [threading.Thread(target=one, args=(p,)) for p in provs]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
 
 
 def home(name, prov=None, extra=""):
@@ -125,14 +162,21 @@ def askpass(h, prompt="Token: ", **envx):
                           env=env_of(h, **envx), timeout=120)
 
 
+SPKI = {}
+
+
 def spki_of(prov):
     """base64 SHA-256 of the provider's public key (for chromium)."""
+    if prov.cert[0] in SPKI:
+        return SPKI[prov.cert[0]]
     pub = subprocess.run(["openssl", "x509", "-in", prov.cert[0], "-noout",
                           "-pubkey"], capture_output=True, check=True).stdout
     der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "DER"],
                          input=pub, capture_output=True, check=True).stdout
     import hashlib
-    return base64.b64encode(hashlib.sha256(der).digest()).decode()
+    SPKI[prov.cert[0]] = base64.b64encode(
+        hashlib.sha256(der).digest()).decode()
+    return SPKI[prov.cert[0]]
 
 
 class Whole:
@@ -154,15 +198,88 @@ class Whole:
         self.stdout = "".join(parts)
 
 
+class Approver:
+    """approve.mjs --serve: one chromium for the whole run (starting it is
+    most of what a sign-in costs), a browser context of its own -- cookies,
+    storage, cache: a fresh profile -- for every sign-in.  Started again
+    when a provider was added (chromium accepts the providers' keys named
+    when it starts) or when it broke; stopped by PID."""
+
+    def __init__(self):
+        self.proc = None
+        self.spki = None
+        self.lines = None
+        self.log = os.path.join(WORK, "approve.log")
+
+    def start(self, spki):
+        import queue
+        self.stop()
+        logf = open(self.log, "a")
+        # chromium's profile directory in WORK (TMPDIR), so that even one
+        # left by a chromium killed on a time-out goes with the work files
+        self.proc = subprocess.Popen(
+            [ARGS.node, os.path.join(HERE, "approve.mjs"), "--serve", spki],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=logf,
+            text=True, cwd=HERE, env=dict(os.environ, TMPDIR=WORK))
+        logf.close()
+        self.spki = spki
+        self.lines = queue.Queue()
+        proc, lines = self.proc, self.lines
+
+        def read():
+            for ln in proc.stdout:
+                lines.put(ln)
+            lines.put(None)
+        threading.Thread(target=read, daemon=True).start()
+
+    def stop(self):
+        if self.proc is None:
+            return
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(15)
+        except (OSError, subprocess.TimeoutExpired):
+            # chromium ends with node: its DevTools pipe closes
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+    def sign_in(self, url, account, action, timeout=120):
+        import queue
+        spki = all_spki()
+        if self.proc is None or self.proc.poll() is not None or \
+                spki != self.spki:
+            self.start(spki)
+        try:
+            self.proc.stdin.write(json.dumps({"url": url, "account": account,
+                                              "action": action}) + "\n")
+            self.proc.stdin.flush()
+            ln = self.lines.get(timeout=timeout)
+        except (OSError, queue.Empty) as e:
+            self.stop()
+            return {"error": "approve.mjs: %r" % e}
+        if ln is None:
+            self.stop()
+            return {"error": "approve.mjs ended; see " + self.log}
+        try:
+            return json.loads(ln)
+        except ValueError:
+            return {"error": "approve.mjs: " + ln}
+
+
+APPROVER = None
+
+
+def all_spki():
+    """The keys chromium is to accept: every provider's made so far."""
+    return ",".join(spki_of(p) for p in [P] + list(EXTRA.values()))
+
+
 def browser(url, account="alice", action="approve"):
-    spki = ",".join(spki_of(p) for p in [P] + list(EXTRA.values()))
-    r = subprocess.run([ARGS.node, os.path.join(HERE, "approve.mjs"), url,
-                        account, action, spki], capture_output=True, text=True,
-                       timeout=120, cwd=HERE)
-    try:
-        return json.loads(r.stdout.strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        return {"error": "approve.mjs: " + r.stdout + r.stderr}
+    global APPROVER
+    if APPROVER is None:
+        APPROVER = Approver()
+    return APPROVER.sign_in(url, account, action)
 
 
 class Login:
@@ -227,6 +344,57 @@ def signed_in(name, h, flow="--device", account="alice", prov=None):
     page = browser(url, account) if url else {"error": "no URL printed"}
     rc, err = lg.finish()
     return rc, err, page
+
+
+SHARED = {}     # account -> the HOME of its shared sign-in
+
+
+def token_left(path):
+    """Seconds the cached token at path has left."""
+    with open(path) as f:
+        return claims(json.load(f)["token"]).get("exp", 0) - time.time()
+
+
+def shared_sign_in(account="alice", need=150):
+    """The HOME of one real device-grant sign-in of account at P (the
+    default login.conf: ID token, audience pamjwt-login), made the first
+    time a case asks for it -- so ONLY= selecting any one case works -- and
+    made again when its token has less than need seconds left.
+
+    Its copies must never renew their token: they would all hold the same
+    refresh token, which the provider rotates on use (a public client), and
+    the second renewal would present a spent one (the provider then revokes
+    the grant).  need keeps every copy away from a renewal for the whole
+    case: askpass renews under 15 s left, login, login --exec and
+    pamjwt ssh under 60 s (PJT_ASKPASS_MARGIN, PJT_LOGIN_RENEW_BEFORE),
+    the provider's ID tokens live 300 s.  The refresh case has a sign-in
+    of its own."""
+    h = SHARED.get(account)
+    if h is not None:
+        files = cache_files(h)
+        if len(files) == 1 and token_left(files[0]) >= need:
+            return h
+    h = home("shared-" + account)
+    rc, err, page = signed_in("shared sign-in of " + account, h, "--device",
+                              account)
+    files = cache_files(h)
+    if rc != 0 or len(files) != 1 or token_left(files[0]) < need:
+        raise RuntimeError("the shared sign-in of %s failed: rc=%s %s %r" %
+                           (account, rc, err, page))
+    SHARED[account] = h
+    return h
+
+
+def home_signed_in(name, account="alice"):
+    """A fresh HOME (as home(name)) holding a copy of account's shared
+    sign-in: ~/.cache/pamjwt with its modes (0700, the token file 0600),
+    as `pamjwt login --device` leaves it.  The case owns its copy: what it
+    does to it (chmod, logout, a symbolic link) touches no other case."""
+    src = shared_sign_in(account)
+    h = home(name)
+    shutil.copytree(os.path.join(src, ".cache"), os.path.join(h, ".cache"),
+                    symlinks=True)
+    return h
 
 
 def verify_token(tok, user, extra=""):
@@ -345,9 +513,10 @@ def t_deny_pkce(name):
           "rc=%s err=%s page=%r" % (rc, err, page))
 
 
-@case("device code expires before anyone approves: stops, nothing cached")
+@case("device code expires before anyone approves: stops, nothing cached",
+      browser=False, providers=(EXPIRED_TTL,))
 def t_expired_code(name):
-    short = provider_with({"DeviceCode": 4})
+    short = provider_with(EXPIRED_TTL)
     h = home("expired-code", short)
     short.admin("/device", {"interval": 1})
     lg = Login(h, "--device")
@@ -386,7 +555,8 @@ def t_slow_down(name):
           (rc, err, kinds, gaps, page))
 
 
-@case("provider down: login fails with a clear message, nothing cached")
+@case("provider down: login fails with a clear message, nothing cached",
+      browser=False)
 def t_down(name):
     port = oidcprov.free_port()
     h = home("down")
@@ -397,10 +567,14 @@ def t_down(name):
 
 @case("cache file readable by others: refused with how to fix it")
 def t_perm_file(name):
-    h = home("perm-file")
-    rc, err, page = signed_in(name, h)
+    # what is tested is how askpass and login treat the file's and the
+    # directory's modes and a link, not how the cache was made: a copy of
+    # a sign-in's cache (modes kept) is the same file
+    h = home_signed_in("perm-file")
     files = cache_files(h)
-    if not check(name + " (setup)", rc == 0 and files, err + repr(page)):
+    a = askpass(h)
+    if not check(name + " (setup)", len(files) == 1 and a.returncode == 0
+                 and a.stdout.count(".") == 2, a.stderr):
         return
     os.chmod(files[0], 0o644)
     a = askpass(h)
@@ -424,12 +598,13 @@ def t_perm_file(name):
           "symbolic link" in a.stderr, a.stderr)
 
 
-@case("expired token in the cache: renewed with the refresh token, else login asked")
+@case("expired token in the cache: renewed with the refresh token, else login asked",
+      providers=(REFRESH_TTL,))
 def t_refresh(name):
     # these ID tokens live 12 s: less than the 15 s askpass wants left, so
     # the first piece askpass gives renews the token; the later pieces come
     # from that same token
-    short = provider_with({"IdToken": 12})
+    short = provider_with(REFRESH_TTL)
     h = home("refresh", short)
     short.admin("/device", {"interval": 1})
     lg = Login(h, "--device")
@@ -461,10 +636,14 @@ def t_refresh(name):
 
 @case("a token for another audience never leaves the cache")
 def t_other_audience(name):
-    h = home("audience")
-    rc, err, page = signed_in(name, h)
+    # a valid token for pamjwt-login in the cache is all this needs: a
+    # copy of the shared sign-in's cache, checked to be sent for its own
+    # audience first (so the refusals below are about the audience)
+    h = home_signed_in("audience")
     files = cache_files(h)
-    if not check(name + " (setup)", rc == 0 and files, err + repr(page)):
+    own = askpass(h)
+    if not check(name + " (setup)", len(files) == 1 and own.returncode == 0
+                 and own.stdout.count(".") == 2, own.stderr):
         return
     tok = json.load(open(files[0]))["token"]
     # the host expects another audience: no entry for it, nothing sent
@@ -495,17 +674,23 @@ def t_other_audience(name):
 
 @case("logout removes the cached token; askpass then sends nothing")
 def t_logout(name):
-    h = home("logout")
-    rc, err, page = signed_in(name, h)
+    # logout removes what login cached: a copy of a sign-in's cache is
+    # that; askpass is shown to send the token before logout, so that its
+    # silence after it is logout's doing
+    h = home_signed_in("logout")
     before = cache_files(h)
+    a0 = askpass(h)
     r = run(h, "logout")
     a = askpass(h)
-    check(name, rc == 0 and len(before) == 1 and r.returncode == 0 and
+    check(name, len(before) == 1 and a0.returncode == 0 and
+          a0.stdout.count(".") == 2 and r.returncode == 0 and
           not cache_files(h) and a.returncode == 1 and a.stdout == "",
-          "rc=%s %s logout=%s askpass=%s" % (rc, err, r.stderr, a.stderr))
+          "before=%s askpass before=%s logout=%s askpass=%s" %
+          (before, a0.stderr, r.stderr, a.stderr))
 
 
-@case("usage: no issuer, unknown config key, --exec without a command")
+@case("usage: no issuer, unknown config key, --exec without a command",
+      browser=False)
 def t_usage(name):
     h = os.path.join(WORK, "home-empty")
     os.makedirs(h, exist_ok=True)
@@ -521,8 +706,11 @@ def t_usage(name):
 
 @case("login --exec: the command gets SSH_ASKPASS/SUDO_ASKPASS and the token through askpass")
 def t_exec(name):
-    h = home("exec")
-    rc, err, page = signed_in(name, h)
+    # login --exec with a valid token cached runs the command at once; a
+    # copy of a sign-in's cache is that state, as the same login run just
+    # after a sign-in would find it
+    h = home_signed_in("exec")
+    rc, err = (0, "") if len(cache_files(h)) == 1 else (1, "no cache")
     r = run(h, "login", "--no-qr", "--exec", "sh", "-c",
             'test "$SSH_ASKPASS" = "$SUDO_ASKPASS" && '
             'test "$SSH_ASKPASS_REQUIRE" = force && '
@@ -561,16 +749,15 @@ def t_e2e(name):
     if subprocess.run(["mountpoint", "-q", "/"]).returncode != 0:
         print("SKIP %s: / is not a mount point (a chroot?)" % name)
         return
+    # ssh and sudo use what is cached; copies of the two accounts' shared
+    # sign-ins are that (e2e_login.py copies them again, as the users'
+    # own, into the namespace)
     homes = []
     for acct, user in (("alice", "jwtlogin1"), ("bob", "jwtlogin2")):
-        h = home("e2e-" + user)
-        P.admin("/device", {"interval": 1})
-        lg = Login(h, "--device")
-        url = lg.wait_url()
-        page = browser(url, acct) if url else {}
-        rc, err = lg.finish()
-        if not check("%s (sign-in of %s)" % (name, acct), rc == 0,
-                     "rc=%s %s %r" % (rc, err, page)):
+        h = home_signed_in("e2e-" + user, acct)
+        files = cache_files(h)
+        if not check("%s (sign-in of %s)" % (name, acct), len(files) == 1,
+                     "cache of %s: %r" % (acct, files)):
             return
         homes += ["--home", "%s=%s" % (user, h)]
     jwks = os.path.join(WORK, "e2e.jwks")
@@ -593,7 +780,7 @@ def t_e2e(name):
 
 
 def main():
-    global CA, P
+    global CA, P, APPROVER
     CA = oidcprov.make_ca(WORK, "ca")
     wanted = [c for c in CASES if T.wants(c.case_name)]
     if wanted:
@@ -604,14 +791,27 @@ def main():
                                         "audience": "pam_jwt",
                                         "scope": "ssh sudo"},
                               extra={"id_token_claims": True})
-        P.start()
+        # every provider the cases need, made now, so that chromium is
+        # started once, knowing all their keys, while they start
+        for c in wanted:
+            for ttl in c.providers:
+                provider_of(ttl)
     try:
+        if wanted:
+            if any(c.browser for c in wanted):
+                APPROVER = Approver()
+                APPROVER.start(all_spki())
+            start_all([P] + list(EXTRA.values()))
+            if P.proc is None:
+                P.start()   # again: its error ends the run
         for c in wanted:
             try:
                 c(c.case_name)
             except Exception as e:  # a case that breaks is a failure
                 check(c.case_name, False, "exception: %r" % e)
     finally:
+        if APPROVER is not None:
+            APPROVER.stop()
         for p in [P] + list(EXTRA.values()):
             if p is not None:
                 p.stop()
