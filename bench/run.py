@@ -5,7 +5,8 @@ in the same run (the machines are shared and noisy: medians of repeats).
 Rows (issues 7 and 14):
  1 per authentication through libpam in a long-lived process, new handle
    each time, keys named by their files (secret or PEM file, JWK Set of 1
-   and of 100 keys), vs the floor: the same PAM cycle with a trivial module
+   and of 100 keys; the file again, named in a configuration file), vs the
+   floor: the same PAM cycle with a trivial module
    that asks once and succeeds (floor_trivial.so, -z nodelete like
    pam_jwt.so) plus the raw signature primitive with the key in memory;
    target 1.25;
@@ -117,6 +118,10 @@ class Setup:
                 {"keys": [dict(self.jwk[alg], kid="k-" + alg)]}).encode(),
                 0o600 if alg == "HS256" else 0o644)
             self.write("tok-" + alg, self.token(alg).encode(), 0o600)
+            # the same key named in a configuration file (config=), as a
+            # deployment with /etc/security/pam_jwt.conf has it
+            self.write("conf-" + alg, (self.keyopt(alg, "file").replace(
+                "=", " = ", 1) + "\n").encode(), 0o644)
             self.floor_spec(alg, keys.get(alg))
         # JWK Sets of 100 keys: 99 others of the same family, the token's last
         others = []
@@ -199,6 +204,8 @@ class Setup:
                 ("public_key_file=" + self.p("pub-" + alg + ".pem"))
         if source == "jwks100":
             return "jwks_file=" + self.p("jwks100-" + alg + ".json")
+        if source == "conf":
+            return "config=" + self.p("conf-" + alg)
         return "jwks_file=" + self.p("jwks-" + alg + ".json")
 
     def service(self, name, line):
@@ -363,8 +370,9 @@ def main():
             s.build, "bench", "floor_trivial.so"))
         s.service("duties", "auth required %s duties" % os.path.join(
             s.build, "bench", "floor_trivial.so"))
-        sources = ("file", "jwks", "jwks100")
-        srcname = {"file": "file", "jwks": "JWKS 1", "jwks100": "JWKS 100"}
+        sources = ("file", "jwks", "jwks100", "conf")
+        srcname = {"file": "file", "jwks": "JWKS 1", "jwks100": "JWKS 100",
+                   "conf": "config="}
         for alg in ALGS:
             for src in sources:
                 s.service("jwt-%s-%s" % (alg, src), "auth required %s %s" % (
