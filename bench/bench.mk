@@ -6,6 +6,11 @@ $(BUILD)/bench/pam_bench: bench/pam_bench.c $(SUPPORT_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -o $@ $< $(SUPPORT_CONV) $(LDFLAGS) -lpam
 
+# the price of a system call here (the table's header line)
+$(BUILD)/bench/syscalls: bench/syscalls.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -o $@ $< $(LDFLAGS)
+
 $(BUILD)/bench/lib_bench: bench/lib_bench.c $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -o $@ $< $(LIBA) $(LDFLAGS) $(PKG_LIBS)
@@ -39,6 +44,7 @@ $(BUILD)/bench/floor_trivial.so: bench/floor_module.c
 
 .PHONY: bench
 bench: $(MODULE) $(BUILD)/bench/pam_bench $(BUILD)/bench/lib_bench $(BUILD)/pam_driver \
+       $(BUILD)/bench/syscalls \
        $(BUILD)/bench/floor_sodium.so $(BUILD)/bench/floor_ossl.so \
        $(TOOL) $(LINKD) $(BUILD)/bench/linkd_mint \
        $(BUILD)/bench/floor_nettle.so $(BUILD)/bench/floor_trivial.so

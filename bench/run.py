@@ -364,6 +364,11 @@ def main():
             ("<=%.2f" % target) if target else ""))
 
     try:
+        # what a system call costs here: most of a PAM cycle's time
+        sc = sh([os.path.join(s.build, "bench", "syscalls"), s.p("secret")]).strip()
+        table.append("system calls here, us each: " + sc)
+        rows.append({"row": "0", "case": "system call costs (us)",
+                     "values": dict(kv.split("=") for kv in sc.split())})
         iters, reps = 400 // q, 9
         # 1: the PAM cycle against the trivial module plus the raw primitive
         s.service("trivial", "auth required %s" % os.path.join(
