@@ -554,6 +554,9 @@ pj_options_check(const struct pj_options *o, char *reason, size_t rlen)
  * and every [issuer] section's options come from the same read, so they
  * agree even while the file is being replaced, and a file of N sections
  * costs one read, not N + 1. */
+_Static_assert(PJ_TEXTCACHE_MAX >= PJ_CONFIG_MAX,
+    "the text cache keeps every configuration file the module reads");
+
 struct cfg_text {
 	const char *path;   /* what was read (or found absent); NULL: not yet */
 	char *text;         /* NULL when absent */
