@@ -171,9 +171,12 @@ deb:
 # Every suite file above appends its targets to CHECK_TARGETS; they run in
 # that order.  Defined last so that all of them are known.  `make check`
 # first installs the Debian packages the suites need (as root, on a fresh
-# Debian 12), then runs again so that pkg-config sees them.
+# Debian 12), then runs again so that pkg-config sees them: once in parallel
+# to compile what the suites run (check-build, tests/tests.mk), once to run
+# them in order.
 .PHONY: check check-deps check-run
 check: check-deps
+	@$(MAKE) --no-print-directory $(check_j) check-build
 	@$(MAKE) --no-print-directory check-run
 
 check-deps:
