@@ -156,7 +156,13 @@ clean:
 # dpkg-buildpackage in a copy of the tracked (and new, not ignored) files
 # under $(BUILD)/deb/src, so the build neither cleans nor litters this
 # tree; the .deb files land in $(BUILD)/deb/.  DEB_BUILD_OPTIONS=nocheck
-# skips the unit tests inside the package build.
+# skips the unit tests inside the package build.  DEB_JOBS: make jobs of
+# the package build (-J: DEB_BUILD_OPTIONS parallel=N, which debhelper
+# passes to make; default one per core).  Without this make's MAKEFLAGS:
+# its command-line variables (BUILD=..., DEB_BUILD_OPTIONS=nocheck) would
+# override debian/rules' own, and so drop dpkg-buildpackage's parallel=N
+# (DEB_BUILD_OPTIONS given to make still reaches it, from the environment).
+DEB_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 .PHONY: deb
 deb:
 	@command -v dpkg-buildpackage >/dev/null && [ -e /usr/share/perl5/Debian/Debhelper/Dh_Lib.pm ] || \
@@ -165,7 +171,7 @@ deb:
 	git ls-files -z --cached --others --exclude-standard | \
 	    xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' sh | \
 	    tar --null -T - -cf - | tar -xf - -C $(BUILD)/deb/src
-	cd $(BUILD)/deb/src && dpkg-buildpackage -us -uc -b
+	cd $(BUILD)/deb/src && MAKEFLAGS= MFLAGS= dpkg-buildpackage -us -uc -b -J$(DEB_JOBS)
 	@ls $(BUILD)/deb/*.deb
 
 # Every suite file above appends its targets to CHECK_TARGETS; they run in
