@@ -156,7 +156,13 @@ clean:
 # dpkg-buildpackage in a copy of the tracked (and new, not ignored) files
 # under $(BUILD)/deb/src, so the build neither cleans nor litters this
 # tree; the .deb files land in $(BUILD)/deb/.  DEB_BUILD_OPTIONS=nocheck
-# skips the unit tests inside the package build.
+# skips the unit tests inside the package build.  DEB_JOBS: make jobs of
+# the package build (-J: DEB_BUILD_OPTIONS parallel=N, which debhelper
+# passes to make; default one per core).  Without this make's MAKEFLAGS:
+# its command-line variables (BUILD=..., DEB_BUILD_OPTIONS=nocheck) would
+# override debian/rules' own, and so drop dpkg-buildpackage's parallel=N
+# (DEB_BUILD_OPTIONS given to make still reaches it, from the environment).
+DEB_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 .PHONY: deb
 deb:
 	@command -v dpkg-buildpackage >/dev/null && [ -e /usr/share/perl5/Debian/Debhelper/Dh_Lib.pm ] || \
@@ -165,15 +171,18 @@ deb:
 	git ls-files -z --cached --others --exclude-standard | \
 	    xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' sh | \
 	    tar --null -T - -cf - | tar -xf - -C $(BUILD)/deb/src
-	cd $(BUILD)/deb/src && dpkg-buildpackage -us -uc -b
+	cd $(BUILD)/deb/src && MAKEFLAGS= MFLAGS= dpkg-buildpackage -us -uc -b -J$(DEB_JOBS)
 	@ls $(BUILD)/deb/*.deb
 
 # Every suite file above appends its targets to CHECK_TARGETS; they run in
 # that order.  Defined last so that all of them are known.  `make check`
 # first installs the Debian packages the suites need (as root, on a fresh
-# Debian 12), then runs again so that pkg-config sees them.
+# Debian 12), then runs again so that pkg-config sees them: once in parallel
+# to compile what the suites run (check-build, tests/tests.mk), once to run
+# them in order.
 .PHONY: check check-deps check-run
 check: check-deps
+	@$(MAKE) --no-print-directory $(check_j) check-build
 	@$(MAKE) --no-print-directory check-run
 
 check-deps:

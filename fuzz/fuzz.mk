@@ -94,10 +94,19 @@ $(FUZZ_TARGETS:%=fuzz-%): fuzz-%: $(FUZZ_BUILD)/fuzz_%
 # fuzz_pamd; ONLY='^pam$$': fuzz_pam alone)
 FUZZ_RUN := $(if $(ONLY),$(shell printf '%s\n' $(FUZZ_TARGETS) | grep -E -- $(ONLY_Q)),$(FUZZ_TARGETS))
 
+# FUZZ_CHECK_JOBS targets at a time (default: one per core): each fuzzes
+# for FUZZ_CHECK_SECONDS of wall time on a core of its own, as one at a
+# time did; each target's lines are printed together when it ends, and
+# every target runs even after another failed.
+FUZZ_CHECK_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 check-fuzz: $(FUZZ_RUN:%=$(FUZZ_BUILD)/fuzz_%)
 	@if [ -z "$(strip $(FUZZ_RUN))" ]; then \
 	    echo "fuzz: ONLY=$(ONLY_Q) matched no target ($(FUZZ_TARGETS)): nothing ran"; exit 1; fi
-	@set -e; for t in $(FUZZ_RUN); do \
-	    sh fuzz/run.sh $(FUZZ_BUILD) $$t $(FUZZ_CHECK_SECONDS); done
+	@mkdir -p $(FUZZ_BUILD)/log
+	@printf '%s\n' $(FUZZ_RUN) | xargs -P $(FUZZ_CHECK_JOBS) -I @ sh -c \
+	    'sh fuzz/run.sh $(FUZZ_BUILD) @ $(FUZZ_CHECK_SECONDS) \
+	        >$(FUZZ_BUILD)/log/@.check 2>&1; rc=$$?; \
+	    cat $(FUZZ_BUILD)/log/@.check; exit $$rc' || \
+	    { echo "fuzz: a target failed (its lines above)"; exit 1; }
 
 CHECK_TARGETS += check-fuzz

@@ -35,10 +35,23 @@ LINT_MODEL := $(LINT_DIR)/analyzer-model.h
 LINT_KNOWN := \
   'tools/askpass.c|clang-analyzer-core.CallAndMessage|a67e411e4afde8d9d001b9e6ff9e18f5e94813d8d0305c9bfdee09cd842eb83f'
 
-.PHONY: lint lint-gcc lint-clang lint-cppcheck lint-tidy lint-scan lint-objs
+.PHONY: lint lint-all lint-gcc lint-clang lint-cppcheck lint-tidy lint-scan \
+        lint-objs lint-scan-objs FORCE
 
-lint: lint-only-note lint-gcc lint-clang lint-cppcheck lint-tidy lint-scan
+# The five tools are independent: they run side by side, LINT_JOBS jobs at
+# a time (default: one per core) shared through make's job server by the
+# gcc and clang builds, the clang-tidy files and the scan-build files (a
+# `make -jN lint` gives its own N instead).  -k: every tool runs to its
+# end and says what it found; -O: each tool's lines come out together.
+# Any failure fails lint (the sub-make's status), and the line below is
+# printed only when all five passed.
+LINT_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+lint:
+	@$(MAKE) --no-print-directory -k -Orecurse \
+	    $(if $(findstring jobserver,$(MAKEFLAGS)),,-j$(LINT_JOBS)) lint-all
 	@echo "lint: gcc, clang, cppcheck, clang-tidy and scan-build: nothing found"
+
+lint-all: lint-only-note lint-gcc lint-clang lint-cppcheck lint-tidy lint-scan
 
 .PHONY: lint-only-note
 lint-only-note:
@@ -69,17 +82,20 @@ $(LINT_MODEL): tests/lint.mk
 	    '#include "lib/err.h"' \
 	    '#define pj_reason(err, ...) (pj_reason((err), __VA_ARGS__), (err))' >$@
 
-# clang-tidy per file; its reports minus LINT_KNOWN must be none
-lint-tidy: $(LINT_MODEL)
+# clang-tidy per file (one make job each); its reports minus LINT_KNOWN
+# must be none.  FORCE: every run analyses every file again.
+LINT_TIDY_LOGS := $(LINT_SRC:%.c=$(LINT_DIR)/tidy/%.log)
+$(LINT_DIR)/tidy/%.log: %.c $(LINT_MODEL) FORCE
+	@mkdir -p $(dir $@)
+	@m="-include $(LINT_MODEL)"; [ $< = lib/err.c ] && m=; \
+	clang-tidy --quiet $< -- $(LINT_FLAGS) $$m >$@ 2>/dev/null; true
+
+FORCE:
+
+lint-tidy: $(LINT_MODEL) $(LINT_TIDY_LOGS)
 	@echo "lint: clang-tidy"
 	@printf '%s\n' $(LINT_KNOWN) >$(LINT_DIR)/known
-	@rm -rf $(LINT_DIR)/tidy.log $(LINT_DIR)/tidy
-	@mkdir -p $(LINT_DIR)/tidy
-	@printf '%s\n' $(LINT_SRC) | xargs -P 2 -I @ sh -c \
-	    'm="-include $(LINT_MODEL)"; [ @ = lib/err.c ] && m=; \
-	    clang-tidy --quiet @ -- $(LINT_FLAGS) $$m \
-	        >$(LINT_DIR)/tidy/$$(echo @ | tr / _).log 2>/dev/null; true'
-	@cat $(LINT_DIR)/tidy/*.log >$(LINT_DIR)/tidy.log
+	@cat $(LINT_TIDY_LOGS) >$(LINT_DIR)/tidy.log
 	@awk -v pre="$(CURDIR)/" \
 	    '/^[^ ]+:[0-9]+:[0-9]+: (warning|error): / { \
 	        f = $$1; sub(/:[0-9]+:[0-9]+:$$/, "", f); \
@@ -104,15 +120,26 @@ lint-tidy: $(LINT_MODEL)
 LINT_SCAN_SKIP := tools/askpass.c
 LINT_SCAN_SRC  := $(filter-out $(LINT_SCAN_SKIP),$(LINT_SRC))
 
+# scan-build's wrapper compiles one file per make job: the sub-make gets the
+# wrapper's path from scan-build's $$CC (never make's own CC, which a
+# `make CC=gcc` would set) and shares the job server.
+LINT_SCAN_OBJ := $(LINT_SCAN_SRC:%.c=$(LINT_DIR)/scan/%.o)
+
 lint-scan: $(LINT_MODEL)
 	@echo "lint: scan-build (not on $(LINT_SCAN_SKIP))"
 	@rm -rf $(LINT_DIR)/scan
 	@mkdir -p $(LINT_DIR)/scan
 	@scan-build --status-bugs --use-cc=clang -o $(LINT_DIR)/scan/report \
 	    -disable-checker deadcode.DeadStores \
-	    sh -c 'for f in $(LINT_SCAN_SRC); do \
-	        m="-include $(LINT_MODEL)"; [ $$f = lib/err.c ] && m=; \
-	        $$CC $(LINT_FLAGS) -O1 $$m -c $$f -o $(LINT_DIR)/scan/x.o || exit 1; \
-	    done'
+	    sh -c 'test -n "$$CC" && exec $(MAKE) --no-print-directory -s \
+	        LINT_SCAN_CC="$$CC" lint-scan-objs'
+
+lint-scan-objs: $(LINT_SCAN_OBJ)
+
+$(LINT_DIR)/scan/%.o: %.c $(LINT_MODEL) FORCE
+	@test -n "$(LINT_SCAN_CC)" || { echo "lint-scan-objs: only through lint-scan (scan-build)"; exit 1; }
+	@mkdir -p $(dir $@)
+	@m="-include $(LINT_MODEL)"; [ $< = lib/err.c ] && m=; \
+	$(LINT_SCAN_CC) $(LINT_FLAGS) -O1 $$m -c $< -o $@
 
 CHECK_TARGETS += lint

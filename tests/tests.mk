@@ -76,9 +76,30 @@ ifneq ($(SAN),1)
 CHECK_TARGETS += check-asan
 endif
 
+# What the suites run, compiled in one parallel make before they run one
+# after the other (they share ports, /tmp names and the CPU, and their
+# results must not depend on each other's load): the programs of the
+# SAN_TARGETS (SAN_BUILD), then those of the other suites (CHECK_BUILD).
+# A suite whose program is missing here still builds it itself, serially;
+# the lists only save time.  CHECK_JOBS: default one job per core; a
+# `make -jN` gives its own N.
+CHECK_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+check_j = $(if $(findstring jobserver,$(MAKEFLAGS)),,-j$(CHECK_JOBS))
+SAN_BUILD = all unit-build $(INTEG_DEPS) $(PAM_SHIM) $(ATTACK_DIR)/attack_driver \
+            $(ATTACK_DIR)/libjwt_check $(INTEROP_RFC) $(BUILD)/pam_driver \
+            $(REPLAY_PREFILL) $(REPLAY_FSPROBE) $(FLEET_NOHIREDIS) $(LINKD) \
+            $(OIDC_PROBE)
+CHECK_BUILD = $(SAN_BUILD) $(BUILD)/pamjwt-askpass $(FAULT_DIR)/fault \
+              $(FAULT_DIR)/freed $(TSAN_BINS) $(FUZZ_BINS)
+
+.PHONY: san-build check-build
+san-build: $(SAN_BUILD)
+check-build: $(CHECK_BUILD)
+
 # (ONLY, given on make's command line, reaches this make too)
 .PHONY: check-asan
 check-asan:
+	$(MAKE) BUILD=build-asan SAN=1 $(check_j) san-build
 	$(MAKE) BUILD=build-asan SAN=1 $(SAN_TARGETS)
 
 # lib/ has no include or call cycle (tests/depcheck.sh: tsort over the
