@@ -7,9 +7,15 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+/* not in linux/magic.h: OpenZFS's own */
+#define PJ_ZFS_SUPER_MAGIC 0x2fc12fc1UL
 
 /* The checks of a fresh read on what stat found: a regular file, a safe
  * owner and mode, at most maxlen bytes. */
@@ -160,7 +166,7 @@ int
 pj_file_peek_stat(const char *path, const struct stat *st,
     enum pj_file_kind kind, size_t maxlen, struct pj_file_id *id)
 {
-	char why[256]; /* unused: see file.h */
+	char why[256] = ""; /* unused: see file.h */
 	int r = PJ_E_INTERNAL;
 
 	memset(id, 0, sizeof(*id));
@@ -169,9 +175,10 @@ pj_file_peek_stat(const char *path, const struct stat *st,
 	r = check_stat(st, path, kind, maxlen, PJ_E_KEY, why, sizeof(why));
 	if (r != PJ_OK)
 		goto out;
-	/* whether open would be allowed to read it, with the credentials,
-	 * capabilities and security module it would meet */
-	if (faccessat(AT_FDCWD, path, R_OK, AT_EACCESS) != 0) {
+	/* whether the kernel would let open read it: the system call itself,
+	 * never glibc's fallback (which checks the real uid, or emulates the
+	 * check in user space, where the kernel lacks faccessat2) */
+	if (syscall(SYS_faccessat2, AT_FDCWD, path, R_OK, AT_EACCESS) != 0) {
 		r = PJ_E_KEY;
 		goto out;
 	}
@@ -181,6 +188,29 @@ out:
 	if (r != PJ_OK)
 		memset(id, 0, sizeof(*id));
 	return r;
+}
+
+int
+pj_file_fd_local(int fd)
+{
+	struct statfs sf;
+
+	if (fstatfs(fd, &sf) != 0)
+		return 0;
+	switch ((unsigned long)sf.f_type) {
+	case EXT4_SUPER_MAGIC:       /* ext2, ext3, ext4 */
+	case XFS_SUPER_MAGIC:
+	case BTRFS_SUPER_MAGIC:
+	case F2FS_SUPER_MAGIC:
+	case PJ_ZFS_SUPER_MAGIC:
+	case TMPFS_MAGIC:
+	case RAMFS_MAGIC:
+	case OVERLAYFS_SUPER_MAGIC:
+	case SQUASHFS_MAGIC:
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 int

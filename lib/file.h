@@ -33,6 +33,11 @@ struct pj_file_id {
 	long mtime_ns, ctime_ns;
 	unsigned long uid, gid;
 	unsigned int mode;          /* st_mode, type bits included */
+	/* Not part of the identity (pj_file_id_equal ignores it): 1 when the
+	 * file was read from a local file system (pj_file_fd_local), whose
+	 * stat answers come from the inode itself.  Only such files are used
+	 * from a cache without opening them (pj_file_peek). */
+	int local;
 };
 
 /* A file whose newest time (mtime or ctime) is less than this many seconds
@@ -49,14 +54,20 @@ int pj_file_open(const char *path, enum pj_file_kind kind, size_t maxlen,
 int pj_file_read_open(int fd, const char *path, const struct pj_file_id *id,
     int err_code, char **out, size_t *outlen, char *reason, size_t rlen)
     __attribute__((warn_unused_result));
-/* For the caches (lib/keyset.c), before they open anything: what a fresh
- * pj_file_open would find, without opening the file.  fstatat without
- * following a symbolic link, exactly the checks of pj_file_open on what it
- * gives, and faccessat(R_OK, AT_EACCESS): whether open would be allowed to
- * read the file now, with the process's credentials, capabilities and
- * security module.  PJ_OK and *id filled, or an error and *id zeroed; no
+/* For the caches (lib/keyset.c, lib/options.c), before they open anything:
+ * what a fresh pj_file_open would find, without opening the file.  fstatat
+ * without following a symbolic link, exactly the checks of pj_file_open on
+ * what it gives, and the faccessat2 system call (R_OK, AT_EACCESS; called
+ * directly, so that no library emulation stands in for it where the kernel
+ * lacks it): whether the kernel's permission check (mode bits, ACLs,
+ * capabilities, and security modules that check at that point, such as
+ * SELinux) would let this process read the file now.  Policies enforced
+ * only when a file is opened (AppArmor, Landlock, fanotify) are not seen.
+ * PJ_OK and *id filled (id->local 0), or an error and *id zeroed; no
  * reason: a caller whose peek fails opens the file as usual, and that
- * gives the reason. */
+ * gives the reason.  A cache uses a peeked identity only against one kept
+ * from a local file system (id->local): on NFS or FUSE, stat may answer
+ * from a client's attribute cache, where open fetches them afresh. */
 int pj_file_peek(const char *path, enum pj_file_kind kind, size_t maxlen,
     struct pj_file_id *id) __attribute__((warn_unused_result));
 /* The same on what the caller's lstat (fstatat AT_SYMLINK_NOFOLLOW) of path
@@ -65,6 +76,10 @@ struct stat;
 int pj_file_peek_stat(const char *path, const struct stat *st,
     enum pj_file_kind kind, size_t maxlen, struct pj_file_id *id)
     __attribute__((warn_unused_result));
+/* 1 if the open file fd lives on a local file system (ext2/3/4, xfs,
+ * btrfs, f2fs, zfs, tmpfs, ramfs, overlayfs, squashfs): its stat answers
+ * are the inode's own.  0 for anything else or on error. */
+int pj_file_fd_local(int fd);
 void pj_file_id_of(const struct stat *st, struct pj_file_id *id);
 /* 1 if a and b are the same file, unchanged. */
 int pj_file_id_equal(const struct pj_file_id *a, const struct pj_file_id *b);

@@ -65,7 +65,7 @@ str_eq(const char *a, const char *b)
 /* Under the lock. */
 static int
 slot_matches(const struct slot *s,
-    const struct pj_keycache_src src[PJ_KEYCACHE_SOURCES])
+    const struct pj_keycache_src src[PJ_KEYCACHE_SOURCES], int peeked)
 {
 	size_t i;
 
@@ -75,6 +75,10 @@ slot_matches(const struct slot *s,
 		if (!str_eq(s->path[i], src[i].path))
 			return 0;
 		if (src[i].path != NULL && !pj_file_id_equal(&s->id[i], &src[i].id))
+			return 0;
+		/* seen without opening: only files on a local file system,
+		 * whose stat answers cannot come from a client's cache */
+		if (src[i].path != NULL && peeked && !s->id[i].local)
 			return 0;
 	}
 	return 1;
@@ -93,7 +97,7 @@ slot_free(struct slot *s)
 
 int
 pj_keycache_get(const struct pj_keycache_src src[PJ_KEYCACHE_SOURCES],
-    struct pj_keyset *ks)
+    int peeked, struct pj_keyset *ks)
 {
 	size_t i;
 	int hit = 0;
@@ -101,7 +105,7 @@ pj_keycache_get(const struct pj_keycache_src src[PJ_KEYCACHE_SOURCES],
 	if (pthread_mutex_trylock(&keycache_lock) != 0)
 		return 0;
 	for (i = 0; i < KEYCACHE_SLOTS && !hit; i++)
-		if (slot_matches(&keycache[i], src)) {
+		if (slot_matches(&keycache[i], src, peeked)) {
 			keycache[i].used = ++keycache_tick;
 			pj_keyset_view(&keycache[i].ks, ks);
 			hit = 1;
@@ -133,7 +137,7 @@ pj_keycache_put(const struct pj_keycache_src src[PJ_KEYCACHE_SOURCES],
 	if (pthread_mutex_trylock(&keycache_lock) != 0)
 		goto out;
 	for (i = 0; i < KEYCACHE_SLOTS; i++)
-		if (slot_matches(&keycache[i], src))
+		if (slot_matches(&keycache[i], src, 0))
 			break; /* another thread kept the same meanwhile */
 	if (i == KEYCACHE_SLOTS) {
 		for (i = 0; i < KEYCACHE_SLOTS; i++) {

@@ -10,7 +10,8 @@ struct pj_keyset;
 
 /* The key sources of one configuration, in the order pj_keyset_load reads
  * them (secret_file, public_key_file, jwks_file); path NULL when not
- * configured.  id: what pj_file_open found just now, every check passed. */
+ * configured.  id: what pj_file_open (or pj_file_peek) found just now,
+ * every check passed; for pj_keycache_put, id.local from pj_file_fd_local. */
 #define PJ_KEYCACHE_SOURCES 3
 struct pj_keycache_src {
 	const char *path;
@@ -19,9 +20,11 @@ struct pj_keycache_src {
 
 /* 1 and *ks (empty) a view of the kept set (pj_keyset_view) when one was
  * kept for exactly these paths and every file is unchanged; 0 otherwise
- * (ks untouched). */
+ * (ks untouched).  peeked: the identities come from pj_file_peek (the
+ * files not opened), which counts only against files kept from a local
+ * file system (pj_file_id.local). */
 int pj_keycache_get(const struct pj_keycache_src src[PJ_KEYCACHE_SOURCES],
-    struct pj_keyset *ks);
+    int peeked, struct pj_keyset *ks);
 
 /* Keep the set just read from these files, if every one has settled
  * (pj_file_id_settled).  ks must be shared already (pj_keyset_share) and

@@ -167,7 +167,8 @@ pj_keyset_load(const struct pj_options *o, struct pj_keyset *ks, char *reason,
 		    &src[i].id) != PJ_OK)
 			break;
 	}
-	if (sources > 0 && i == PJ_KEYCACHE_SOURCES && pj_keycache_get(src, ks))
+	if (sources > 0 && i == PJ_KEYCACHE_SOURCES &&
+	    pj_keycache_get(src, 1, ks))
 		goto out;
 	sources = 0;
 	for (i = 0; i < PJ_KEYCACHE_SOURCES; i++)
@@ -190,7 +191,7 @@ pj_keyset_load(const struct pj_options *o, struct pj_keyset *ks, char *reason,
 		r = pj_reason(PJ_E_KEY, reason, rlen, "no key configured");
 		goto out;
 	}
-	if (failed == PJ_KEYCACHE_SOURCES && pj_keycache_get(src, ks))
+	if (failed == PJ_KEYCACHE_SOURCES && pj_keycache_get(src, 0, ks))
 		goto out; /* every file the same as when its keys were kept */
 	for (i = 0; i < failed && r == PJ_OK; i++)
 		if (src[i].path != NULL)
@@ -211,8 +212,12 @@ pj_keyset_load(const struct pj_options *o, struct pj_keyset *ks, char *reason,
 	for (i = 0; i < PJ_KEYCACHE_SOURCES; i++)
 		if (src[i].path != NULL && !pj_file_id_settled(&src[i].id))
 			goto out;
-	if (keyset_settle(ks) == PJ_OK)
+	if (keyset_settle(ks) == PJ_OK) {
+		for (i = 0; i < PJ_KEYCACHE_SOURCES; i++)
+			if (src[i].path != NULL)
+				src[i].id.local = pj_file_fd_local(fd[i]);
 		pj_keycache_put(src, ks);
+	}
 out:
 	for (i = 0; i < PJ_KEYCACHE_SOURCES; i++)
 		if (fd[i] >= 0)

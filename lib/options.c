@@ -595,6 +595,8 @@ load_config_file(struct pj_options *o, struct cfg_text *ct, const char *path,
 			if (r == PJ_OK)
 				r = pj_file_read_open(fd, path, &id, PJ_E_CONFIG,
 				    &ct->text, &ct->len, reason, rlen);
+			if (r == PJ_OK)
+				id.local = pj_file_fd_local(fd);
 			if (fd >= 0)
 				(void)close(fd);
 			if (r != PJ_OK)

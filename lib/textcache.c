@@ -65,8 +65,10 @@ pj_textcache_get(const char *path, const struct pj_file_id *id, char **out,
 	for (i = 0; i < TEXTCACHE_SLOTS && !hit; i++) {
 		struct slot *s = &textcache[i];
 
+		/* asked with what pj_file_peek saw: only a text read from a
+		 * local file system counts (file.h, pj_file_id.local) */
 		if (s->path == NULL || strcmp(s->path, path) != 0 ||
-		    !pj_file_id_equal(&s->id, id))
+		    !pj_file_id_equal(&s->id, id) || !s->id.local)
 			continue;
 		copy = malloc(s->len + 1);
 		if (copy != NULL) {

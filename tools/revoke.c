@@ -213,6 +213,11 @@ parse(struct req *q, int argc, char **argv)
 			usage(stdout, q->cmd);
 			return 1;
 		case O_INSECURE:
+			if (q->insecure) {
+				pjt_err(q->cmd, "option --insecure-network given "
+				    "twice");
+				return -1;
+			}
 			q->insecure = 1;
 			break;
 		case O_FILE:

@@ -708,7 +708,6 @@ tolerated(void)
 		 * when either fails the file is read */
 		if (strcmp(fn[i], "pj_textcache_put") == 0 ||
 		    strcmp(fn[i], "pj_textcache_get") == 0 ||
-		    strcmp(fn[i], "pj_file_peek_stat") == 0 ||
 		    (strcmp(fn[i], "load_config_file") == 0 &&
 		    strcmp(fault_site, "lstat") == 0))
 			return 9;

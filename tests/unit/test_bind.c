@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -239,6 +240,22 @@ config_read_once(void **state)
 	tmpdir_rm(dir);
 }
 
+/* The module's fstatfs(2): with pretend_remote, every file system is NFS's
+ * (tests/unit.mk links this test with --wrap=fstatfs). */
+int __real_fstatfs(int fd, struct statfs *buf);
+int __wrap_fstatfs(int fd, struct statfs *buf);
+static int pretend_remote;
+
+int
+__wrap_fstatfs(int fd, struct statfs *buf)
+{
+	int r = __real_fstatfs(fd, buf);
+
+	if (r == 0 && pretend_remote)
+		buf->f_type = 0x6969; /* NFS_SUPER_MAGIC */
+	return r;
+}
+
 /* Load options from the file at path (config=path): the result, and how
  * many times the module opened the file. */
 static int
@@ -289,6 +306,35 @@ config_text_kept(void **state)
 	(void)state;
 	pj_textcache_clear();
 	snprintf(path, sizeof(path), "%s", tpath(dir, "c.conf"));
+	write_str(path, conf_two, 0644);
+	{
+		int fd = open(path, O_RDONLY | O_CLOEXEC), local;
+
+		assert_true(fd >= 0);
+		local = pj_file_fd_local(fd);
+		(void)close(fd);
+		if (!local) {
+			/* kept texts are used only from local file systems */
+			print_message("config_text_kept: skipped, %s is not on a "
+			    "local file system\n", dir);
+			tmpdir_rm(dir);
+			skip();
+		}
+	}
+	/* on a file system that is not local (NFS here, pretended), stat may
+	 * answer from a client's cache: a text read there is never used
+	 * without opening the file */
+	pretend_remote = 1;
+	age_and_settle(path);
+	assert_err(load_counted(path, "sshd", &o, reason, sizeof(reason),
+	    &opens), PJ_OK);
+	pj_options_free(&o);
+	assert_err(load_counted(path, "sshd", &o, reason, sizeof(reason),
+	    &opens), PJ_OK);
+	pj_options_free(&o);
+	assert_int_equal(opens, 1);
+	pretend_remote = 0;
+	pj_textcache_clear();
 	write_str(path, conf_two, 0644);
 	/* a recent file is never kept: read at every load */
 	assert_err(load_counted(path, "sshd", &o, reason, sizeof(reason),
@@ -364,9 +410,15 @@ config_text_kept(void **state)
 	if (pid == 0) {
 		int code = 0;
 
+		struct stat st;
+
 		if (setresgid(65534, 65534, 65534) != 0 ||
 		    setresuid(65534, 65534, 65534) != 0)
 			_exit(8);
+		/* the child sees the file (the peek's lstat passes), so the
+		 * refusal below can only come from the read permission */
+		if (lstat(path, &st) != 0)
+			_exit(9);
 		if (load_counted(path, "sshd", &o, reason, sizeof(reason),
 		    &opens) != PJ_E_CONFIG || strstr(reason, "cannot open") ==
 		    NULL)
