@@ -606,8 +606,7 @@ load_config_file(struct pj_options *o, struct cfg_text *ct, const char *path,
 		ct->path = path;
 	}
 	if (ct->text == NULL)
-		return must_exist ? pj_reason(PJ_E_CONFIG, reason, rlen,
-		    "%s: cannot open: %s", path, strerror(ENOENT)) : PJ_OK;
+		return PJ_OK; /* the default file, absent (must_exist is 0) */
 	r = pj_options_parse_config(o, ct->text, ct->len, path, service, reason,
 	    rlen);
 	if (r == PJ_OK && o->config == NULL && (o->config = strdup(path)) == NULL)

@@ -338,8 +338,12 @@ class Suite:
                 if m2 and "pam_init_handlers" not in m2.group(2)]
         return (m.group(1) if m else "ERROR %s" % err[-500:]), logs, out + err
 
-    def pamjwt(self, *args):
-        r = subprocess.run([self.tool] + list(args), env=self.tool_env,
+    def pamjwt(self, *args, netns=False):
+        """netns: in a network namespace of its own (as auth_logged), for
+        arguments naming an address outside 127.0.0.0/8 or a host name, so
+        that a regression cannot reach it."""
+        pre = ["unshare", "--net", "--"] if netns else []
+        r = subprocess.run(pre + [self.tool] + list(args), env=self.tool_env,
                            capture_output=True, text=True, timeout=60)
         return r.returncode, r.stdout + r.stderr
 
@@ -1111,9 +1115,15 @@ class Suite:
         # anything changes, the file included; nothing is connected to
         rvf = self.p("rv-where")
         for bad, words in (("redis://192.0.2.1:6379/3", "not a loopback address"),
-                           ("redis://redis.example:6379/3", "names a host")):
+                           ("redis://redis.invalid:6379/3", "names a host")):
+            if os.geteuid() != 0:
+                self.skip("redisrev: pamjwt revoke --redis %s" % bad,
+                          "needs root (a network namespace, so that nothing "
+                          "outside 127.0.0.0/8 can be reached)")
+                continue
             rc, out = self.pamjwt("revoke", "--file", rvf, "--redis", bad,
-                                  "--auth-file", auth, "--kid", "k-x")
+                                  "--auth-file", auth, "--kid", "k-x",
+                                  netns=True)
             self.ok("redisrev: pamjwt revoke --redis %s: exit 2 (%s), the "
                     "file untouched" % (bad, words), rc == 2 and words in out
                     and not os.path.exists(rvf), out)
