@@ -16,12 +16,18 @@
  *   auth required floor_trivial.so duties      (the same, then what the
  *       contract asks of any module besides the signature: the account
  *       looked up with getpwnam_r and one pam_syslog audit line; row 1d)
+ *   auth required floor_trivial.so duties stat=PATH ...
+ *       (the same, and one fstatat of each PATH first: the least a module
+ *       that keeps what it parsed must do to know that each file it
+ *       depends on is still the same -- the configuration file, present
+ *       or not, and the key file; row 1m)
  *
  * SPEC holds lines "alg NAME", "key HEX" (RSA modulus, EC uncompressed
  * point, HMAC secret or Ed25519 public key), "e HEX" (RSA), "msg HEX" (the
  * JWS signing input) and "sig HEX" (ECDSA as DER).  PAM_SUCCESS only when the
  * signature verifies.  A benchmark tool, never installed.
  */
+#include <fcntl.h>
 #include <pwd.h>
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
@@ -30,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/stat.h>
 
 #ifdef FLOOR_NETTLE
 #include <nettle/ecc-curve.h>
@@ -242,6 +249,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	{
 		char *resp = NULL;
 		int duties = 0;
+		struct stat st;
 
 		(void)sp;
 		for (i = 0; i < argc; i++)
@@ -251,6 +259,13 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 			return PAM_AUTH_ERR;
 		sodium_memzero(resp, strlen(resp));
 		free(resp);
+		/* one system call per file the login depends on, whatever
+		 * its answer (an absent configuration file is a valid one):
+		 * nothing cheaper tells that a kept file is still the same */
+		for (i = 0; i < argc; i++)
+			if (strncmp(argv[i], "stat=", 5) == 0)
+				(void)fstatat(AT_FDCWD, argv[i] + 5, &st,
+				    AT_SYMLINK_NOFOLLOW);
 		if (duties) {
 			/* what the contract asks of any module besides the
 			 * signature: the local account looked up, and one
