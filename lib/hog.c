@@ -1,5 +1,5 @@
-/* hog.c - open libhogweed when a key first needs it (see hog.h): the same
- * lock-free, fork-safe publication as lib/ossl.c. */
+/* hog.c - open libhogweed when a key first needs it (see hog.h: a
+ * lock-free, fork-safe publication). */
 #define PJ_HOG_NO_REDIRECT
 #include "hog.h"
 #include "err.h"

@@ -8,13 +8,17 @@
  * table).  Why still dlopen and not a DT_NEEDED entry: HMAC-SHA-256/512
  * and Ed25519 need only libsodium, and linking libhogweed would make every
  * such login pay its relocations (about 0.8M instructions, callgrind).
- * The module never loads libcrypto (the tool, tools/, keeps OpenSSL for
- * signing and key generation: lib/ossl.h).
+ * The module never loads libcrypto (the tool, tools/, links OpenSSL for
+ * signing and key generation: tools/sign.c).
  *
- * The same lock-free table as lib/ossl.h, for the same reasons (thread-safe
- * and fork-safe without a lock; a failed load is tried again at the next
- * call): each loader fills a table of its own, publishes it member by member
- * with atomic stores and sets pj_hog_ready last (release).  A .c file that
+ * The table takes no lock, so it is thread-safe and fork-safe (a child of
+ * a fork during a load finds either a complete table or none and loads
+ * by itself; a mutex held by a thread that fork() left behind would hang
+ * it), and a failed load is tried again at the next call: each loader
+ * fills a table of its own, publishes it member by member with atomic
+ * stores and sets pj_hog_ready last (release).  Racing loaders store
+ * identical values (dlopen and dlsym are refcounted and return the same
+ * addresses to every caller).  A .c file that
  * calls Nettle or GMP includes this header last; the macros at the end send
  * each call through the table.  pam_jwt.so is linked with --no-undefined
  * and without -lhogweed, so a call that bypasses the table does not link.

@@ -10,7 +10,7 @@
 # Signed test input comes from PyJWT (tests/unit/fixtures.py, written into
 # $(BUILD)/unit-fixtures); accounts come from nss_wrapper.
 
-UNIT_NAMES    := alg b64url bind claims err file hdrcache jwk jws key keycache options ossl \
+UNIT_NAMES    := alg b64url bind claims err file hdrcache jwk jws key keycache options hog \
                  redis refresh replay revoke sig user verify mutation
 UNIT_DIR      := $(BUILD)/tests/unit
 UNIT_BINS     := $(UNIT_NAMES:%=$(UNIT_DIR)/test_%)
@@ -27,9 +27,9 @@ UNIT_RUN       = ONLY=$(ONLY_Q) bash tests/unit/run.sh
 # test_user also wraps getpwnam_r to play an NSS module that matches names
 # loosely (case-insensitive), which nss_wrapper does not do.
 $(UNIT_DIR)/test_user: UNIT_EXTRA_LDFLAGS := -Wl,--wrap=getpwnam_r
-# test_ossl counts (and fails) the module's dlopen of libhogweed, and
+# test_hog counts (and fails) the module's dlopen of libhogweed, and
 # compares the table with the real functions (hence linked to them).
-$(UNIT_DIR)/test_ossl: UNIT_EXTRA_LDFLAGS := -Wl,--wrap=dlopen -lhogweed -lnettle -lgmp
+$(UNIT_DIR)/test_hog: UNIT_EXTRA_LDFLAGS := -Wl,--wrap=dlopen -lhogweed -lnettle -lgmp
 # test_bind counts the module's opens of the configuration file (one per
 # load, [issuer] sections included), and pretends NFS to its fstatfs.
 $(UNIT_DIR)/test_bind: UNIT_EXTRA_LDFLAGS := -Wl,--wrap=open -Wl,--wrap=fstatfs

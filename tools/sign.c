@@ -22,18 +22,56 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* pamjwt links libcrypto: the calls here go to it directly, and only
- * pj_ossl_load and pj_ossl_fail (its words for a failed call) come from
- * ossl.h */
-#define PJ_OSSL_NO_REDIRECT
-#include "lib/ossl.h"
+#include <openssl/err.h>
+#include <stdarg.h>
+
+/* pamjwt links libcrypto and calls it directly (the module never loads it:
+ * it verifies with libsodium and Nettle, lib/sig.c). */
+
+/* A libcrypto call that failed, in words: "libcrypto: CALL failed DOING:
+ * DETAIL", DOING from fmt (e.g. "reading the private key"), DETAIL the
+ * first error libcrypto queued (or that it queued none).  Takes the queued
+ * errors off the queue.  Returns PJ_E_NOMEM when libcrypto queued an
+ * allocation failure, else err. */
+static int
+ossl_fail(int err, char *reason, size_t rlen, const char *call,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int
+ossl_fail(int err, char *reason, size_t rlen, const char *call,
+    const char *fmt, ...)
+{
+	char doing[128], detail[160];
+	const char *words;
+	unsigned long e, first = 0;
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(doing, sizeof(doing), fmt, ap);
+	va_end(ap);
+	/* the first queued error is the cause, the later ones the callers that
+	 * passed it on; an allocation failure anywhere makes it out of memory */
+	while ((e = ERR_get_error()) != 0) {
+		if (first == 0)
+			first = e;
+		if (ERR_GET_REASON(e) == ERR_R_MALLOC_FAILURE)
+			err = PJ_E_NOMEM;
+	}
+	words = first != 0 ? ERR_reason_error_string(first) : NULL;
+	if (first == 0)
+		(void)snprintf(detail, sizeof(detail), " (no error queued)");
+	else if (words == NULL)
+		(void)snprintf(detail, sizeof(detail), ": error %#lx", first);
+	else
+		(void)snprintf(detail, sizeof(detail), ": %.120s", words);
+	return pj_reason(err, reason, rlen, "libcrypto: %s failed %s%s", call,
+	    doing, detail);
+}
 
 /* The digest behind alg (SHA-256/384/512), NULL for EdDSA or unknown. */
 static const EVP_MD *
 pj_sig_md(unsigned int alg)
 {
-	if (pj_ossl_load(NULL, 0) != PJ_OK)
-		return NULL;
 	switch (pj_alg_hash_len(alg)) {
 	case 32: return EVP_sha256();
 	case 48: return EVP_sha384();
@@ -67,7 +105,7 @@ pj_sig_rsa_padding(EVP_PKEY_CTX *pctx, unsigned int alg, const EVP_MD *md,
 			call = "EVP_PKEY_CTX_set_rsa_padding";
 	}
 	if (call != NULL) {
-		r = pj_ossl_fail(PJ_E_INTERNAL, reason, rlen, call,
+		r = ossl_fail(PJ_E_INTERNAL, reason, rlen, call,
 		    "setting up %s", pj_alg_name(alg));
 		goto out;
 	}
@@ -156,7 +194,7 @@ public_half(EVP_PKEY *priv, struct pj_key *out, char *reason, size_t rlen)
 	derlen = i2d_PUBKEY(priv, &der);
 	if (derlen <= 0) {
 		der = NULL;
-		r = pj_ossl_fail(PJ_E_KEY, reason, rlen, "i2d_PUBKEY",
+		r = ossl_fail(PJ_E_KEY, reason, rlen, "i2d_PUBKEY",
 		    "deriving the public key from the private key");
 		goto out;
 	}
@@ -175,7 +213,7 @@ ed25519_secret(EVP_PKEY *priv, struct pj_signer *out, char *reason, size_t rlen)
 	int r = PJ_E_INTERNAL;
 
 	if (EVP_PKEY_get_raw_private_key(priv, seed, &seedlen) != 1) {
-		r = pj_ossl_fail(PJ_E_KEY, reason, rlen,
+		r = ossl_fail(PJ_E_KEY, reason, rlen,
 		    "EVP_PKEY_get_raw_private_key", "reading an Ed25519 private key");
 		goto out;
 	}
@@ -254,12 +292,11 @@ pj_signer_from_pem(const char *pem, size_t len, struct pj_signer *out,
 		    "more than one private key in the file (one is expected)");
 		goto out;
 	}
-	/* the table too, so that a failed call below can be named */
-	if ((r = pj_ossl_load(reason, rlen)) != PJ_OK)
-		goto out;
+	/* an error read after a failed call below is then ours */
+	ERR_clear_error();
 	bio = BIO_new_mem_buf(pem, (int)len);
 	if (bio == NULL) {
-		r = pj_ossl_fail(PJ_E_NOMEM, reason, rlen, "BIO_new_mem_buf",
+		r = ossl_fail(PJ_E_NOMEM, reason, rlen, "BIO_new_mem_buf",
 		    "reading the private key");
 		goto out;
 	}
@@ -415,7 +452,7 @@ ecdsa_from_der(const unsigned char *der, size_t derlen, size_t outlen,
 		goto out;
 	es = d2i_ECDSA_SIG(NULL, &p, (long)derlen);
 	if (es == NULL || p != der + derlen) {
-		r = pj_ossl_fail(PJ_E_INTERNAL, reason, rlen, "d2i_ECDSA_SIG",
+		r = ossl_fail(PJ_E_INTERNAL, reason, rlen, "d2i_ECDSA_SIG",
 		    "reading the ECDSA signature it made");
 		goto out;
 	}
@@ -429,7 +466,7 @@ ecdsa_from_der(const unsigned char *der, size_t derlen, size_t outlen,
 	}
 	if (BN_bn2binpad(br, buf, (int)half) != (int)half ||
 	    BN_bn2binpad(bs, buf + half, (int)half) != (int)half) {
-		r = pj_ossl_fail(PJ_E_INTERNAL, reason, rlen, "BN_bn2binpad",
+		r = ossl_fail(PJ_E_INTERNAL, reason, rlen, "BN_bn2binpad",
 		    "writing an ECDSA signature");
 		goto out;
 	}
@@ -455,14 +492,15 @@ sign_pkey(const struct pj_signer *s, unsigned int alg, const EVP_MD *md,
 
 	if (s->priv == NULL)
 		goto out;
+	ERR_clear_error(); /* an error read below is then ours */
 	mctx = EVP_MD_CTX_new();
 	if (mctx == NULL) {
-		r = pj_ossl_fail(PJ_E_NOMEM, reason, rlen, "EVP_MD_CTX_new",
+		r = ossl_fail(PJ_E_NOMEM, reason, rlen, "EVP_MD_CTX_new",
 		    "signing %s", pj_alg_name(alg));
 		goto out;
 	}
 	if (EVP_DigestSignInit(mctx, &pctx, md, NULL, s->priv) != 1) {
-		r = pj_ossl_fail(PJ_E_INTERNAL, reason, rlen, "EVP_DigestSignInit",
+		r = ossl_fail(PJ_E_INTERNAL, reason, rlen, "EVP_DigestSignInit",
 		    "signing %s", pj_alg_name(alg));
 		goto out;
 	}
@@ -471,7 +509,7 @@ sign_pkey(const struct pj_signer *s, unsigned int alg, const EVP_MD *md,
 	r = PJ_E_INTERNAL;
 	if (EVP_DigestSign(mctx, NULL, &len, msg, msglen) != 1 || len == 0 ||
 	    len > 64 * 1024) {
-		r = pj_ossl_fail(PJ_E_INTERNAL, reason, rlen, "EVP_DigestSign",
+		r = ossl_fail(PJ_E_INTERNAL, reason, rlen, "EVP_DigestSign",
 		    "sizing a %s signature", pj_alg_name(alg));
 		goto out;
 	}
@@ -481,7 +519,7 @@ sign_pkey(const struct pj_signer *s, unsigned int alg, const EVP_MD *md,
 		goto out;
 	}
 	if (EVP_DigestSign(mctx, buf, &len, msg, msglen) != 1) {
-		r = pj_ossl_fail(PJ_E_INTERNAL, reason, rlen, "EVP_DigestSign",
+		r = ossl_fail(PJ_E_INTERNAL, reason, rlen, "EVP_DigestSign",
 		    "signing %s", pj_alg_name(alg));
 		goto out;
 	}

@@ -1,4 +1,4 @@
-/* test_ossl.c - libhogweed is opened only when a key needs it (lib/hog.c):
+/* test_hog.c - libhogweed is opened only when a key needs it (lib/hog.c):
  * never for HMAC-SHA-256/512 or Ed25519 keys, once for RSA, EC and HS384,
  * with a clear reason when it cannot be opened, again at the next try; many
  * threads asking at the same moment all get the complete table; and a child
