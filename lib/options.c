@@ -567,9 +567,7 @@ static int
 load_config_file(struct pj_options *o, struct cfg_text *ct, const char *path,
     int must_exist, const char *service, char *reason, size_t rlen)
 {
-	struct pj_file_id id;
-	struct stat st;
-	int fd = -1, r;
+	int r;
 
 	if (ct->path == NULL || strcmp(ct->path, path) != 0) {
 		pj_file_free(ct->text, ct->len);
@@ -579,30 +577,10 @@ load_config_file(struct pj_options *o, struct cfg_text *ct, const char *path,
 		/* the text kept from an earlier read, when the file, seen
 		 * without opening it, passes every check of a fresh read and
 		 * is the one it came from (lib/textcache.c); else read it */
-		if (lstat(path, &st) != 0) {
-			if (!must_exist && errno == ENOENT) {
-				ct->path = path;
-				return PJ_OK;
-			}
-		} else if (pj_file_peek_stat(path, &st, PJ_FILE_PUBLIC,
-		    PJ_CONFIG_MAX, &id) == PJ_OK &&
-		    pj_textcache_get(path, &id, &ct->text, &ct->len)) {
-			ct->path = path;
-		}
-		if (ct->path == NULL) {
-			r = pj_file_open(path, PJ_FILE_PUBLIC, PJ_CONFIG_MAX,
-			    PJ_E_CONFIG, &fd, &id, reason, rlen);
-			if (r == PJ_OK)
-				r = pj_file_read_open(fd, path, &id, PJ_E_CONFIG,
-				    &ct->text, &ct->len, reason, rlen);
-			if (r == PJ_OK)
-				id.local = pj_file_fd_local(fd);
-			if (fd >= 0)
-				(void)close(fd);
-			if (r != PJ_OK)
-				return r;
-			pj_textcache_put(path, &id, ct->text, ct->len);
-		}
+		r = pj_textcache_read(path, PJ_FILE_PUBLIC, PJ_CONFIG_MAX,
+		    PJ_E_CONFIG, !must_exist, &ct->text, &ct->len, reason, rlen);
+		if (r != PJ_OK)
+			return r;
 		ct->path = path;
 	}
 	if (ct->text == NULL)

@@ -1,13 +1,13 @@
-/* textcache.c - configuration files' text, kept while the file is provably
- * the same.
+/* textcache.c - the text of small public files (the configuration file,
+ * the user map), kept while the file is provably the same.
  *
  * A deliberate exception to "no mutable static state" (STYLE.md 5), as
  * lib/keycache.c, for the same reason: a long-lived host (sshd, a PAM
- * server) read and checked the configuration file at every authentication
- * (open, fstat, read, close: four system calls, about 1 us each on a VM).
- * lib/options.c first sees the file without opening it (pj_file_peek:
- * every check of a fresh read, and whether this process may read it now)
- * and asks here; only when the identity is equal (device, inode, size,
+ * server) read and checked these files at every authentication (open,
+ * fstat, read, close: four system calls, about 1 us each on a VM).
+ * pj_textcache_read first sees the file without opening it (lstat and
+ * pj_file_peek_stat: every check of a fresh read, and whether this process
+ * may read it now) and asks the slots; only when the identity is equal (device, inode, size,
  * times to the nanosecond, owner, group, mode) is the kept text used, and
  * it is parsed as if just read.  A file whose newest time is younger than
  * PJ_FILE_SETTLE_S is never kept (file.h).  The text is not secret (a
@@ -19,11 +19,16 @@
  * (busy, or copied held by fork(), means reading the file). */
 #include "textcache.h"
 
+#include "err.h"
+
+#include <errno.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define TEXTCACHE_SLOTS 4
 
@@ -150,4 +155,38 @@ pj_textcache_clear(void)
 	(void)pthread_mutex_unlock(&textcache_lock);
 	for (i = 0; i < TEXTCACHE_SLOTS; i++)
 		slot_free(&gone[i]);
+}
+
+int
+pj_textcache_read(const char *path, enum pj_file_kind kind, size_t maxlen,
+    int err_code, int may_be_absent, char **out, size_t *outlen,
+    char *reason, size_t rlen)
+{
+	struct pj_file_id id;
+	struct stat st;
+	int fd = -1, r;
+
+	*out = NULL;
+	*outlen = 0;
+	if (lstat(path, &st) != 0) {
+		if (may_be_absent && errno == ENOENT)
+			return PJ_OK;
+		/* anything else: the open below gives the reason */
+	} else if (pj_file_peek_stat(path, &st, kind, maxlen, &id) == PJ_OK &&
+	    pj_textcache_get(path, &id, out, outlen)) {
+		return PJ_OK;
+	}
+	r = pj_file_open(path, kind, maxlen, err_code, &fd, &id, reason, rlen);
+	if (r != PJ_OK)
+		goto out;
+	r = pj_file_read_open(fd, path, &id, err_code, out, outlen, reason,
+	    rlen);
+	if (r != PJ_OK)
+		goto out;
+	id.local = pj_file_fd_local(fd);
+	pj_textcache_put(path, &id, *out, *outlen);
+out:
+	if (fd >= 0)
+		(void)close(fd);
+	return r;
 }

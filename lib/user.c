@@ -4,6 +4,7 @@
 #include "file.h"
 #include "logval.h"
 #include "text.h"
+#include "textcache.h"
 #include "options.h"
 
 #include <errno.h>
@@ -147,8 +148,10 @@ map_user(const struct pj_options *o, const char *value, char **out,
 		*out = strdup(value);
 		return *out ? PJ_OK : PJ_E_NOMEM;
 	}
-	r = pj_file_read(o->user_map, PJ_FILE_PUBLIC, PJ_USER_MAP_MAX, PJ_E_CONFIG,
-	    &text, &len, NULL, reason, rlen);
+	/* kept between logins while the file is provably the same
+	 * (lib/textcache.c), as the configuration file is */
+	r = pj_textcache_read(o->user_map, PJ_FILE_PUBLIC, PJ_USER_MAP_MAX,
+	    PJ_E_CONFIG, 0, &text, &len, reason, rlen);
 	if (r != PJ_OK)
 		goto out;
 	r = pj_user_map_apply(text, len, o->user_map, value, out, reason, rlen);

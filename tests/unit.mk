@@ -25,14 +25,17 @@ WYCHEPROOF_DIR ?= $(CURDIR)/tests/vectors/wycheproof
 UNIT_RUN       = ONLY=$(ONLY_Q) bash tests/unit/run.sh
 
 # test_user also wraps getpwnam_r to play an NSS module that matches names
-# loosely (case-insensitive), which nss_wrapper does not do.
-$(UNIT_DIR)/test_user: UNIT_EXTRA_LDFLAGS := -Wl,--wrap=getpwnam_r
+# loosely (case-insensitive), which nss_wrapper does not do, and counts
+# the module's opens of the user map (kept between logins).
+$(UNIT_DIR)/test_user: UNIT_EXTRA_LDFLAGS := tests/unit/count_open.c -Wl,--wrap=getpwnam_r -Wl,--wrap=open
 # test_hog counts (and fails) the module's dlopen of libhogweed, and
 # compares the table with the real functions (hence linked to them).
 $(UNIT_DIR)/test_hog: UNIT_EXTRA_LDFLAGS := -Wl,--wrap=dlopen -lhogweed -lnettle -lgmp
 # test_bind counts the module's opens of the configuration file (one per
 # load, [issuer] sections included), and pretends NFS to its fstatfs.
-$(UNIT_DIR)/test_bind: UNIT_EXTRA_LDFLAGS := -Wl,--wrap=open -Wl,--wrap=fstatfs
+$(UNIT_DIR)/test_bind: UNIT_EXTRA_LDFLAGS := tests/unit/count_open.c -Wl,--wrap=open -Wl,--wrap=fstatfs
+# (tests/unit/count_open.c: the open wrapper both share)
+$(UNIT_DIR)/test_bind $(UNIT_DIR)/test_user: tests/unit/count_open.c tests/unit/count_open.h
 # test_redis counts (and fails) the module's dlopen of libhiredis, and
 # compares the table with the real functions (PKG_LIBS links them).
 $(UNIT_DIR)/test_redis: UNIT_EXTRA_LDFLAGS := -Wl,--wrap=dlopen

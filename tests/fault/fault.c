@@ -663,7 +663,7 @@ authenticate(struct scenario *s, const char *replay)
 static const char *const tol_names[] = { "", "PAM_AUTHTOK not handed on",
 	"(unused)", "replay prune/index/cursor", "continuation check",
 	"early key load", "JWK Set cache", "PAM_RHOST for the log line",
-	"key cache", "config text cache" };
+	"key cache", "text cache" };
 #define NTOL ((int)(sizeof(tol_names) / sizeof(tol_names[0])))
 
 static int
@@ -704,11 +704,12 @@ tolerated(void)
 		 * and read as without a cache */
 		if (strcmp(fn[i], "pj_file_peek") == 0)
 			return 8;
-		/* the configuration text kept or looked up (textcache.c):
-		 * when either fails the file is read */
+		/* the text of the configuration file or the user map kept
+		 * or looked up, or the file seen without opening it
+		 * (textcache.c): when any of it fails the file is read */
 		if (strcmp(fn[i], "pj_textcache_put") == 0 ||
 		    strcmp(fn[i], "pj_textcache_get") == 0 ||
-		    (strcmp(fn[i], "load_config_file") == 0 &&
+		    (strcmp(fn[i], "pj_textcache_read") == 0 &&
 		    strcmp(fault_site, "lstat") == 0))
 			return 9;
 		/* the keys read before the prompt (for the continuation check)

@@ -1,14 +1,13 @@
 /* test_bind.c - keys bound to issuers (lib/bind.c) and the [issuer URL]
  * sections of the config file (lib/options.c) that build the bindings. */
 #include "unit.h"
+#include "count_open.h"
 
 #include "lib/b64url.h"
 #include "lib/bind.h"
 #include "lib/options.h"
 #include "lib/textcache.h"
 
-#include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,29 +190,6 @@ load_text(const char *text, const char *service, struct pj_options *o,
 	return r;
 }
 
-/* The module's open(2), counted for one path (tests/unit.mk links this
- * test with --wrap=open). */
-int __real_open(const char *path, int flags, ...);
-int __wrap_open(const char *path, int flags, ...);
-static const char *counted_path;
-static int counted_opens;
-
-int
-__wrap_open(const char *path, int flags, ...)
-{
-	mode_t mode = 0;
-	va_list ap;
-
-	if (flags & O_CREAT) {
-		va_start(ap, flags);
-		mode = (mode_t)va_arg(ap, int);
-		va_end(ap);
-	}
-	if (counted_path != NULL && strcmp(path, counted_path) == 0)
-		counted_opens++;
-	return __real_open(path, flags, mode);
-}
-
 /* The whole and every [issuer] section come from one read of the file:
  * they agree even while it is being replaced, and two sections cost one
  * read, not three. */
@@ -292,18 +268,6 @@ load_ok(const char *path)
 	return opens;
 }
 
-static void
-age_and_settle(const char *path)
-{
-	struct timespec ts[2], nap = { PJ_FILE_SETTLE_S, 200 * 1000 * 1000 };
-
-	assert_int_equal(clock_gettime(CLOCK_REALTIME, &ts[0]), 0);
-	ts[0].tv_sec -= 60;
-	ts[1] = ts[0];
-	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
-	(void)nanosleep(&nap, NULL); /* ctime is the kernel's */
-}
-
 /* The configuration text kept between authentications (lib/textcache.c):
  * used only while the file is provably the same and every check of a
  * fresh read passes; a changed, chmod'ed, replaced or unreadable file is
@@ -322,19 +286,12 @@ config_text_kept(void **state)
 	pj_textcache_clear();
 	snprintf(path, sizeof(path), "%s", tpath(dir, "c.conf"));
 	write_str(path, conf_two, 0644);
-	{
-		int fd = open(path, O_RDONLY | O_CLOEXEC), local;
-
-		assert_true(fd >= 0);
-		local = pj_file_fd_local(fd);
-		(void)close(fd);
-		if (!local) {
-			/* kept texts are used only from local file systems */
-			print_message("config_text_kept: skipped, %s is not on a "
-			    "local file system\n", dir);
-			tmpdir_rm(dir);
-			skip();
-		}
+	if (!on_local_fs(path)) {
+		/* kept texts are used only from local file systems */
+		print_message("config_text_kept: skipped, %s is not on a "
+		    "local file system\n", dir);
+		tmpdir_rm(dir);
+		skip();
 	}
 	/* on a file system that is not local (NFS here, pretended), stat may
 	 * answer from a client's cache: a text read there is never used

@@ -2,10 +2,13 @@
  * accounts from nss_wrapper (root 0, sysuser 2, alice 1001, bob 1002,
  * Alice 1003).  getpwnam_r is wrapped (-Wl,--wrap) so a test can also play
  * an NSS module that matches names case-insensitively, one that wants a
- * bigger buffer, and one that fails. */
+ * bigger buffer, and one that fails; open is wrapped to count the reads of
+ * the user map. */
 #include "unit.h"
+#include "count_open.h"
 
 #include "lib/options.h"
+#include "lib/textcache.h"
 #include "lib/user.h"
 
 #include <ctype.h>
@@ -14,6 +17,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 enum nss_mode { NSS_PASS, NSS_LOOSE, NSS_ERANGE, NSS_EIO };
@@ -401,6 +405,77 @@ resolve_with_map_file(void **state)
 	tmpdir_rm(dir);
 }
 
+/* expect_user, and how many times it opened the user map */
+static int
+opens_of(const struct pj_options *o, const char *claims, int want,
+    const char *want_user)
+{
+	counted_path = o->user_map;
+	counted_opens = 0;
+	expect_user(o, claims, NULL, want, want_user);
+	counted_path = NULL;
+	return counted_opens;
+}
+
+/* The user map's text kept between logins (lib/textcache.c, as the
+ * configuration file's): only once the file has settled, read again at
+ * once when it changes, and refused as a fresh read refuses it. */
+static void
+map_file_kept(void **state)
+{
+	struct pj_options o;
+	char *dir = tmpdir_new();
+	const char *mp = tpath(dir, "user_map");
+	const char *alice = "{\"email\":\"alice@example.com\"}";
+
+	(void)state;
+	nss_mode = NSS_PASS;
+	pj_textcache_clear();
+	write_str(mp, "alice@example.com alice\n", 0644);
+	if (!on_local_fs(mp)) {
+		print_message("map_file_kept: skipped, %s is not on a local "
+		    "file system\n", dir);
+		tmpdir_rm(dir);
+		skip();
+	}
+	pj_options_init(&o);
+	o.user_claim = strdup("email");
+	o.user_map = strdup(mp);
+	/* a recent file: read at every login */
+	assert_int_equal(opens_of(&o, alice, PJ_OK, "alice"), 1);
+	assert_int_equal(opens_of(&o, alice, PJ_OK, "alice"), 1);
+	/* settled: read once more, then kept */
+	age_and_settle(mp);
+	assert_int_equal(opens_of(&o, alice, PJ_OK, "alice"), 1);
+	assert_int_equal(opens_of(&o, alice, PJ_OK, "alice"), 0);
+	assert_int_equal(opens_of(&o, alice, PJ_OK, "alice"), 0);
+	/* changed in place, the same size: the new text at once */
+	write_str(mp, "alice@example.com Alice\n", 0644);
+	assert_int_equal(opens_of(&o, alice, PJ_OK, "Alice"), 1);
+	/* replaced by another file (rename): the same */
+	write_str(tpath(dir, "new"), "alice@example.com alice\n", 0644);
+	age_and_settle(tpath(dir, "new"));
+	assert_int_equal(rename(tpath(dir, "new"), mp), 0);
+	assert_int_equal(opens_of(&o, alice, PJ_OK, "alice"), 1);
+	/* (a rename sets the file's ctime: settled again only later) */
+	age_and_settle(mp);
+	assert_int_equal(opens_of(&o, alice, PJ_OK, "alice"), 1);
+	assert_int_equal(opens_of(&o, alice, PJ_OK, "alice"), 0);
+	/* kept, then made world-writable: refused as a fresh read is */
+	assert_int_equal(chmod(mp, 0666), 0);
+	(void)opens_of(&o, alice, PJ_E_CONFIG, NULL);
+	/* gone: refused, not served from the kept text */
+	assert_int_equal(chmod(mp, 0644), 0);
+	age_and_settle(mp);
+	assert_int_equal(opens_of(&o, alice, PJ_OK, "alice"), 1);
+	assert_int_equal(opens_of(&o, alice, PJ_OK, "alice"), 0);
+	assert_int_equal(unlink(mp), 0);
+	(void)opens_of(&o, alice, PJ_E_CONFIG, NULL);
+	pj_options_free(&o);
+	pj_textcache_clear();
+	tmpdir_rm(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -413,6 +488,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(resolve_accounts),
 		cmocka_unit_test(resolve_loose_nss),
 		cmocka_unit_test(resolve_with_map_file),
+		cmocka_unit_test(map_file_kept),
 	};
 
 	fx_init(argc, argv);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 struct fx_entry {
@@ -291,4 +292,27 @@ assert_class_(int got, enum pj_class cls, const char *expr, const char *file,
 		    (int)cls);
 		_fail(file, line);
 	}
+}
+
+void
+age_and_settle(const char *path)
+{
+	struct timespec ts[2], nap = { PJ_FILE_SETTLE_S, 200 * 1000 * 1000 };
+
+	assert_int_equal(clock_gettime(CLOCK_REALTIME, &ts[0]), 0);
+	ts[0].tv_sec -= 60;
+	ts[1] = ts[0];
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+	(void)nanosleep(&nap, NULL); /* ctime is the kernel's */
+}
+
+int
+on_local_fs(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), local;
+
+	assert_true(fd >= 0);
+	local = pj_file_fd_local(fd);
+	(void)close(fd);
+	return local;
 }

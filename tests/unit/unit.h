@@ -47,6 +47,12 @@ const char *tpath(const char *dir, const char *name);
 void write_file(const char *path, const void *data, size_t len, mode_t mode,
     uid_t uid, gid_t gid);
 #define write_str(p, s, mode) write_file((p), (s), strlen(s), (mode), 0, 0)
+/* Set the file's times a minute back and wait until its ctime (the
+ * kernel's) is PJ_FILE_SETTLE_S old: the caches keep it from now on. */
+void age_and_settle(const char *path);
+/* 1 if the file lives on a file system whose kept reads the caches use
+ * (pj_file_fd_local); a test of them skips where it is not. */
+int on_local_fs(const char *path);
 
 /* Assert a result code with its words on failure. */
 #define assert_err(got, want) \
