@@ -17,10 +17,10 @@
  *       contract asks of any module besides the signature: the account
  *       looked up with getpwnam_r and one pam_syslog audit line; row 1d)
  *   auth required floor_trivial.so duties stat=PATH ...
- *       (the same, and one fstatat of each PATH first: the least a module
- *       that keeps what it parsed must do to know that each file it
- *       depends on is still the same -- the configuration file, present
- *       or not, and the key file; row 1m)
+ *       (the same, and one fstatat of each PATH first: what a module
+ *       that keeps what it parsed pays when it checks each file it
+ *       depends on with one system call -- the configuration file,
+ *       present or not, and the key file; row 1m)
  *
  * SPEC holds lines "alg NAME", "key HEX" (RSA modulus, EC uncompressed
  * point, HMAC secret or Ed25519 public key), "e HEX" (RSA), "msg HEX" (the
@@ -260,8 +260,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		sodium_memzero(resp, strlen(resp));
 		free(resp);
 		/* one system call per file the login depends on, whatever
-		 * its answer (an absent configuration file is a valid one):
-		 * nothing cheaper tells that a kept file is still the same */
+		 * its answer (an absent configuration file is a valid one) */
 		for (i = 0; i < argc; i++)
 			if (strncmp(argv[i], "stat=", 5) == 0)
 				(void)fstatat(AT_FDCWD, argv[i] + 5, &st,

@@ -15,11 +15,12 @@ Rows (issues 7 and 14):
  1d row 1's file case against a floor that also looks the account up and
    writes one pam_syslog line, as the contract asks of any module (no
    target: for comparison);
- 1m the least any module that meets the contract and keeps what it parsed
-   could score on row 1: that floor again, plus one fstatat of each file a
-   login depends on (the default configuration file, absent here, and the
-   key file), against row 1's baseline.  Where 1m is above 1.25, row 1's
-   target is out of reach of every such module in that run;
+ 1m for comparison with row 1's target: the floor of 1d plus one fstatat
+   of each file a login depends on (the default configuration file, absent
+   here, and the key file), against row 1's baseline: the least a module
+   scores that does the contract's duties and checks each kept file with
+   one system call (pam_jwt's rule needs a faccessat more).  Where 1m is
+   above 1.25, no such module meets row 1's target in that run;
  2i the fresh process in instructions (callgrind: the loader's relocations
    and the libraries' initialisation, not the kernel's exec, mmap and page
    faults, which dominate a small process's time: no target);
@@ -419,16 +420,17 @@ def main():
             based = [t + raw for t in res["duties"]]
             t, b, ratio = paired(res[("jwt-%s-file" % alg).lower()], based)
             row("1d", "%s file vs trivial+duties+raw" % alg, t, b, ratio)
-            # 1m: the least a module that meets the contract and keeps
-            # what it parsed can do, against row 1's baseline
+            # 1m: the duties and one stat per file, against row 1's
+            # baseline: no target of its own, compared with row 1's
             t, b, ratio = paired([t + raw for t in res[("least-" + alg).lower()]], base)
-            row("1m", "%s least conforming module vs trivial+raw" % alg, t, b, ratio,
-                target=1.25)
+            row("1m", "%s duties+stat per file vs trivial+raw" % alg, t, b, ratio)
             if ratio > 1.25:
                 out_of_reach.append(alg)
         if "1" in only:
-            table.append("1m  row 1's target is out of reach of any module that "
-                         "meets the contract in this run for: %s" % (
+            rows.append({"row": "1m", "case": "above row 1's target (1.25)",
+                         "algorithms": out_of_reach})
+            table.append("1m  above row 1's target (1.25) in this run, so no module "
+                         "that does the duties and stats its files meets it: %s" % (
                              ", ".join(out_of_reach) or "none"))
         # 1i: the same comparison in instructions (callgrind), which the
         # other users of a shared machine do not disturb: per authentication

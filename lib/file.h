@@ -54,7 +54,7 @@ int pj_file_open(const char *path, enum pj_file_kind kind, size_t maxlen,
 int pj_file_read_open(int fd, const char *path, const struct pj_file_id *id,
     int err_code, char **out, size_t *outlen, char *reason, size_t rlen)
     __attribute__((warn_unused_result));
-/* For the caches (lib/keyset.c, lib/options.c), before they open anything:
+/* For the caches (lib/keyset.c, lib/textcache.c), before they open anything:
  * what a fresh pj_file_open would find, without opening the file.  fstatat
  * without following a symbolic link, exactly the checks of pj_file_open on
  * what it gives, and the faccessat2 system call (R_OK, AT_EACCESS; called

@@ -101,7 +101,10 @@ pj_textcache_put(const char *path, const struct pj_file_id *id,
 
 	memset(&fresh, 0, sizeof(fresh));
 	memset(&old, 0, sizeof(old));
+	/* only what pj_textcache_get could serve: from a local file
+	 * system, settled, and the whole of the file identity describes */
 	if (path == NULL || text == NULL || len > PJ_TEXTCACHE_MAX ||
+	    !id->local || (long long)len != id->size ||
 	    !pj_file_id_settled(id))
 		return;
 	fresh.path = strdup(path);

@@ -8,7 +8,8 @@
 
 #include <stddef.h>
 
-/* The largest text kept (PJ_CONFIG_MAX, the largest file read). */
+/* The largest text kept (PJ_CONFIG_MAX; a larger user map is read at
+ * every authentication). */
 #define PJ_TEXTCACHE_MAX (64 * 1024)
 
 /* 1 and *out a new copy of the text kept for path, read from the file whose
@@ -20,7 +21,9 @@ int pj_textcache_get(const char *path, const struct pj_file_id *id,
     char **out, size_t *outlen);
 
 /* Keep a copy of text, just read from path whose identity is id (id->local
- * from pj_file_fd_local on the file read), if the file has settled (pj_file_id_settled) and len <= PJ_TEXTCACHE_MAX.  Best effort:
+ * from pj_file_fd_local on the file read), if the file is on a local file
+ * system, has settled (pj_file_id_settled), len is its size and len <=
+ * PJ_TEXTCACHE_MAX.  Best effort:
  * on any failure (no memory, the lock busy) nothing is kept. */
 void pj_textcache_put(const char *path, const struct pj_file_id *id,
     const char *text, size_t len);

@@ -302,7 +302,10 @@ pj_signer_from_pem(const char *pem, size_t len, struct pj_signer *out,
 	}
 	pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
 	if (pkey == NULL) {
-		r = pj_reason(PJ_E_KEY, reason, rlen, "PEM private key is malformed");
+		/* libcrypto's words say which (and take them off the queue) */
+		r = ossl_fail(PJ_E_KEY, reason, rlen, "PEM_read_bio_PrivateKey",
+		    "reading the private key (malformed, or protected by a "
+		    "passphrase)");
 		goto out;
 	}
 	r = public_half(pkey, &out->pub, reason, rlen);

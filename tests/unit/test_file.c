@@ -1,4 +1,6 @@
-/* test_file.c - pj_file_read: only a safe regular file is read */
+/* test_file.c - pj_file_read: only a safe regular file is read, whole.
+ * fstat is wrapped (tests/unit.mk) so that a test can make the file seem
+ * to change size between fstat and read. */
 #include "unit.h"
 
 #include "lib/file.h"
@@ -13,6 +15,52 @@
 struct ctx {
 	char *dir;
 };
+
+/* added to the size the next fstat reports, then reset */
+static long long fstat_size_delta;
+
+int __real_fstat(int fd, struct stat *st);
+int __wrap_fstat(int fd, struct stat *st);
+
+int
+__wrap_fstat(int fd, struct stat *st)
+{
+	int r = __real_fstat(fd, st);
+
+	if (r == 0 && fstat_size_delta != 0) {
+		st->st_size += fstat_size_delta;
+		fstat_size_delta = 0;
+	}
+	return r;
+}
+
+/* A file that is not, when read, the size fstat gave is refused, never
+ * read in part: it shrank (a rewrite in place) or grew meanwhile. */
+static void
+changed_while_read(void **state)
+{
+	struct ctx *c = *state;
+	const char *p = tpath(c->dir, "conf");
+	char *out = NULL, reason[256] = "";
+	size_t len = 0;
+
+	write_str(p, "audience = sshd\n", 0644);
+	fstat_size_delta = 5; /* fstat saw 5 more bytes than are there */
+	assert_err(pj_file_read(p, PJ_FILE_PUBLIC, 4096, PJ_E_CONFIG, &out, &len,
+	    NULL, reason, sizeof(reason)), PJ_E_CONFIG);
+	assert_non_null(strstr(reason, "changed size while reading"));
+	assert_null(out);
+	fstat_size_delta = -3; /* and 3 fewer */
+	assert_err(pj_file_read(p, PJ_FILE_PUBLIC, 4096, PJ_E_CONFIG, &out, &len,
+	    NULL, reason, sizeof(reason)), PJ_E_CONFIG);
+	assert_non_null(strstr(reason, "changed size while reading"));
+	assert_null(out);
+	/* as it is: read whole */
+	assert_err(pj_file_read(p, PJ_FILE_PUBLIC, 4096, PJ_E_CONFIG, &out, &len,
+	    NULL, reason, sizeof(reason)), PJ_OK);
+	assert_int_equal(len, strlen("audience = sshd\n"));
+	pj_file_free(out, len);
+}
 
 static int
 setup(void **state)
@@ -242,6 +290,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(not_regular_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_paths, setup, teardown),
 		cmocka_unit_test_setup_teardown(reason_may_be_null, setup, teardown),
+		cmocka_unit_test_setup_teardown(changed_while_read, setup, teardown),
 	};
 
 	fx_init(argc, argv);

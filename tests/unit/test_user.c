@@ -464,11 +464,11 @@ map_file_kept(void **state)
 	/* kept, then made world-writable: refused as a fresh read is */
 	assert_int_equal(chmod(mp, 0666), 0);
 	(void)opens_of(&o, alice, PJ_E_CONFIG, NULL);
-	/* gone: refused, not served from the kept text */
 	assert_int_equal(chmod(mp, 0644), 0);
 	age_and_settle(mp);
 	assert_int_equal(opens_of(&o, alice, PJ_OK, "alice"), 1);
 	assert_int_equal(opens_of(&o, alice, PJ_OK, "alice"), 0);
+	/* gone: refused, not served from the kept text */
 	assert_int_equal(unlink(mp), 0);
 	(void)opens_of(&o, alice, PJ_E_CONFIG, NULL);
 	pj_options_free(&o);
