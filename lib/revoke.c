@@ -461,20 +461,22 @@ pj_revoke_check(const struct pj_options *o, json_t *claims, const char *kid,
     const char *key_kid, long long now, char *reason, size_t rlen)
 {
 	struct pj_revoke_token t;
+	int redis = pj_redis_is_url(o->replay_cache);
 	int r;
 
+	if (o->revoked_file == NULL && !redis)
+		return PJ_OK; /* nothing to check against */
 	pj_revoke_token_from(claims, kid, key_kid, &t);
 	/* jti and sub entries name the issuer too: a token without iss could
 	 * never be revoked but by its key (issue 18 F3) */
-	if (t.iss == NULL && (o->revoked_file != NULL ||
-	    pj_redis_is_url(o->replay_cache)))
+	if (t.iss == NULL)
 		return pj_reason(PJ_E_CLAIM, reason, rlen,
 		    "no iss: revocation cannot be checked (revoked_file or a "
 		    "Redis replay_cache is set)");
 	if (o->revoked_file != NULL &&
 	    (r = check_file(o, &t, now, reason, rlen)) != PJ_OK)
 		return r;
-	if (pj_redis_is_url(o->replay_cache))
+	if (redis)
 		return check_redis(o, &t, reason, rlen);
 	return PJ_OK;
 }
