@@ -11,11 +11,8 @@
 
 #include <ctype.h>
 #include <stdio.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 enum opt_type { T_PATH, T_STORE, T_STR, T_LIST, T_REPEAT, T_NUM, T_FLAG, T_ALGS };
 
@@ -505,26 +502,13 @@ pj_options_check(const struct pj_options *o, char *reason, size_t rlen)
 		    "redis_auth_file and redis_prefix need replay_cache = a Redis "
 		    "URL");
 	if (pj_redis_is_url(o->replay_cache)) {
-		/* issue 18 F4, F5: no TLS in hiredis 0.14, no unbounded name
-		 * lookup at login */
 		struct pj_redis_url u;
-		enum pj_redis_host kind;
 
-		if (pj_redis_parse_url(o->replay_cache, &u, reason, rlen) != PJ_OK)
+		if (pj_redis_parse_url(o->replay_cache, &u, reason, rlen) != PJ_OK ||
+		    pj_redis_where_ok(&u, o->redis_insecure_network,
+		    "replay_cache", "set redis_insecure_network", reason, rlen) !=
+		    PJ_OK)
 			return PJ_E_CONFIG;
-		kind = u.unix_socket ? PJ_REDIS_HOST_LOOPBACK :
-		    pj_redis_host_kind(u.host);
-		if (kind == PJ_REDIS_HOST_NAME)
-			return pj_reason(PJ_E_CONFIG, reason, rlen,
-			    "replay_cache: '%.128s' names a host: give a numeric "
-			    "address or localhost (a name lookup is not bounded by "
-			    "redis_timeout)", u.host);
-		if (kind == PJ_REDIS_HOST_REMOTE && !o->redis_insecure_network)
-			return pj_reason(PJ_E_CONFIG, reason, rlen,
-			    "replay_cache: %.128s is not a loopback address: Redis "
-			    "is spoken in clear, anyone on the path could answer "
-			    "for it; use a local TLS tunnel (stunnel) on 127.0.0.1, "
-			    "or set redis_insecure_network", u.host);
 	} else if (o->redis_insecure_network)
 		return pj_reason(PJ_E_CONFIG, reason, rlen,
 		    "redis_insecure_network needs replay_cache = a Redis URL");

@@ -152,6 +152,28 @@ pj_redis_host_kind(const char *host)
 	return PJ_REDIS_HOST_NAME;
 }
 
+int
+pj_redis_where_ok(const struct pj_redis_url *u, int insecure,
+    const char *what, const char *allow, char *reason, size_t rlen)
+{
+	enum pj_redis_host kind = u->unix_socket ? PJ_REDIS_HOST_LOOPBACK :
+	    pj_redis_host_kind(u->host);
+
+	/* issue 18 F4, F5: no TLS in hiredis 0.14, no unbounded name lookup */
+	if (kind == PJ_REDIS_HOST_NAME)
+		return pj_reason(PJ_E_CONFIG, reason, rlen,
+		    "%s: '%.128s' names a host: give a numeric address or "
+		    "localhost (a name lookup is not bounded by the Redis time-out)",
+		    what, u->host);
+	if (kind == PJ_REDIS_HOST_REMOTE && !insecure)
+		return pj_reason(PJ_E_CONFIG, reason, rlen,
+		    "%s: %.128s is not a loopback address: Redis is spoken in "
+		    "clear, anyone on the path could read the password and "
+		    "answer for it; use a local TLS tunnel (stunnel) on "
+		    "127.0.0.1, or %s", what, u->host, allow);
+	return PJ_OK;
+}
+
 void
 pj_redis_key(const char *prefix, enum pj_redis_kind kind, const char *a,
     size_t alen, const char *b, size_t blen, char out[PJ_REDIS_KEY_MAX + 1])

@@ -49,6 +49,16 @@ enum pj_redis_host {
 };
 enum pj_redis_host pj_redis_host_kind(const char *host);
 
+/* The rule for where Redis may be, for the module (replay_cache) and for
+ * pamjwt revoke (--redis): a Unix socket or a loopback address; another
+ * numeric address only with insecure (redis_insecure_network,
+ * --insecure-network); never a name.  PJ_OK, or PJ_E_CONFIG with a reason
+ * that begins with what (the setting's name) and, for a remote address,
+ * ends by naming allow (how to permit it).  u: the parsed URL. */
+int pj_redis_where_ok(const struct pj_redis_url *u, int insecure,
+    const char *what, const char *allow, char *reason, size_t rlen)
+    __attribute__((warn_unused_result));
+
 /* Where and how to connect. */
 struct pj_redis_conf {
 	const char *url;         /* replay_cache */

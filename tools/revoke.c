@@ -137,7 +137,6 @@ redis_where(const struct req *q)
 {
 	struct pj_redis_url u;
 	char reason[PJ_REASON_MAX] = "";
-	enum pj_redis_host kind;
 
 	if (!pj_redis_is_url(q->redis)) {
 		pjt_err(q->cmd, "--redis '%.128s' is not redis://HOST:PORT[/DB] or "
@@ -148,18 +147,9 @@ redis_where(const struct req *q)
 		pjt_err(q->cmd, "--redis: %s", reason);
 		return -1;
 	}
-	kind = u.unix_socket ? PJ_REDIS_HOST_LOOPBACK :
-	    pj_redis_host_kind(u.host);
-	if (kind == PJ_REDIS_HOST_NAME) {
-		pjt_err(q->cmd, "--redis: '%.128s' names a host: give a numeric "
-		    "address or localhost, as in replay_cache", u.host);
-		return -1;
-	}
-	if (kind == PJ_REDIS_HOST_REMOTE && !q->insecure) {
-		pjt_err(q->cmd, "--redis: %.128s is not a loopback address: Redis "
-		    "is spoken in clear, the password and the entry would cross "
-		    "the network; use a local TLS tunnel (stunnel) on 127.0.0.1, "
-		    "or give --insecure-network", u.host);
+	if (pj_redis_where_ok(&u, q->insecure, "--redis",
+	    "give --insecure-network", reason, sizeof(reason)) != PJ_OK) {
+		pjt_err(q->cmd, "%s", reason);
 		return -1;
 	}
 	return 0;

@@ -190,32 +190,6 @@ load_text(const char *text, const char *service, struct pj_options *o,
 	return r;
 }
 
-/* The whole and every [issuer] section come from one read of the file:
- * they agree even while it is being replaced, and two sections cost one
- * read, not three. */
-static void
-config_read_once(void **state)
-{
-	struct pj_options o;
-	char *dir = tmpdir_new();
-	char arg[4200], reason[256] = "";
-	const char *argv[1];
-
-	(void)state;
-	snprintf(arg, sizeof(arg), "config=%s", tpath(dir, "c.conf"));
-	write_str(arg + 7, conf_two, 0644);
-	argv[0] = arg;
-	counted_path = arg + 7;
-	counted_opens = 0;
-	assert_err(pj_options_load(&o, 1, argv, "sshd", reason, sizeof(reason)),
-	    PJ_OK);
-	counted_path = NULL;
-	assert_int_equal(o.nbind, 2);
-	assert_int_equal(counted_opens, 1);
-	pj_options_free(&o);
-	tmpdir_rm(dir);
-}
-
 /* The module's fstatfs(2): with pretend_remote, every file system is NFS's
  * (tests/unit.mk links this test with --wrap=fstatfs). */
 int __real_fstatfs(int fd, struct statfs *buf);
@@ -251,6 +225,28 @@ load_counted(const char *path, const char *service, struct pj_options *o,
 	counted_path = NULL;
 	*opens = counted_opens;
 	return r;
+}
+
+/* The whole and every [issuer] section come from one read of the file:
+ * they agree even while it is being replaced, and two sections cost one
+ * read, not three. */
+static void
+config_read_once(void **state)
+{
+	struct pj_options o;
+	char *dir = tmpdir_new();
+	char reason[256] = "";
+	const char *path = tpath(dir, "c.conf");
+	int opens = -1;
+
+	(void)state;
+	write_str(path, conf_two, 0644);
+	assert_err(load_counted(path, "sshd", &o, reason, sizeof(reason),
+	    &opens), PJ_OK);
+	assert_int_equal(o.nbind, 2);
+	assert_int_equal(opens, 1);
+	pj_options_free(&o);
+	tmpdir_rm(dir);
 }
 
 /* load_counted for "sshd", which must succeed: how many times the module
