@@ -94,7 +94,8 @@ class Syslog:
         socket is mounted over it, in the private mount namespace that
         debian/tests/pam-stack runs us in."""
         self.lines = []
-        self.lock = threading.Lock()
+        self.cv = threading.Condition()
+        self.marks = 0
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         if bind_over:
             path = "/tmp/pamjwt-deb-log.sock"
@@ -104,35 +105,64 @@ class Syslog:
             os.chmod(path, 0o666)
             sh(["mount", "--bind", path, "/dev/log"])
         else:
-            if os.path.lexists("/dev/log"):
-                os.unlink("/dev/log")
-            self.sock.bind("/dev/log")
-            os.chmod("/dev/log", 0o666)
+            path = "/dev/log"
+            if os.path.lexists(path):
+                os.unlink(path)
+            self.sock.bind(path)
+            os.chmod(path, 0o666)
+        self.path = path
         self.host = socket.gethostname().split(".")[0] or "localhost"
         threading.Thread(target=self.loop, daemon=True).start()
 
     def loop(self):
         while True:
             data = self.sock.recv(65536).decode("utf-8", "replace")
+            if data.startswith("pamjwt-deb mark "):
+                with self.cv:
+                    self.lines.append((None, data))
+                    self.cv.notify_all()
+                continue
             m = re.match(r"<(\d+)>(\w{3} [ \d]\d \d\d:\d\d:\d\d) (.*)$", data,
                          re.S)
             if not m:
                 continue
             line = "%s %s %s" % (m.group(2), self.host,
                                  m.group(3).rstrip("\n"))
-            with self.lock:
+            with self.cv:
                 self.lines.append((int(m.group(1)) & 7, line))
                 with open(LOG, "a") as f:
                     f.write(line + "\n")
+                self.cv.notify_all()
 
     def mark(self):
-        with self.lock:
-            return len(self.lines)
+        """Where the lines sent from now on start: a marker goes through the
+        socket (datagrams queue in order), so lines of programs that have
+        ended are before it even if not read yet."""
+        self.marks += 1
+        marker = "pamjwt-deb mark %d" % self.marks
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            s.sendto(marker.encode(), self.path)
+        finally:
+            s.close()
+        deadline = time.monotonic() + 10
+        with self.cv:
+            while True:
+                for i in range(len(self.lines) - 1, -1, -1):
+                    if self.lines[i] == (None, marker):
+                        return i + 1
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise RuntimeError("the log listener did not read its "
+                                       "marker %r in 10 s" % marker)
+                self.cv.wait(left)
 
     def since(self, mark, pattern=r"pam_jwt\("):
-        time.sleep(0.2)
-        with self.lock:
-            return [l for _, l in self.lines[mark:] if re.search(pattern, l)]
+        """The matching lines sent by programs that have ended since mark."""
+        end = self.mark()
+        with self.cv:
+            return [l for p, l in self.lines[mark:end - 1]
+                    if p is not None and re.search(pattern, l)]
 
 
 # ---- tokens and clients -------------------------------------------------

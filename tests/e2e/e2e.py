@@ -312,6 +312,8 @@ class Syslog:
 
     def __init__(self, path, copy):
         self.lines = []
+        self.path = path
+        self.marks = 0
         self.cv = threading.Condition()
         self.copy = open(copy, "a")
         if os.path.lexists(path):
@@ -332,8 +334,31 @@ class Syslog:
                 self.cv.notify_all()
 
     def mark(self):
+        """Where the next scenario's lines start.  Not simply the lines read
+        so far: a program that has ended may have sent lines the listener
+        has not read yet (a sudo that logged a refusal, then a failed retry
+        at end of input, seen under load), and they would count as the next
+        scenario's.  So a marker goes through the same socket: datagrams
+        queue in order, and the line after the marker is the first sent
+        after every program that has ended."""
+        self.marks += 1
+        marker = "pamjwt-e2e mark %d" % self.marks
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            s.sendto(marker.encode(), self.path)
+        finally:
+            s.close()
+        deadline = time.monotonic() + 10
         with self.cv:
-            return len(self.lines)
+            while True:
+                for i in range(len(self.lines) - 1, -1, -1):
+                    if self.lines[i] == marker:
+                        return i + 1
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise RuntimeError("the log listener did not read its own "
+                                       "marker %r in 10 s" % marker)
+                self.cv.wait(left)
 
     def wait_for(self, mark, regex, timeout=2.0):
         """The first line logged since mark that matches regex, or None."""
@@ -348,6 +373,12 @@ class Syslog:
                 if left <= 0:
                     return None
                 self.cv.wait(left)
+
+    def between(self, mark, end):
+        """The lines from mark to the marker that ends at end (both from
+        mark())."""
+        with self.cv:
+            return list(self.lines[mark:end - 1])
 
     def since(self, mark):
         with self.cv:
@@ -780,22 +811,16 @@ class Runner:
             os.close(afd)
             os.unlink(tries)
 
-        # the log: wait for RACE_N decisions (all sudo have ended, so every
-        # line is sent; the listener may still be reading them), then a moment
-        # for any extra line
-        def pam_lines():
-            return [ln for ln in self.log.since(mark) if "pam_jwt(sudo:auth)" in ln]
-        end = time.monotonic() + 5
-        while len(pam_lines()) < N and time.monotonic() < end:
-            time.sleep(0.05)
-        time.sleep(0.3)
-        lines = pam_lines()
+        # the log: every sudo has ended, so every line it sent is before
+        # the next marker
+        race_log = self.log.between(mark, self.log.mark())
+        lines = [ln for ln in race_log if "pam_jwt(sudo:auth)" in ln]
         acc = [ln for ln in lines if re.search(
             r"pam_jwt\(sudo:auth\): accepted: user=%s .*jti=%s " % (USER1, re.escape(jti)), ln)]
         used = [ln for ln in lines if re.search(
             r"pam_jwt\(sudo:auth\): rejected: token already used: .*jti=%s " % re.escape(jti), ln)]
         other = [ln for ln in lines if ln not in acc and ln not in used]
-        sessions = [ln for ln in self.log.since(mark)
+        sessions = [ln for ln in race_log
                     if re.search(r"pam_unix\(sudo:session\): session opened for user root", ln)]
 
         won = [i for i, (rc, o, e) in enumerate(res) if rc == 0 and o.strip() == "0"]
@@ -830,7 +855,7 @@ class Runner:
                len(won), won[:16], len(refused), refused_msgs,
                [(i, r[0], short(r[1], 40), short(r[2], 120)) for i, r in odd[:4]],
                files[:16], len(acc), sorted(set(pam_part(ln) for ln in acc)),
-               len(used), len(other), [pam_part(ln) for ln in other[:4]],
+               len(used), len(other), [short(ln, 300) for ln in other[:4]],
                len(sessions)))
 
     # --- scenarios ---------------------------------------------------------------
