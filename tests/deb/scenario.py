@@ -95,7 +95,6 @@ class Syslog:
         debian/tests/pam-stack runs us in."""
         self.lines = []
         self.cv = threading.Condition()
-        self.marks = 0
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         if bind_over:
             path = "/tmp/pamjwt-deb-log.sock"
@@ -117,7 +116,7 @@ class Syslog:
     def loop(self):
         while True:
             data = self.sock.recv(65536).decode("utf-8", "replace")
-            if data.startswith("pamjwt-deb mark "):
+            if data.startswith(pjtest.LOG_MARK):
                 with self.cv:
                     self.lines.append((None, data))
                     self.cv.notify_all()
@@ -135,27 +134,9 @@ class Syslog:
                 self.cv.notify_all()
 
     def mark(self):
-        """Where the lines sent from now on start: a marker goes through the
-        socket (datagrams queue in order), so lines of programs that have
-        ended are before it even if not read yet."""
-        self.marks += 1
-        marker = "pamjwt-deb mark %d" % self.marks
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        try:
-            s.sendto(marker.encode(), self.path)
-        finally:
-            s.close()
-        deadline = time.monotonic() + 10
-        with self.cv:
-            while True:
-                for i in range(len(self.lines) - 1, -1, -1):
-                    if self.lines[i] == (None, marker):
-                        return i + 1
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise RuntimeError("the log listener did not read its "
-                                       "marker %r in 10 s" % marker)
-                self.cv.wait(left)
+        """Where the lines sent from now on start (pjtest.log_mark)."""
+        return pjtest.log_mark(self.path, self.cv, self.lines,
+                               lambda entry: entry[1])
 
     def since(self, mark, pattern=r"pam_jwt\("):
         """The matching lines sent by programs that have ended since mark."""

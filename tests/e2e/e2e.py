@@ -35,6 +35,10 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "support"))
+import pjtest  # noqa: E402
+
 
 USER1 = "jwte2e1"   # logs in
 USER2 = "jwte2e2"   # another account: its tokens must not open USER1's
@@ -313,7 +317,6 @@ class Syslog:
     def __init__(self, path, copy):
         self.lines = []
         self.path = path
-        self.marks = 0
         self.cv = threading.Condition()
         self.copy = open(copy, "a")
         if os.path.lexists(path):
@@ -334,31 +337,8 @@ class Syslog:
                 self.cv.notify_all()
 
     def mark(self):
-        """Where the next scenario's lines start.  Not simply the lines read
-        so far: a program that has ended may have sent lines the listener
-        has not read yet (a sudo that logged a refusal, then a failed retry
-        at end of input, seen under load), and they would count as the next
-        scenario's.  So a marker goes through the same socket: datagrams
-        queue in order, and the line after the marker is the first sent
-        after every program that has ended."""
-        self.marks += 1
-        marker = "pamjwt-e2e mark %d" % self.marks
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        try:
-            s.sendto(marker.encode(), self.path)
-        finally:
-            s.close()
-        deadline = time.monotonic() + 10
-        with self.cv:
-            while True:
-                for i in range(len(self.lines) - 1, -1, -1):
-                    if self.lines[i] == marker:
-                        return i + 1
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise RuntimeError("the log listener did not read its own "
-                                       "marker %r in 10 s" % marker)
-                self.cv.wait(left)
+        """Where the next scenario's lines start (pjtest.log_mark)."""
+        return pjtest.log_mark(self.path, self.cv, self.lines)
 
     def wait_for(self, mark, regex, timeout=2.0):
         """The first line logged since mark that matches regex, or None."""

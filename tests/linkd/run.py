@@ -1461,9 +1461,18 @@ class Suite:
         c.get("/nothing")
         c.post("/request", {"who": "x"})
         c.get("/l/" + "A" * 43)
+
+        def audit():
+            return [ln for ln in self.log_lines(self.a)[before:]
+                    if ln.startswith("pamjwt-linkd: audit ")]
+        # each line is written when its request is done, which may be just
+        # after the answer: wait for five (10 s at most), then a moment for
+        # any extra one
+        deadline = time.monotonic() + 10
+        while len(audit()) < 5 and time.monotonic() < deadline:
+            time.sleep(0.05)
         time.sleep(0.3)
-        new = [ln for ln in self.log_lines(self.a)[before:]
-               if ln.startswith("pamjwt-linkd: audit ")]
+        new = audit()
         self.ok("audit: five requests, five audit lines", len(new) == 5, new)
         alltext = ""
         for log in self.logs:

@@ -17,13 +17,18 @@ nss_env(passwd, group, ...) the environment that preloads nss_wrapper and
                             after the ASan runtime when san=True
 Tally(suite, only)          the "SUITE: N passed, M failed" counter and the
                             ONLY filter (make ... ONLY=REGEX) of a suite
+LOG_MARK, log_mark(path, cv, lines, text)
+                            where a syslog listener's next lines start
 """
 import base64
+import itertools
 import os
 import re
 import subprocess
 import sys
+import socket
 import tempfile
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -189,3 +194,36 @@ def only_matched_nothing(suite, only, count):
         print("%s: ONLY=%r matched no test: nothing ran" % (suite, only))
         return True
     return False
+
+
+LOG_MARK = "pamjwt-test log mark "
+_log_marks = itertools.count(1)
+
+
+def log_mark(path, cv, lines, text=lambda entry: entry):
+    """For a test's syslog listener (a datagram socket at path whose thread
+    appends what it reads to lines and calls cv.notify_all()): the index in
+    lines where what is sent from now on starts.  Not len(lines): a program
+    that has ended may have sent lines the listener has not read yet (under
+    load, a sudo's last line was counted as the next scenario's).  So a
+    marker (starting with LOG_MARK; the listener keeps it as a line of its
+    own) goes through the same socket: datagrams queue in the order sent,
+    and what follows the marker was sent after every program that has
+    ended.  text(entry) gives an entry's text."""
+    marker = "%s%d %d" % (LOG_MARK, os.getpid(), next(_log_marks))
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        s.sendto(marker.encode(), path)
+    finally:
+        s.close()
+    deadline = time.monotonic() + 10
+    with cv:
+        while True:
+            for i in range(len(lines) - 1, -1, -1):
+                if text(lines[i]) == marker:
+                    return i + 1
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise RuntimeError("the log listener did not read its marker "
+                                   "%r in 10 s" % marker)
+            cv.wait(left)
