@@ -84,13 +84,9 @@ read_all(int fd, const char *path, char *buf, size_t cap, int err_code,
 			return pj_reason(err_code, reason, rlen, "%s: read: %s",
 			    path, strerror(errno));
 		}
-		if (n == 0) {
-			if (*len == cap - 1)
-				return PJ_OK;
-			/* shorter than fstat said: it shrank meanwhile */
+		if (n == 0) /* shorter than fstat said: it shrank meanwhile */
 			return pj_reason(err_code, reason, rlen,
 			    "%s: changed size while reading", path);
-		}
 		*len += (size_t)n;
 	}
 }
